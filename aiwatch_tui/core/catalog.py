@@ -1,0 +1,125 @@
+"""The set of documents the app is showing: their sources, list metadata and parsed texts.
+
+The list needs only a title and a word count per document, so the catalog keeps
+`DocumentInfo` for every source and parses full documents on demand, keeping a few
+recently opened ones. A library of thousands of articles then costs its metadata,
+not its text.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from aiwatch_tui.core.documents import DocumentError, load_document
+from aiwatch_tui.core.library import Source
+from aiwatch_tui.core.model import Document, DocumentInfo
+
+# Parsed documents kept in memory; enough for flipping between a handful of articles.
+_KEEP_DOCUMENTS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A document that could not be opened, with its one-line reason."""
+
+    key: str
+    message: str
+
+
+def info_from_document(doc: Document, size: int, mtime_ns: int) -> DocumentInfo:
+    return DocumentInfo(
+        key=doc.key,
+        path=doc.path,
+        title=doc.title,
+        word_count=doc.word_count,
+        size=size,
+        mtime_ns=mtime_ns,
+        content_hash=doc.content_hash,
+        notices=doc.notices,
+    )
+
+
+class Catalog:
+    """Sources in display order, their metadata once known, and an LRU of parsed documents."""
+
+    def __init__(self, sources: Sequence[Source]) -> None:
+        self.sources: list[Source] = list(sources)
+        self._by_key = {source.key: source for source in self.sources}
+        self._infos: dict[str, DocumentInfo] = {}
+        self._problems: dict[str, Problem] = {}
+        self._documents: OrderedDict[str, Document] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def info(self, key: str) -> DocumentInfo | None:
+        return self._infos.get(key)
+
+    def infos(self) -> list[DocumentInfo]:
+        """Metadata of every openable document, in source order."""
+        return [self._infos[s.key] for s in self.sources if s.key in self._infos]
+
+    def problems(self) -> list[Problem]:
+        return [self._problems[s.key] for s in self.sources if s.key in self._problems]
+
+    def adopt_infos(self, infos: Iterable[DocumentInfo]) -> None:
+        """Take metadata known from elsewhere (the index cache) for unchanged files."""
+        for info in infos:
+            if info.key in self._by_key:
+                self._infos[info.key] = info
+
+    def missing_infos(self) -> list[Source]:
+        return [s for s in self.sources if s.key not in self._infos and s.key not in self._problems]
+
+    def scan(
+        self,
+        sources: Iterable[Source] | None = None,
+        on_info: Callable[[DocumentInfo], None] | None = None,
+        on_problem: Callable[[Problem], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> None:
+        """Parse the given (default: not yet known) sources to learn their metadata."""
+        for source in list(sources if sources is not None else self.missing_infos()):
+            if cancelled is not None and cancelled():
+                return
+            result = self.load(source.key)
+            if isinstance(result, Problem):
+                if on_problem is not None:
+                    on_problem(result)
+            elif on_info is not None:
+                on_info(self._infos[source.key])
+
+    # -- documents --------------------------------------------------------------------------
+
+    def load(self, key: str) -> Document | Problem:
+        """The parsed document for `key`, from memory or from its file."""
+        with self._lock:
+            cached = self._documents.get(key)
+            if cached is not None:
+                self._documents.move_to_end(key)
+                return cached
+        source = self._by_key.get(key)
+        if source is None:
+            return Problem(key, f"{key}: not in this library")
+        try:
+            stat = os.stat(source.path)
+            document = load_document(source.path, key=source.key)
+        except DocumentError as error:
+            problem = Problem(key, str(error))
+            self._problems[key] = problem
+            return problem
+        except OSError as error:
+            problem = Problem(key, f"{source.path.name}: {error.strerror or error}")
+            self._problems[key] = problem
+            return problem
+        with self._lock:
+            self._infos[key] = info_from_document(document, stat.st_size, stat.st_mtime_ns)
+            self._problems.pop(key, None)
+            self._documents[key] = document
+            while len(self._documents) > _KEEP_DOCUMENTS:
+                self._documents.popitem(last=False)
+        return document

@@ -1,0 +1,126 @@
+"""Start-up and paging figures, measured in a real pseudo-terminal.
+
+Time to first paint uses the workplace's ttfp.py (pyte in a pty) when it is beside the
+repository, against the minimal Textual app, the floor for any Textual program.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TOOLS = REPO.parent / "shared" / "tools"
+SEED = REPO / "seeds" / "000_c10daa536b93aa76.txt"
+
+WORDS = (
+    "model compute data center GPU training inference labour union leak policy chip "
+    "startup valuation benchmark alignment safety regulation cloud revenue energy water "
+    "the a of and to in that is for on with as by at from it this be are was"
+).split()
+
+
+def make_big_article(path: Path, megabytes: float = 5.0, seed: int = 7) -> Path:
+    """A deterministic plain-text article of about `megabytes` MB with headings and paragraphs."""
+    rng = random.Random(seed)
+    target = int(megabytes * 1024 * 1024)
+    parts = ["A Very Long Report on the AI Industry\n"]
+    size = len(parts[0])
+    section = 0
+    while size < target:
+        if rng.random() < 0.08:
+            section += 1
+            line = f"Section {section} on {rng.choice(WORDS).title()} and {rng.choice(WORDS)}\n"
+        else:
+            sentences = []
+            for _ in range(rng.randint(3, 9)):
+                words = [rng.choice(WORDS) for _ in range(rng.randint(6, 22))]
+                sentences.append(" ".join(words).capitalize() + ".")
+            line = " ".join(sentences) + "\n"
+        parts.append(line)
+        size += len(line)
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def _ttfp(cmd: list[str], expect: str, runs: int, env: dict[str, str]) -> float:
+    tool = TOOLS / "ttfp.py"
+    out = subprocess.run(
+        [sys.executable, str(tool), "--cols", "100", "--rows", "30", "--runs", str(runs),
+         "--expect", expect, "--", *cmd],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    match = re.search(r"ttfp_median_s=([0-9.]+|nan)", out.stdout)
+    return float(match.group(1)) if match else float("nan")
+
+
+def run(quick: bool = False) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    runs = 3 if quick else 7
+    aiwatch = str(Path(sys.executable).with_name("aiwatch"))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "AIWATCH_DB": f"{tmp}/bench.db", "AIWATCH_CACHE_DIR": f"{tmp}/cache"}
+        big = make_big_article(Path(tmp) / "big.txt")
+        if (TOOLS / "ttfp.py").exists():
+            floor = _ttfp([sys.executable, str(TOOLS / "textual_hello.py")], "READY", runs, env)
+            seeds = _ttfp([aiwatch], "no longer a distant", runs, env)
+            single = _ttfp([aiwatch, str(big)], "Section 1|[A-Z][a-z]+ [a-z]+ [a-z]+", runs, env)
+            rows += [
+                {"metric": "first paint: minimal Textual app (floor)", "value": floor,
+                 "unit": "s", "target": ""},
+                {"metric": "first article text: bundled seeds", "value": seeds, "unit": "s",
+                 "target": f"<= {1.5 * floor:.3f} (1.5x floor) ratio {seeds / floor:.2f}"},
+                {"metric": "first article text: one 5 MB article", "value": single, "unit": "s",
+                 "target": f"<= {2.5 * floor:.3f} (2.5x floor) ratio {single / floor:.2f}"},
+            ]
+        rows += _page_down(big, quick)
+    return rows
+
+
+def _page_down(big: Path, quick: bool) -> list[dict[str, object]]:
+    """Render cost of page-down in the 5 MB article, through the real widget, headless."""
+    import asyncio
+
+    from aiwatch_tui.core.documents import load_document
+    from aiwatch_tui.ui.widgets.reader import Reader
+    from textual.app import App, ComposeResult
+
+    started = time.perf_counter()
+    document = load_document(big)
+    load_s = time.perf_counter() - started
+
+    class Bench(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Reader()
+
+    timings: list[float] = []
+
+    async def drive() -> None:
+        app = Bench()
+        async with app.run_test(size=(100, 30)) as pilot:
+            reader = app.query_one(Reader)
+            reader.load(document)
+            reader.focus()
+            await pilot.pause()
+            for _ in range(40 if quick else 200):
+                t0 = time.perf_counter()
+                reader.action_page_down()
+                for y in range(reader.size.height):
+                    reader.render_line(y)
+                timings.append(time.perf_counter() - t0)
+                await pilot.pause(0)
+
+    asyncio.run(drive())
+    timings.sort()
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    return [
+        {"metric": "load + parse 5 MB article", "value": load_s, "unit": "s", "target": ""},
+        {"metric": "page-down in 5 MB article, p95", "value": p95 * 1000, "unit": "ms",
+         "target": "< 30"},
+    ]

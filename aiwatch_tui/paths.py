@@ -1,0 +1,64 @@
+"""Every filesystem location aiwatch uses, decided in one place.
+
+Precedence for each location: the command line, then an environment variable, then the
+platform's per-user directory (platformdirs). Nothing is created here: the store creates the
+database's directory (mode 0700) when it opens the database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "aiwatch"
+DB_FILE_NAME = "aiwatch.db"
+
+DB_ENV = "AIWATCH_DB"
+CACHE_DIR_ENV = "AIWATCH_CACHE_DIR"
+CONFIG_DIR_ENV = "AIWATCH_CONFIG_DIR"
+
+
+def _absolute(value: str | os.PathLike[str]) -> Path:
+    # Absolute (not resolved): a later chdir must not move the data, and a symlink planted
+    # at the final component must stay visible to the store, which refuses it.
+    return Path(value).expanduser().absolute()
+
+
+def _from_environ(environ: Mapping[str, str], name: str) -> Path | None:
+    # An empty variable ("AIWATCH_DB= aiwatch") means "not set", as it does for XDG_*.
+    value = environ.get(name, "")
+    return _absolute(value) if value else None
+
+
+@dataclass(frozen=True)
+class Paths:
+    db: Path
+    cache_dir: Path
+    config_dir: Path
+
+    @classmethod
+    def resolve(
+        cls,
+        db: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Paths:
+        """Work out the locations from `db` (the --db option) and the environment."""
+        env = os.environ if environ is None else environ
+        db_path = _absolute(db) if db is not None and os.fspath(db) else None
+        if db_path is None:
+            db_path = _from_environ(env, DB_ENV)
+        if db_path is None:
+            db_path = (
+                _absolute(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / DB_FILE_NAME
+            )
+        cache_dir = _from_environ(env, CACHE_DIR_ENV) or _absolute(
+            platformdirs.user_cache_dir(APP_NAME, appauthor=False)
+        )
+        config_dir = _from_environ(env, CONFIG_DIR_ENV) or _absolute(
+            platformdirs.user_config_dir(APP_NAME, appauthor=False)
+        )
+        return cls(db=db_path, cache_dir=cache_dir, config_dir=config_dir)

@@ -1,0 +1,145 @@
+"""Which documents exist: the bundled seed articles and the files and folders a user names."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiwatch_tui.core.documents import describe_file_kind, describe_os_error, one_line
+
+SEED_PREFIX = "seeds/"
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document to load: its stable key and where its file is."""
+
+    key: str
+    path: Path
+
+
+def seeds_dir() -> Path:
+    """The bundled articles: aiwatch_tui/seeds in an installed wheel, <repo>/seeds in a
+    checkout or editable install (where the package folder has no copy)."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "seeds"
+    if installed.is_dir():
+        return installed
+    return package.parent / "seeds"
+
+
+def _is_text_name(name: str) -> bool:
+    return Path(name).suffix.lower() in TEXT_SUFFIXES
+
+
+def bundled_sources() -> list[Source]:
+    """The seed articles in name order, keyed "seeds/<file name>"."""
+    folder = seeds_dir()
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
+    except OSError:
+        return []
+    return [Source(SEED_PREFIX + name, folder / name) for name in names if _is_text_name(name)]
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop; RuntimeError before Python 3.13
+        return path.absolute()
+
+
+def document_key(path: Path) -> str:
+    """The absolute resolved path; a bundled article keeps "seeds/<file name>" so that what
+    is attached to it survives reinstalling."""
+    resolved = _resolved(path)
+    if resolved.parent == _resolved(seeds_dir()):
+        return SEED_PREFIX + resolved.name
+    return str(resolved)
+
+
+def _name_order(entry: os.DirEntry[str]) -> tuple[str, str]:
+    return entry.name.casefold(), entry.name
+
+
+def _folder_files(root: Path, problems: list[str]) -> Iterator[Path]:
+    """Text files under `root`, depth first in name order; hidden entries skipped and each
+    folder entered once (a symlink loop is not followed round)."""
+    visited: set[tuple[int, int]] = set()
+    pending: list[Path | os.DirEntry[str]] = [root]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, os.DirEntry):
+            if not item.is_dir():
+                yield Path(item.path)
+                continue
+            folder = Path(item.path)
+        else:
+            folder = item
+        try:
+            status = os.stat(folder)
+            if (status.st_dev, status.st_ino) in visited:
+                continue
+            visited.add((status.st_dev, status.st_ino))
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=_name_order)
+        except OSError as error:
+            problems.append(f"{one_line(str(folder))}: {describe_os_error(error)}")
+            continue
+        wanted = [entry for entry in entries if _wanted(entry, problems)]
+        pending.extend(reversed(wanted))
+
+
+def _wanted(entry: os.DirEntry[str], problems: list[str]) -> bool:
+    """A visible sub-folder or text file; a dangling link to a text file is a problem."""
+    if entry.name.startswith("."):
+        return False
+    try:
+        if entry.is_dir():
+            return True
+        if not _is_text_name(entry.name):
+            return False
+        if entry.is_file():
+            return True
+    except OSError as error:  # e.g. a link to itself; only worth a word if it looks like text
+        if _is_text_name(entry.name):
+            problems.append(f"{one_line(entry.path)}: {describe_os_error(error)}")
+        return False
+    if entry.is_symlink() and not os.path.exists(entry.path):
+        problems.append(f"{one_line(entry.path)}: broken symbolic link")
+    return False
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
+    """The documents the user named: files as given, folders searched recursively for
+    .txt/.md/.markdown files in name order. Problems are one line each, "<path>: <why>";
+    they do not stop the other paths. A file named twice is listed once."""
+    sources: list[Source] = []
+    problems: list[str] = []
+    keys: set[str] = set()
+
+    def add(path: Path) -> None:
+        key = document_key(path)
+        if key not in keys:
+            keys.add(key)
+            sources.append(Source(key, path))
+
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as error:
+            problems.append(f"{one_line(str(path))}: {describe_os_error(error)}")
+            continue
+        if stat.S_ISDIR(mode):
+            for found in _folder_files(path, problems):
+                add(found)
+        elif stat.S_ISREG(mode):
+            add(path)
+        else:
+            kind = describe_file_kind(mode)
+            problems.append(f"{one_line(str(path))}: not a regular file (it is {kind})")
+    return sources, problems

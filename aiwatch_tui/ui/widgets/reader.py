@@ -1,0 +1,835 @@
+"""The reading pane: a line-API widget with a caret, a selection, highlights and find matches.
+
+Only the rows on screen are rendered (`render_line`), from a lazily wrapped `Layout`
+(aiwatch_tui.ui.text_layout), so a 5 MB article costs what a 5 KB one does. Rendered rows
+are cached in a bounded LRU keyed by everything that can change how a row looks.
+Document text only ever becomes plain `Segment`s (never markup), and control characters
+were replaced by the layout, so no article byte can drive the terminal.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Generic, Literal, TypeVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.color import Color
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+
+from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Document, Inline, InlineKind, Span
+from aiwatch_tui.ui import text_layout as tl
+from aiwatch_tui.ui.text_layout import Layout, LineKind, Piece, PieceRole, TextMap, VisualLine
+
+Align = Literal["center", "top", "nearest"]
+_T = TypeVar("_T")
+
+_KIND_CLASS: dict[LineKind, str] = {
+    LineKind.TITLE: "reader--title",
+    LineKind.HEADING: "reader--heading",
+    LineKind.CODE: "reader--code",
+    LineKind.TABLE_HEADER: "reader--table-header",
+}
+_INLINE_CLASS: dict[InlineKind, str] = {
+    InlineKind.URL: "reader--url",
+    InlineKind.STRONG: "reader--strong",
+    InlineKind.EMPHASIS: "reader--emphasis",
+    InlineKind.CODE: "reader--code",
+    InlineKind.MARKUP: "reader--markup",
+}
+NOTE_MARK = "✎"
+SCROLL_CONTEXT = 2  # rows kept visible above/below the caret when scrolling to follow it
+WRAP_SLICE_SECONDS = 0.004  # background layout work per tick: short enough not to delay keys
+LAYOUTS_KEPT = 3  # widths whose layouts are kept (a terminal resized back and forth)
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightMark:
+    """What the reader needs to draw one highlight."""
+
+    id: str
+    start: int
+    end: int
+    color: str
+    has_note: bool = False
+
+
+class _Ranges(Generic[_T]):
+    """Spans sorted by start, with the query "which ones overlap [start, end)" in O(log n + k)."""
+
+    def __init__(self, items: Sequence[_T], span: Callable[[_T], tuple[int, int]]) -> None:
+        pairs = sorted(((span(item), item) for item in items), key=lambda pair: pair[0])
+        self.items = [item for _, item in pairs]
+        self.starts = [s for (s, _), _ in pairs]
+        self.ends = [e for (_, e), _ in pairs]
+        self.longest = max((e - s for s, e in self.starts_ends()), default=0)
+
+    def starts_ends(self) -> zip[tuple[int, int]]:
+        return zip(self.starts, self.ends, strict=True)
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """Indexes of the items that overlap [start, end)."""
+        first = bisect_left(self.starts, start - self.longest)
+        last = bisect_left(self.starts, end)
+        return [i for i in range(first, last) if self.ends[i] > start]
+
+
+class Reader(ScrollView, can_focus=True):
+    """Shows one Document with a caret, selection, highlights and find-in-document matches."""
+
+    ALLOW_SELECT = False  # the reader has its own caret and selection
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "reader--title",
+        "reader--heading",
+        "reader--caret",
+        "reader--selection",
+        "reader--url",
+        "reader--strong",
+        "reader--emphasis",
+        "reader--code",
+        "reader--markup",
+        "reader--marker",
+        "reader--rule",
+        "reader--table-border",
+        "reader--table-header",
+        "reader--match",
+        "reader--match-current",
+        "reader--note-mark",
+        *(f"reader--highlight-{color}" for color in HIGHLIGHT_COLORS),
+    }
+
+    # Highlight colours are saturated enough that a 16-colour terminal downgrades each to a
+    # distinct ANSI colour (bright yellow, bright green, bright blue, bright magenta,
+    # magenta) under fixed black/white text; an ANSI theme gets the named colours directly.
+    DEFAULT_CSS = """
+    Reader {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-size-vertical: 1;
+        & > .reader--title { color: $text-primary; text-style: bold; }
+        & > .reader--heading { color: $text-accent; text-style: bold; }
+        & > .reader--url { color: $text-primary; text-style: underline; }
+        & > .reader--strong { text-style: bold; }
+        & > .reader--emphasis { text-style: italic; }
+        & > .reader--code { color: $text-warning; }
+        & > .reader--markup { color: $foreground 45%; }
+        & > .reader--marker { color: $text-accent; }
+        & > .reader--rule { color: $primary; }
+        & > .reader--table-border { color: $foreground 40%; }
+        & > .reader--table-header { text-style: bold; }
+        & > .reader--caret { background: $foreground 30%; }
+        &:focus > .reader--caret { background: $foreground 0%; text-style: reverse; }
+        & > .reader--selection { background: $primary 45%; }
+        & > .reader--match { background: $warning 35%; }
+        & > .reader--match-current { background: $warning; color: $background; }
+        & > .reader--note-mark { color: $text-warning; text-style: bold; }
+        & > .reader--highlight-yellow { background: #e6c84f; color: #000000; }
+        & > .reader--highlight-green { background: #6cc070; color: #000000; }
+        & > .reader--highlight-blue { background: #5b9cf0; color: #000000; }
+        & > .reader--highlight-pink { background: #f07fb8; color: #000000; }
+        & > .reader--highlight-purple { background: #9a3fb0; color: #ffffff; }
+        &:ansi > .reader--highlight-yellow { background: ansi_bright_yellow; color: ansi_black; }
+        &:ansi > .reader--highlight-green { background: ansi_bright_green; color: ansi_black; }
+        &:ansi > .reader--highlight-blue { background: ansi_bright_blue; color: ansi_black; }
+        &:ansi > .reader--highlight-pink { background: ansi_bright_magenta; color: ansi_black; }
+        &:ansi > .reader--highlight-purple { background: ansi_magenta; color: ansi_bright_white; }
+        &:nocolor > .reader--selection { text-style: reverse; }
+        &:nocolor > .reader--match { text-style: underline; }
+        &:nocolor > .reader--match-current { text-style: reverse underline; }
+        &:nocolor > .reader--highlight-yellow { text-style: underline; }
+        &:nocolor > .reader--highlight-green { text-style: underline; }
+        &:nocolor > .reader--highlight-blue { text-style: underline; }
+        &:nocolor > .reader--highlight-pink { text-style: underline; }
+        &:nocolor > .reader--highlight-purple { text-style: underline; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "line_down", "Line down", show=False),
+        Binding("k,up", "line_up", "Line up", show=False),
+        Binding("l,right", "char_right", "Next character", show=False),
+        Binding("h,left", "char_left", "Previous character", show=False),
+        Binding("w", "word_forward", "Next word", show=False),
+        Binding("b", "word_backward", "Previous word", show=False),
+        Binding("right_parenthesis", "sentence_forward", "Next sentence", show=False),
+        Binding("left_parenthesis", "sentence_backward", "Previous sentence", show=False),
+        Binding("right_curly_bracket", "paragraph_forward", "Next paragraph", show=False),
+        Binding("left_curly_bracket", "paragraph_backward", "Previous paragraph", show=False),
+        Binding("space,pagedown", "page_down", "Page down"),
+        Binding("shift+space,pageup", "page_up", "Page up", show=False),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False),
+        Binding("ctrl+u", "half_page_up", "Half page up", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("v", "toggle_selection", "Select"),
+        Binding("s", "select_sentence", "Sentence", show=False),
+        Binding("S", "select_paragraph", "Paragraph", show=False),
+        Binding("escape", "clear_selection", "Clear selection"),
+    ]
+
+    @dataclass
+    class CaretMoved(Message):
+        """The caret moved (floods of these collapse into the latest one)."""
+
+        reader: Reader
+        offset: int
+
+        @property
+        def control(self) -> Reader:
+            return self.reader
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, Reader.CaretMoved) and message.reader is self.reader
+
+    @dataclass
+    class SelectionChanged(Message):
+        """The selection started, changed or was cleared (`span` None)."""
+
+        reader: Reader
+        span: Span | None
+
+        @property
+        def control(self) -> Reader:
+            return self.reader
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's own parameter name
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._document: Document | None = None
+        self._text_map: TextMap | None = None
+        self._layouts: OrderedDict[int, Layout] = OrderedDict()
+        self._layout: Layout | None = None
+        self._caret = 0
+        self._selection_anchor: int | None = None
+        self._goal_column: int | None = None
+        self._inlines: _Ranges[Inline] = _Ranges([], _inline_span)
+        self._marks: _Ranges[HighlightMark] = _Ranges([], _mark_span)
+        self._matches: _Ranges[Span] = _Ranges([], _plain_span)
+        self._current_match: Span | None = None
+        self._overlay_version = 0
+        self._strips: LRUCache[Hashable, Strip] = LRUCache(1024)
+        self._styles: dict[Hashable, Style] = {}
+        self._wrap_timer: Timer | None = None
+        self._following_caret = False  # our own scrolls must not pull the caret along
+
+    # --- public API --------------------------------------------------------------------
+
+    @property
+    def document(self) -> Document | None:
+        return self._document
+
+    @property
+    def layout_engine(self) -> Layout | None:
+        """The layout currently shown (for tests and benchmarks)."""
+        return self._layout
+
+    def load(self, document: Document, caret: int = 0) -> None:
+        """Show `document` with the caret at `caret`, scrolled into view with context."""
+        had_selection = self._selection_anchor is not None
+        self._document = document
+        self._text_map = TextMap(document)
+        self._layouts.clear()
+        self._layout = None
+        self._selection_anchor = None
+        self._goal_column = None
+        self._inlines = _Ranges(document.inlines, _inline_span)
+        self._marks = _Ranges([], _mark_span)
+        self._matches = _Ranges([], _plain_span)
+        self._current_match = None
+        self._caret = self._text_map.snap_forward(max(0, min(caret, len(document.text))))
+        self._invalidate()
+        self._relayout()
+        self._follow_caret("top")
+        self.post_message(self.CaretMoved(self, self._caret))
+        if had_selection:
+            self.post_message(self.SelectionChanged(self, None))
+
+    @property
+    def caret(self) -> int:
+        return self._caret
+
+    def move_caret(self, offset: int, *, align: Align = "nearest") -> None:
+        """Put the caret on `offset` (snapped to drawn text) and scroll it into view."""
+        self._move(offset, align=align)
+
+    def top_offset(self) -> int:
+        """The first text offset on the top visible row (the caret's if nothing is shown)."""
+        layout = self._layout
+        if layout is None:
+            return self._caret
+        row = layout.text_row(round(self.scroll_y), 1)
+        span = layout.row_span(row) if row is not None else None
+        return span.start if span is not None else self._caret
+
+    @property
+    def progress(self) -> float:
+        """How far through the text the caret is: 0.0 on the first character, 1.0 on the last."""
+        tm = self._text_map
+        if tm is None or tm.empty:
+            return 0.0
+        first, last = tm.first_offset, tm.last_offset
+        if last <= first:
+            return 1.0
+        return max(0.0, min(1.0, (self._caret - first) / (last - first)))
+
+    @property
+    def selection(self) -> Span | None:
+        """The selected text: from the anchor to the caret, both characters included."""
+        if self._selection_anchor is None or self._document is None:
+            return None
+        start = min(self._selection_anchor, self._caret)
+        end = max(self._selection_anchor, self._caret) + 1
+        return Span(start, min(end, len(self._document.text)))
+
+    def start_selection(self) -> None:
+        self._selection_anchor = self._caret
+        self._selection_changed()
+
+    def clear_selection(self) -> None:
+        if self._selection_anchor is not None:
+            self._selection_anchor = None
+            self._selection_changed()
+
+    def select_span(self, start: int, end: int) -> None:
+        """Select [start, end) and leave the caret on its last character."""
+        tm = self._text_map
+        if tm is None or tm.empty:
+            return
+        first = tm.snap_forward(start)
+        last = tm.snap_backward(max(first, end - 1))
+        self._selection_anchor = first
+        self._move(max(first, last), align="nearest", notify_selection=False)
+        self._selection_changed()
+
+    def set_highlights(self, marks: Sequence[HighlightMark]) -> None:
+        self._marks = _Ranges(marks, _mark_span)
+        self._overlays_changed()
+
+    def highlight_at(self, offset: int) -> HighlightMark | None:
+        """The highlight covering `offset` (the innermost when they nest)."""
+        hits = [self._marks.items[i] for i in self._marks.overlapping(offset, offset + 1)]
+        return min(hits, key=lambda m: m.end - m.start) if hits else None
+
+    def set_matches(self, spans: Sequence[Span], current: int | None) -> None:
+        """Show find-in-document matches; `current` indexes `spans` (drawn distinctly)."""
+        self._matches = _Ranges(spans, _plain_span)
+        valid = current is not None and 0 <= current < len(spans)
+        self._current_match = spans[current] if valid and current is not None else None
+        self._overlays_changed()
+
+    # --- layout and scrolling ----------------------------------------------------------
+
+    def _pane_size(self) -> Size:
+        return self.scrollable_content_region.size
+
+    def _relayout(self) -> None:
+        """Lay the document out for the current width (reusing a cached layout)."""
+        if self._document is None or self._text_map is None:
+            return
+        width = self._pane_size().width
+        if width <= 0:
+            return
+        layout = self._layouts.pop(width, None)
+        if layout is None:
+            layout = Layout(self._document, width, self._text_map)
+        self._layouts[width] = layout
+        while len(self._layouts) > LAYOUTS_KEPT:
+            self._layouts.popitem(last=False)
+        self._layout = layout
+        self._strips.clear()
+        self._sync_virtual_size()
+        if not layout.is_complete and self._wrap_timer is None:
+            self._wrap_timer = self.set_interval(0.02, self._wrap_in_background)
+
+    def _sync_virtual_size(self) -> None:
+        layout = self._layout
+        if layout is not None:
+            size = Size(layout.available_width, layout.row_count)
+            if self.virtual_size != size:
+                self.virtual_size = size
+
+    def _keeping_top(self, work: Callable[[Layout], _T]) -> _T:
+        """Run layout work that may refine blocks above the view, keeping the view still."""
+        layout = self._layout
+        assert layout is not None
+        if layout.is_complete:
+            return work(layout)
+        top = round(self.scroll_y)
+        anchor = layout.anchor(top)
+        generation = layout.generation
+        result = work(layout)
+        if layout.generation != generation:
+            self._sync_virtual_size()
+            moved_top = layout.row_of(anchor)
+            if moved_top != top:
+                self._scroll_to_row(moved_top)
+        return result
+
+    def _wrap_in_background(self) -> None:
+        layout = self._layout
+        if layout is None or layout.is_complete:
+            if self._wrap_timer is not None:
+                self._wrap_timer.stop()
+                self._wrap_timer = None
+            return
+        deadline = time.perf_counter() + WRAP_SLICE_SECONDS
+        self._keeping_top(lambda lay: lay.wrap_more(deadline))
+
+    def _position(self, offset: int) -> tuple[int, int]:
+        return self._keeping_top(lambda layout: layout.position_of(offset))
+
+    def _scroll_to_row(self, row: int) -> None:
+        self._following_caret = True
+        try:
+            self.scroll_to(y=max(0, row), animate=False)
+        finally:
+            self._following_caret = False
+
+    def _follow_caret(self, align: Align) -> None:
+        """Scroll so the caret is visible ("nearest" scrolls only when it is not)."""
+        if self._layout is None:
+            return
+        height = self._pane_size().height
+        if height <= 0:
+            return
+        row, _ = self._position(self._caret)
+        top = round(self.scroll_y)
+        context = min(SCROLL_CONTEXT, max(0, (height - 1) // 4))
+        if align == "center":
+            target = row - height // 2
+        elif align == "top":
+            target = row - min(3, height // 4)
+        elif row < top + context:
+            target = row - context
+        elif row > top + height - 1 - context:
+            target = row - (height - 1 - context)
+        else:
+            return
+        self._scroll_to_row(target)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self._following_caret:
+            self._pull_caret_into_view()
+
+    def _pull_caret_into_view(self) -> None:
+        """After a scroll the caret did not ask for (wheel, scrollbar), keep it on screen."""
+        layout = self._layout
+        if layout is None or layout.text_map.empty:
+            return
+        height = self._pane_size().height
+        top = round(self.scroll_y)
+        row, column = layout.position_of(self._caret)
+        if top <= row < top + height:
+            return
+        layout.ensure_rows(top, height)
+        step = 1 if row < top else -1
+        target = layout.text_row(top if step == 1 else top + height - 1, step)
+        if target is None or not top <= target < top + height:
+            return
+        offset = layout.offset_at(target, self._goal_column or column)
+        if offset is not None:
+            self._set_caret(offset)
+
+    def on_resize(self, event: events.Resize) -> None:
+        layout = self._layout
+        if self._document is None:
+            return
+        if layout is None:
+            self._relayout()
+            self._follow_caret("top")
+            return
+        if layout.available_width == self._pane_size().width:
+            self._sync_virtual_size()
+            self._follow_caret("nearest")
+            return
+        old_row, _ = layout.position_of(self._caret)
+        from_top = old_row - round(self.scroll_y)
+        self._relayout()
+        new_row, _ = self._position(self._caret)
+        height = self._pane_size().height
+        self._scroll_to_row(new_row - max(0, min(from_top, height - 1)))
+
+    # --- rendering ---------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def on_focus(self) -> None:
+        self._invalidate()
+
+    def on_blur(self) -> None:
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._styles.clear()
+        self._strips.clear()
+        self.refresh()
+
+    def _overlays_changed(self) -> None:
+        self._overlay_version += 1
+        self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Lay out the rows about to be drawn first, so row numbers stay put while drawing.
+        layout = self._layout
+        if layout is not None and not layout.is_complete:
+            height = self._pane_size().height
+            self._keeping_top(lambda lay: lay.ensure_rows(round(self.scroll_y), height))
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        layout = self._layout
+        width = self.size.width
+        if layout is None:
+            return Strip.blank(width, self.rich_style)
+        row = self.scroll_offset.y + y
+        line = layout.line(row)
+        span = line.span
+        caret_here = None
+        selection_part = None
+        if span is not None:
+            if span.start <= self._caret < span.end:
+                caret_here = self._caret
+            selection = self.selection
+            if selection is not None and selection.start < span.end and selection.end > span.start:
+                selection_part = (max(span.start, selection.start), min(span.end, selection.end))
+        # A laid-out line is the same object for as long as its layout lives (and the cache
+        # is cleared with the layout), so rows re-numbered by background layout stay cached.
+        key = (id(line), self._overlay_version, caret_here, selection_part)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(layout, line, span)
+            self._strips[key] = strip
+        return strip
+
+    def _render_row(self, layout: Layout, line: VisualLine, span: Span | None) -> Strip:
+        base = self._style(())
+        segments: list[Segment] = []
+        cursor = 0
+        if span is not None and layout.margin > 0 and self._note_starts_on(line):
+            segments.append(Segment(" " * (layout.margin - 1), base))
+            segments.append(Segment(NOTE_MARK, self._style(("reader--note-mark",))))
+            cursor = layout.margin
+        kind_class = _KIND_CLASS.get(line.kind)
+        if line.kind is LineKind.RULE:
+            decoration = "reader--rule"
+        elif line.kind in (LineKind.TABLE, LineKind.TABLE_HEADER):
+            decoration = "reader--table-border"
+        else:
+            decoration = "reader--marker"
+        for piece in line.segments:
+            column = layout.margin + piece.column
+            if column > cursor:
+                segments.append(Segment(" " * (column - cursor), base))
+            if piece.role is PieceRole.TEXT:
+                segments.extend(self._text_segments(piece, kind_class))
+            else:
+                segments.append(Segment(piece.text, self._style((decoration,))))
+            cursor = column + piece.width
+        return Strip(segments).crop_extend(0, layout.available_width, base)
+
+    def _note_starts_on(self, line: VisualLine) -> bool:
+        span = line.span
+        tm = self._text_map
+        if span is None or tm is None:
+            return False
+        for index in self._marks.overlapping(span.start, span.end):
+            mark = self._marks.items[index]
+            if mark.has_note and line.piece_at_offset(tm.snap_forward(mark.start)) is not None:
+                return True
+        return False
+
+    def _text_segments(self, piece: Piece, kind_class: str | None) -> list[Segment]:
+        start, end = piece.start, piece.end
+        layers: list[tuple[int, int, str]] = []
+        for index in self._inlines.overlapping(start, end):
+            inline = self._inlines.items[index]
+            layers.append((inline.start, inline.end, _INLINE_CLASS[inline.kind]))
+        for index in self._marks.overlapping(start, end):
+            mark = self._marks.items[index]
+            layers.append((mark.start, mark.end, f"reader--highlight-{_color(mark.color)}"))
+        current = self._current_match
+        for index in self._matches.overlapping(start, end):
+            match = self._matches.items[index]
+            name = "reader--match-current" if match == current else "reader--match"
+            layers.append((match.start, match.end, name))
+        selection = self.selection
+        if selection is not None and selection.start < end and selection.end > start:
+            layers.append((selection.start, selection.end, "reader--selection"))
+        if start <= self._caret < end:
+            layers.append((self._caret, self._caret + 1, "reader--caret"))
+        kind = (kind_class,) if kind_class else ()
+        if not layers:
+            return [Segment(piece.text, self._style(kind))]
+        cuts = {start, end}
+        for layer_start, layer_end, _ in layers:
+            cuts.add(min(end, max(start, layer_start)))
+            cuts.add(min(end, max(start, layer_end)))
+        edges = sorted(cuts)
+        segments = []
+        for left, right in zip(edges, edges[1:], strict=False):
+            names = kind + tuple(name for s, e, name in layers if s <= left < e)
+            segments.append(Segment(piece.text[left - start : right - start], self._style(names)))
+        return segments
+
+    def _style(self, names: tuple[str, ...]) -> Style:
+        """The widget's style with the named component styles layered on, in order."""
+        style = self._styles.get(names)
+        if style is None:
+            style = self.rich_style
+            for name in names:
+                style = style + self._component_style(name)
+            self._styles[names] = style
+        return style
+
+    def _component_style(self, name: str) -> Style:
+        """A component's own colours and text style, translucent colours blended over the
+        widget's background (Rich styles cannot carry alpha)."""
+        key = ("component", name)
+        cached = self._styles.get(key)
+        if cached is not None:
+            return cached
+        styles = self.get_component_styles(name)
+        backdrop = self.background_colors[1]
+        background: Color | None = None
+        if styles.has_rule("background"):
+            background = styles.background
+            if background.a < 1:
+                background = backdrop + background
+        color = None
+        if styles.has_rule("color"):
+            color = styles.color
+            if color.a < 1:
+                color = (background or backdrop) + color
+        style = Style(
+            color=color.rich_color if color is not None else None,
+            bgcolor=background.rich_color if background is not None else None,
+        )
+        style += styles.text_style
+        self._styles[key] = style
+        return style
+
+    # --- caret moves -------------------------------------------------------------------
+
+    def _set_caret(self, offset: int) -> None:
+        if offset != self._caret:
+            self._caret = offset
+            self.refresh()
+            self.post_message(self.CaretMoved(self, offset))
+            if self._selection_anchor is not None:
+                self._selection_changed()
+
+    def _move(
+        self,
+        offset: int,
+        *,
+        align: Align = "nearest",
+        keep_goal: bool = False,
+        notify_selection: bool = True,
+    ) -> None:
+        tm = self._text_map
+        if tm is None or self._document is None:
+            return
+        if not keep_goal:
+            self._goal_column = None
+        offset = tm.snap_forward(max(0, min(offset, len(self._document.text))))
+        moved = offset != self._caret
+        self._caret = offset
+        self._follow_caret(align)
+        if moved:
+            self.refresh()
+            self.post_message(self.CaretMoved(self, offset))
+            if notify_selection and self._selection_anchor is not None:
+                self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self.refresh()
+        self.refresh_bindings()
+        self.post_message(self.SelectionChanged(self, self.selection))
+
+    def _motion(self, motion: Callable[[TextMap, int], int]) -> None:
+        if self._text_map is not None:
+            self._move(motion(self._text_map, self._caret))
+
+    def _line_move(self, step: int) -> None:
+        if self._layout is None:
+            return
+        row, column = self._position(self._caret)
+        goal = column if self._goal_column is None else self._goal_column
+        if step > 0:
+            offset = self._keeping_top(lambda layout: layout.line_down(self._caret, goal))
+        else:
+            offset = self._keeping_top(lambda layout: layout.line_up(self._caret, goal))
+        self._move(offset, keep_goal=True)
+        self._goal_column = goal
+
+    def _page(self, rows: int) -> None:
+        """Scroll by `rows` (negative: up) and move the caret as far, keeping its screen row."""
+        layout = self._layout
+        if layout is None or layout.text_map.empty:
+            return
+        height = self._pane_size().height
+        top = round(self.scroll_y)
+        row, column = self._position(self._caret)
+        goal = column if self._goal_column is None else self._goal_column
+        screen_row = max(0, min(height - 1, row - top))
+        new_top = max(0, min(top + rows, self.max_scroll_y))
+        if new_top == top:
+            target = (
+                layout.text_row(layout.row_count - 1, -1) if rows > 0 else layout.text_row(0, 1)
+            )
+        else:
+            self._keeping_top(lambda lay: lay.ensure_rows(new_top, height))
+            self._sync_virtual_size()
+            self._scroll_to_row(new_top)
+            wanted = new_top + screen_row
+            target = layout.text_row(wanted, 1 if rows > 0 else -1)
+            if target is None or not new_top <= target < new_top + height:
+                target = layout.text_row(wanted, -1 if rows > 0 else 1)
+        if target is not None:
+            offset = layout.offset_at(target, goal)
+            if offset is not None:
+                self._move(offset, keep_goal=True)
+        self._goal_column = goal
+
+    # --- actions -----------------------------------------------------------------------
+
+    def action_line_down(self) -> None:
+        self._line_move(1)
+
+    def action_line_up(self) -> None:
+        self._line_move(-1)
+
+    def action_char_right(self) -> None:
+        tm = self._text_map
+        if tm is not None:
+            self._move(tm.snap_forward(self._caret + 1))
+
+    def action_char_left(self) -> None:
+        tm = self._text_map
+        if tm is not None and self._caret > tm.first_offset:
+            self._move(tm.snap_backward(self._caret - 1))
+
+    def action_word_forward(self) -> None:
+        self._motion(tl.next_word)
+
+    def action_word_backward(self) -> None:
+        self._motion(tl.previous_word)
+
+    def action_sentence_forward(self) -> None:
+        self._motion(tl.next_sentence)
+
+    def action_sentence_backward(self) -> None:
+        self._motion(tl.previous_sentence)
+
+    def action_paragraph_forward(self) -> None:
+        self._motion(tl.next_paragraph)
+
+    def action_paragraph_backward(self) -> None:
+        self._motion(tl.previous_paragraph)
+
+    def _page_rows(self) -> int:
+        return max(1, self._pane_size().height - 2)
+
+    def action_page_down(self) -> None:
+        self._page(self._page_rows())
+
+    def action_page_up(self) -> None:
+        self._page(-self._page_rows())
+
+    def action_half_page_down(self) -> None:
+        self._page(max(1, self._pane_size().height // 2))
+
+    def action_half_page_up(self) -> None:
+        self._page(-max(1, self._pane_size().height // 2))
+
+    def action_top(self) -> None:
+        if self._text_map is not None:
+            self._move(self._text_map.first_offset)
+            self._scroll_to_row(0)
+
+    def action_bottom(self) -> None:
+        if self._text_map is not None:
+            self._move(self._text_map.last_offset)
+
+    def action_toggle_selection(self) -> None:
+        if self._selection_anchor is None:
+            self.start_selection()
+        else:
+            self.clear_selection()
+
+    def action_select_sentence(self) -> None:
+        if self._text_map is not None:
+            span = tl.sentence_span(self._text_map, self._caret)
+            self.select_span(span.start, span.end)
+
+    def action_select_paragraph(self) -> None:
+        if self._text_map is not None:
+            span = tl.paragraph_span(self._text_map, self._caret)
+            self.select_span(span.start, span.end)
+
+    def action_clear_selection(self) -> None:
+        self.clear_selection()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_selection":
+            return self._selection_anchor is not None  # otherwise escape goes to the parents
+        return True
+
+    # --- mouse -------------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        layout = self._layout
+        offset = event.get_content_offset(self)
+        if layout is None or offset is None:
+            return
+        row = round(self.scroll_y) + offset.y
+        # A click on a blank row or a border goes to the nearest row with text below, or above.
+        target = layout.text_row(row, 1)
+        if target is None:
+            target = layout.text_row(row, -1)
+        if target is None:
+            return
+        found = layout.offset_at(target, offset.x - layout.margin)
+        if found is not None:
+            self.focus()
+            self._move(found)
+
+
+def _inline_span(inline: Inline) -> tuple[int, int]:
+    return inline.start, inline.end
+
+
+def _mark_span(mark: HighlightMark) -> tuple[int, int]:
+    return mark.start, mark.end
+
+
+def _plain_span(span: Span) -> tuple[int, int]:
+    return span.start, span.end
+
+
+def _color(name: str) -> str:
+    return name if name in HIGHLIGHT_COLORS else HIGHLIGHT_COLORS[0]

@@ -10,6 +10,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from aiwatch_tui.core.annotations import Annotations
 from aiwatch_tui.core.catalog import Catalog
 from aiwatch_tui.core.library import Source, bundled_sources, discover
 from aiwatch_tui.core.model import Document, DocumentInfo
@@ -45,6 +46,7 @@ class AiwatchApp(App[None]):
     ) -> None:
         super().__init__()
         self.store = store
+        self.annotations = Annotations(store)
         self.catalog = catalog
         self.open_key = open_key
         self.startup_problems = list(problems)
@@ -60,6 +62,9 @@ class AiwatchApp(App[None]):
         if saved_theme and saved_theme in self.available_themes:
             self.theme = saved_theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def start(self) -> None:
+        """Fill the main screen once it is composed (called from its on_mount)."""
         for problem in self.startup_problems:
             self.notify(problem, severity="warning", markup=False, timeout=8)
         if self.open_key is not None:
@@ -93,8 +98,9 @@ class AiwatchApp(App[None]):
         self.call_from_thread(self._show_library)
 
     def _report_problem(self, problem: object) -> None:
-        self.notify(str(getattr(problem, "message", problem)), severity="warning",
-                    markup=False, timeout=8)
+        self.notify(
+            str(getattr(problem, "message", problem)), severity="warning", markup=False, timeout=8
+        )
 
     # -- state the screens ask for ----------------------------------------------------------
 
@@ -147,8 +153,9 @@ class AiwatchApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Show every key", self.action_help)
-        yield SystemCommand("Outline", "Jump to a heading of this document",
-                            self._main.action_toggle_outline)
+        yield SystemCommand(
+            "Outline", "Jump to a heading of this document", self._main.action_toggle_outline
+        )
 
     async def action_quit(self) -> None:
         self._main.leave_document()

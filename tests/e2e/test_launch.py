@@ -35,7 +35,7 @@ def test_bundled_articles_open_from_the_list_at_80x24(tmp_path: Path) -> None:
         term.send("q")
         assert term.wait_exit() == 0
     with sqlite3.connect(tmp_path / "data" / "aiwatch.db") as db:
-        rows = db.execute("select doc_key, offset from positions").fetchall()
+        rows = db.execute("select doc_key, text_offset from positions").fetchall()
     assert rows and rows[0][0] == "seeds/000_c10daa536b93aa76.txt" and rows[0][1] > 5000
 
 

@@ -12,11 +12,14 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from aiwatch_tui.core.annotations import Change
 from aiwatch_tui.core.catalog import Problem
-from aiwatch_tui.core.model import Document
+from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight
+from aiwatch_tui.core.store import StoreError
+from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
 from aiwatch_tui.ui.widgets.outline import Outline
-from aiwatch_tui.ui.widgets.reader import Reader
+from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
@@ -33,13 +36,41 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("tab", "switch_pane", "List/Reader"),
         Binding("o", "toggle_outline", "Outline"),
+        # Annotation keys: active while the reader has focus (see check_action).
+        Binding("enter", "highlight", "Highlight"),
+        *[
+            Binding(str(n), f"color({n - 1})", f"Highlight {HIGHLIGHT_COLORS[n - 1]}", show=False)
+            for n in range(1, len(HIGHLIGHT_COLORS) + 1)
+        ],
+        Binding("a", "note", "Note"),
+        Binding("A", "document_note", "Document note", show=False),
+        Binding("x", "delete_highlight", "Delete highlight", show=False),
+        Binding("u", "undo", "Undo", show=False),
+        Binding("ctrl+r", "redo", "Redo", show=False),
+        Binding("right_square_bracket", "next_highlight", "Next highlight", show=False),
+        Binding("left_square_bracket", "previous_highlight", "Previous highlight", show=False),
     ]
+    READER_ACTIONS = frozenset(
+        {
+            "highlight",
+            "color",
+            "note",
+            "document_note",
+            "delete_highlight",
+            "undo",
+            "redo",
+            "next_highlight",
+            "previous_highlight",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.document: Document | None = None
         self._reading = False  # the user has moved in the current document
         self._save_timer = None
+        self.highlights: dict[str, Highlight] = {}  # the open document's, by id
+        self._reattaching: Highlight | None = None
 
     @property
     def aiwatch(self) -> AiwatchApp:
@@ -54,6 +85,10 @@ class MainScreen(Screen[None]):
                 yield Outline(id="outline")
         yield Static(id="status")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.on_resize()
+        self.aiwatch.start()
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -100,8 +135,9 @@ class MainScreen(Screen[None]):
     @on(DocumentList.Highlighted)
     def _preview(self, event: DocumentList.Highlighted) -> None:
         # Side by side, the reader previews whatever the list cursor is on.
-        if not self.has_class("-narrow") and (self.document is None or
-                                              self.document.key != event.key):
+        if not self.has_class("-narrow") and (
+            self.document is None or self.document.key != event.key
+        ):
             self.open_document(event.key, focus=False)
 
     @on(DocumentList.Opened)
@@ -122,6 +158,8 @@ class MainScreen(Screen[None]):
             saved = self.aiwatch.store.position(key)
             start = caret if caret is not None else (saved or 0)
             self.query_one(Reader).load(result, caret=min(start, len(result.text)))
+            self._reattaching = None
+            self.refresh_highlights()
             self.query_one(Outline).show_document(result)
             self.query_one(TitleBar).document_title = result.title
             self.query_one(DocumentList).select(key)
@@ -135,17 +173,24 @@ class MainScreen(Screen[None]):
             self.show_reader()
 
     def show_notices(self, document: Document) -> None:
-        status = self.query_one("#status", Static)
         if document.notices:
-            status.update(Text(f"{document.title}: " + "; ".join(document.notices), style="italic"))
+            self.set_status(
+                Text(f"{document.title}: " + "; ".join(document.notices), style="italic")
+            )
         else:
-            status.update("")
+            self.set_status(None)
+
+    def set_status(self, text: Text | None) -> None:
+        status = self.query_one("#status", Static)
+        status.update(text or "")
+        status.display = text is not None
 
     @on(Reader.CaretMoved)
     def _caret_moved(self, event: Reader.CaretMoved) -> None:
         reader = self.query_one(Reader)
         self.query_one(TitleBar).progress = reader.progress
         self.query_one(Outline).mark_section(event.offset)
+        self._show_highlight_status(event.offset)
         if reader.has_focus:
             self._reading = True
             if self._save_timer is not None:
@@ -163,6 +208,8 @@ class MainScreen(Screen[None]):
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
+        self.highlights: dict[str, Highlight] = {}  # the open document's, by id
+        self._reattaching: Highlight | None = None
         self.save_position()
 
     @on(Outline.Jump)
@@ -177,5 +224,265 @@ class MainScreen(Screen[None]):
 
     def key_escape(self) -> None:
         # Reached only when nothing focused used Esc (e.g. no selection to clear).
+        if self.cancel_reattach():
+            return
         if self.query_one(Reader).has_focus and self.has_class("-narrow"):
             self.show_list()
+
+    # -- annotations ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.READER_ACTIONS:
+            return self.document is not None and self.query_one(Reader).has_focus
+        return True
+
+    def refresh_highlights(self) -> None:
+        """Re-read the open document's highlights from the store and draw them."""
+        reader = self.query_one(Reader)
+        if self.document is None:
+            self.highlights = {}
+            reader.set_highlights([])
+            return
+        try:
+            found = self.aiwatch.annotations.for_document(self.document)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.highlights = {h.id: h for h in found}
+        reader.set_highlights(
+            [
+                HighlightMark(h.id, h.start, h.end, h.color, bool(h.note.strip()))
+                for h in found
+                if h.status is not AnchorStatus.ORPHANED
+            ]
+        )
+        self._show_highlight_status(reader.caret)
+
+    def _highlight_under_caret(self) -> Highlight | None:
+        mark = self.query_one(Reader).highlight_at(self.query_one(Reader).caret)
+        return self.highlights.get(mark.id) if mark is not None else None
+
+    def _show_highlight_status(self, offset: int) -> None:
+        if self._reattaching is not None:
+            quote = " ".join(self._reattaching.exact.split())[:60]
+            self.set_status(
+                Text(
+                    f"Re-attaching “{quote}”: select the passage (v and moves), "
+                    "Enter attaches, Esc cancels",
+                    style="bold",
+                )
+            )
+            return
+        mark = self.query_one(Reader).highlight_at(offset)
+        highlight = self.highlights.get(mark.id) if mark is not None else None
+        if highlight is None:
+            if self.document is not None:
+                self.show_notices(self.document)
+            return
+        line = Text()
+        line.append(f"● {highlight.color}", style="bold")
+        if highlight.status is not AnchorStatus.ANCHORED:
+            line.append(f" · {highlight.status.value}")
+        line.append(" · ")
+        note = highlight.note.strip()
+        if note:
+            first = note.splitlines()[0]
+            line.append("✎ " + first + (" …" if "\n" in note else ""))
+        else:
+            line.append("no note (a adds one)", style="dim")
+        self.set_status(line)
+
+    def _write(self, work: object) -> bool:
+        """Run a store write; a failure is shown, never raised into the event loop."""
+        try:
+            work()  # type: ignore[operator]
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=10)
+            return False
+        return True
+
+    def _after_change(self) -> None:
+        self.refresh_highlights()
+        if self.document is not None:
+            self.aiwatch.refresh_entry(self.document.key)
+
+    def _create_from_selection(self, color: str) -> Highlight | None:
+        reader = self.query_one(Reader)
+        span = reader.selection
+        if span is None or self.document is None:
+            return None
+        created: list[Highlight | None] = []
+        if not self._write(
+            lambda: created.append(
+                self.aiwatch.annotations.create(self.document, span.start, span.end, color)
+            )
+        ):
+            return None
+        reader.clear_selection()
+        self._after_change()
+        return created[0] if created else None
+
+    def action_highlight(self) -> None:
+        reader = self.query_one(Reader)
+        if self._reattaching is not None and reader.selection is not None and self.document:
+            orphan, span = self._reattaching, reader.selection
+            self._reattaching = None
+            if self._write(
+                lambda: self.aiwatch.annotations.reattach(
+                    orphan, self.document, span.start, span.end
+                )
+            ):
+                reader.clear_selection()
+                self._after_change()
+                self.notify("Highlight re-attached.")
+            return
+        if reader.selection is None:
+            self.notify(
+                "Nothing selected: v starts a selection, s a sentence, S a paragraph.",
+                severity="warning",
+            )
+            return
+        self._create_from_selection(HIGHLIGHT_COLORS[0])
+
+    def action_color(self, index: int) -> None:
+        color = HIGHLIGHT_COLORS[index]
+        if self.query_one(Reader).selection is not None:
+            self._create_from_selection(color)
+            return
+        highlight = self._highlight_under_caret()
+        if highlight is None:
+            self.notify("No highlight here: select text first (v, s or S).", severity="warning")
+            return
+        if self._write(lambda: self.aiwatch.annotations.recolor(highlight, color)):
+            self._after_change()
+
+    def action_note(self) -> None:
+        if self.query_one(Reader).selection is not None:
+            highlight = self._create_from_selection(HIGHLIGHT_COLORS[0])
+        else:
+            highlight = self._highlight_under_caret()
+        if highlight is None:
+            self.notify(
+                "No highlight here: select text and press a to note it.", severity="warning"
+            )
+            return
+        self.edit_highlight_note(highlight)
+
+    def edit_highlight_note(self, highlight: Highlight) -> None:
+        store = self.aiwatch.store
+        target = f"highlight:{highlight.id}"
+
+        def saved(text: str | None) -> None:
+            if text is None:
+                return
+            current = store.highlight(highlight.id) or highlight
+            if text != current.note and self._write(
+                lambda: self.aiwatch.annotations.set_note(current, text)
+            ):
+                self._write(lambda: store.discard_draft(target))
+                self._after_change()
+            elif text == current.note:
+                self._write(lambda: store.discard_draft(target))
+
+        self.app.push_screen(self._editor("Note", highlight.note, highlight.exact, target), saved)
+
+    def action_document_note(self) -> None:
+        if self.document is None:
+            return
+        key = self.document.key
+        store = self.aiwatch.store
+        target = f"document:{key}"
+
+        def saved(text: str | None) -> None:
+            if text is None:
+                return
+            if self._write(lambda: self.aiwatch.annotations.set_document_note(key, text)):
+                self._write(lambda: store.discard_draft(target))
+                self.aiwatch.refresh_entry(key)
+
+        title = f"Note on {self.document.title}"
+        self.app.push_screen(self._editor(title, store.document_note(key), "", target), saved)
+
+    def _editor(self, title: str, text: str, quote: str, target: str) -> NoteEditor:
+        store = self.aiwatch.store
+        return NoteEditor(
+            title=title,
+            text=text,
+            quote=quote,
+            draft=store.draft(target),
+            save_draft=lambda draft: self._write(lambda: store.save_draft(target, draft)),
+            discard_draft=lambda: self._write(lambda: store.discard_draft(target)),
+        )
+
+    def action_delete_highlight(self) -> None:
+        highlight = self._highlight_under_caret()
+        if highlight is None:
+            self.notify("No highlight under the caret.", severity="warning")
+            return
+        if self._write(lambda: self.aiwatch.annotations.delete(highlight)):
+            self._after_change()
+            self.notify("Highlight deleted (u undoes).")
+
+    def action_undo(self) -> None:
+        self._history_step(undo=True)
+
+    def action_redo(self) -> None:
+        self._history_step(undo=False)
+
+    def _history_step(self, *, undo: bool) -> None:
+        annotations = self.aiwatch.annotations
+        done: list[Change | None] = []
+        if not self._write(lambda: done.append(annotations.undo() if undo else annotations.redo())):
+            return
+        change = done[0] if done else None
+        if change is None:
+            self.notify("Nothing to undo." if undo else "Nothing to redo.")
+            return
+        self.show_change(change)
+        self.notify(("Undid " if undo else "Redid ") + change.kind.value + ".")
+
+    def show_change(self, change: Change) -> None:
+        """After an undo/redo: show the document it touched, with the caret on the highlight."""
+        highlight = change.highlight
+        key = highlight.doc_key if highlight is not None else change.doc_key
+        if self.document is None or self.document.key != key:
+            self.open_document(key, focus=True, caret=highlight.start if highlight else None)
+        elif highlight is not None:
+            self.query_one(Reader).move_caret(highlight.start, align="nearest")
+        self._after_change()
+        self.aiwatch.refresh_entry(key)
+
+    def _jump_highlight(self, forward: bool) -> None:
+        reader = self.query_one(Reader)
+        placed = sorted(
+            h.start for h in self.highlights.values() if h.status is not AnchorStatus.ORPHANED
+        )
+        caret = reader.caret
+        targets = [s for s in placed if s > caret] if forward else [s for s in placed if s < caret]
+        if not targets:
+            self.notify("No further highlight." if forward else "No earlier highlight.")
+            return
+        reader.move_caret(targets[0] if forward else targets[-1], align="center")
+
+    def action_next_highlight(self) -> None:
+        self._jump_highlight(True)
+
+    def action_previous_highlight(self) -> None:
+        self._jump_highlight(False)
+
+    def go_to_highlight(self, doc_key: str, highlight_id: str | None, offset: int) -> None:
+        """Open a document with the caret on a highlight (annotations screen, palette)."""
+        self.open_document(doc_key, focus=True, caret=offset)
+        highlight = self.highlights.get(highlight_id or "")
+        if highlight is not None and highlight.status is AnchorStatus.ORPHANED:
+            self._reattaching = highlight
+            self._show_highlight_status(self.query_one(Reader).caret)
+        elif highlight is not None:
+            self.query_one(Reader).move_caret(highlight.start, align="center")
+
+    def cancel_reattach(self) -> bool:
+        if self._reattaching is None:
+            return False
+        self._reattaching = None
+        self._show_highlight_status(self.query_one(Reader).caret)
+        return True

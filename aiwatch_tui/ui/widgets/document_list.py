@@ -72,9 +72,8 @@ class _FilterInput(Input):
     ]
 
     def action_list(self, action: str) -> None:
-        options = self.parent.query_one(_Options) if self.parent else None
-        if options is not None:
-            options.run_action(action)
+        if self.parent is not None:
+            getattr(self.parent.query_one(_Options), f"action_{action}")()
 
     def action_leave(self) -> None:
         self.value = ""

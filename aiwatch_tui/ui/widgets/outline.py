@@ -60,8 +60,8 @@ class Outline(OptionList):
                 current = index
             else:
                 break
-        if current is not None and not self.has_focus:
-            self.highlighted = current
+        if not self.has_focus and self._offsets:
+            self.highlighted = current if current is not None else 0
 
     def headings(self) -> Sequence[int]:
         return tuple(self._offsets)

@@ -1,0 +1,206 @@
+"""Making, changing and undoing highlights and notes: every step is one committed store write.
+
+The undo history lives only for the session (as in an editor), but nothing is ever held
+only in memory: each change, and each undo or redo of it, is written to the store
+before the method returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aiwatch_tui.core.anchoring import make_quote, reanchor_highlight
+from aiwatch_tui.core.model import DEFAULT_COLOR, AnchorStatus, Document, Highlight, utc_now
+from aiwatch_tui.core.store import Store
+
+# How many steps `u` can go back.
+HISTORY_LIMIT = 200
+
+
+class ChangeKind(StrEnum):
+    CREATE = "create"
+    RECOLOR = "recolor"
+    NOTE = "note"
+    DELETE = "delete"
+    REATTACH = "reattach"
+    DOCUMENT_NOTE = "document note"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One user change: what the highlight (or document note) was before and after."""
+
+    kind: ChangeKind
+    before: Highlight | None = None
+    after: Highlight | None = None
+    doc_key: str = ""  # for document notes
+    text_before: str = ""
+    text_after: str = ""
+
+    @property
+    def highlight(self) -> Highlight | None:
+        return self.after or self.before
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding white space and widened to whole words.
+
+    A keyboard selection ends on the caret's character (as in vim), so `v w w` reaches the
+    first letter of the third word; a highlight of half a word is never what a reader means.
+    """
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start >= end:
+        return start, end
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+class Annotations:
+    """The user's highlights and notes, through the store, with a session undo history."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._undo: list[Change] = []
+        self._redo: list[Change] = []
+
+    # -- reading --------------------------------------------------------------------------
+
+    def for_document(self, document: Document) -> list[Highlight]:
+        """The document's highlights, re-anchored to its current text; new anchors are saved."""
+        result: list[Highlight] = []
+        for highlight in self.store.highlights(document.key):
+            anchored = reanchor_highlight(document.text, document.content_hash, highlight)
+            if anchored is not highlight and not self.store.read_only:
+                self.store.update_highlight(anchored)
+            result.append(anchored)
+        return result
+
+    # -- changes --------------------------------------------------------------------------
+
+    def create(
+        self, document: Document, start: int, end: int, color: str = DEFAULT_COLOR, note: str = ""
+    ) -> Highlight | None:
+        """Highlight [start, end) of the document; None when the span holds only white space."""
+        start, end = trim_span(document.text, start, end)
+        if start >= end:
+            return None
+        exact, prefix, suffix = make_quote(document.text, start, end)
+        now = utc_now()
+        highlight = Highlight(
+            id=str(uuid.uuid4()),
+            doc_key=document.key,
+            doc_hash=document.content_hash,
+            start=start,
+            end=end,
+            exact=exact,
+            prefix=prefix,
+            suffix=suffix,
+            color=color,
+            note=note,
+            created=now,
+            modified=now,
+        )
+        self.store.add_highlight(highlight)
+        self._record(Change(ChangeKind.CREATE, None, highlight))
+        return highlight
+
+    def recolor(self, highlight: Highlight, color: str) -> Highlight:
+        return self._update(ChangeKind.RECOLOR, highlight, color=color)
+
+    def set_note(self, highlight: Highlight, note: str) -> Highlight:
+        return self._update(ChangeKind.NOTE, highlight, note=note)
+
+    def reattach(self, highlight: Highlight, document: Document, start: int, end: int) -> Highlight:
+        """Attach an (orphaned) highlight to a new passage; its note and colour stay."""
+        start, end = trim_span(document.text, start, end)
+        exact, prefix, suffix = make_quote(document.text, start, end)
+        return self._update(
+            ChangeKind.REATTACH,
+            highlight,
+            doc_key=document.key,
+            doc_hash=document.content_hash,
+            start=start,
+            end=end,
+            exact=exact,
+            prefix=prefix,
+            suffix=suffix,
+            status=AnchorStatus.ANCHORED,
+        )
+
+    def delete(self, highlight: Highlight) -> None:
+        deleted = self.store.delete_highlight(highlight.id)
+        self._record(Change(ChangeKind.DELETE, deleted or highlight, None))
+
+    def set_document_note(self, doc_key: str, text: str) -> None:
+        before = self.store.document_note(doc_key)
+        if before == text:
+            return
+        self.store.set_document_note(doc_key, text)
+        self._record(
+            Change(ChangeKind.DOCUMENT_NOTE, doc_key=doc_key, text_before=before, text_after=text)
+        )
+
+    def record(self, change: Change) -> None:
+        """Add a change made elsewhere (e.g. the annotations screen) to the undo history."""
+        self._record(change)
+
+    def _update(self, kind: ChangeKind, highlight: Highlight, **fields: object) -> Highlight:
+        current = self.store.highlight(highlight.id) or highlight
+        changed = dataclasses.replace(current, modified=utc_now(), **fields)  # type: ignore[arg-type]
+        self.store.update_highlight(changed)
+        self._record(Change(kind, current, changed))
+        return changed
+
+    def _record(self, change: Change) -> None:
+        self._undo.append(change)
+        del self._undo[:-HISTORY_LIMIT]
+        self._redo.clear()
+
+    # -- undo -----------------------------------------------------------------------------
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> Change | None:
+        """Reverse the last change; returns it (None when there is nothing to undo)."""
+        if not self._undo:
+            return None
+        change = self._undo.pop()
+        self._apply(change, backwards=True)
+        self._redo.append(change)
+        return change
+
+    def redo(self) -> Change | None:
+        if not self._redo:
+            return None
+        change = self._redo.pop()
+        self._apply(change, backwards=False)
+        self._undo.append(change)
+        return change
+
+    def _apply(self, change: Change, *, backwards: bool) -> None:
+        if change.kind is ChangeKind.DOCUMENT_NOTE:
+            text = change.text_before if backwards else change.text_after
+            self.store.set_document_note(change.doc_key, text)
+            return
+        target = change.before if backwards else change.after
+        other = change.after if backwards else change.before
+        if target is None and other is not None:
+            self.store.delete_highlight(other.id)
+        elif target is not None:
+            # update_highlight writes the whole row (and re-creates a deleted one).
+            self.store.update_highlight(target)

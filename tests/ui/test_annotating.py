@@ -1,0 +1,211 @@
+"""Pilot tests of keyboard annotation: the keys of the annotation issue, checked on screen and in the database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from aiwatch_tui.core.model import AnchorStatus
+from aiwatch_tui.core.store import Store
+from aiwatch_tui.ui.app import make_app
+from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
+from aiwatch_tui.ui.widgets.reader import Reader
+
+KEY_000 = "seeds/000_c10daa536b93aa76.txt"
+FIRST_SENTENCE = (
+    "Artificial intelligence is no longer a distant concept confined to research labs or "
+    "speculative fiction."
+)
+
+
+def _rows(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select exact, color, note, status from highlights").fetchall()
+
+
+async def _open_first_paragraph(pilot) -> Reader:
+    await pilot.press("enter")  # open the first article from the list
+    await pilot.press("j", "j")  # below the title onto the first paragraph
+    await pilot.pause()
+    reader = pilot.app.screen.query_one(Reader)
+    text = reader.document.text
+    reader.move_caret(text.index("Artificial intelligence is no longer"))
+    await pilot.pause()
+    return reader
+
+
+async def test_sentence_then_enter_makes_a_committed_highlight(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        reader = await _open_first_paragraph(pilot)
+        await pilot.press("s", "enter")
+        await pilot.pause()
+        # committed the moment it was made: another connection sees it while the app runs
+        assert _rows(db) == [(FIRST_SENTENCE, "yellow", "", "anchored")]
+        assert reader.highlight_at(reader.caret) is not None
+        assert "yellow" in str(app.screen.query_one("#status").render())
+
+
+async def test_v_and_word_moves_then_a_colour_key(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_first_paragraph(pilot)
+        await pilot.press("v", "w", "w", "3")
+        await pilot.pause()
+        rows = _rows(db)
+        assert len(rows) == 1
+        assert rows[0][0] == "Artificial intelligence is" and rows[0][1] == "blue"
+        await pilot.press("5")  # recolour the highlight under the caret
+        await pilot.pause()
+        assert _rows(db)[0][1] == "purple"
+
+
+async def test_note_delete_undo_redo(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        reader = await _open_first_paragraph(pilot)
+        await pilot.press("s", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press(*"Why [bold]this[/bold] matters")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert _rows(db)[0][2] == "Why [bold]this[/bold] matters"
+        status = str(app.screen.query_one("#status").render())
+        assert "[bold]this[/bold]" in status  # shown literally, never as markup
+        await pilot.press("x")
+        await pilot.pause()
+        assert _rows(db) == []
+        await pilot.press("u")
+        await pilot.pause()
+        assert _rows(db)[0][2] == "Why [bold]this[/bold] matters"
+        assert reader.highlight_at(reader.caret) is not None
+        await pilot.press("u")  # undo the note
+        await pilot.pause()
+        assert _rows(db)[0][2] == ""
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert _rows(db)[0][2] == "Why [bold]this[/bold] matters"
+
+
+async def test_leaving_the_editor_with_unsaved_text_asks_and_keeps_a_draft(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_first_paragraph(pilot)
+        await pilot.press("s", "a")
+        await pilot.press(*"half a thought")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        editor.flush_draft()  # what the 3-second timer does
+        store = Store(db)
+        drafts = store.drafts()
+        store.close()
+        assert list(drafts.values()) == ["half a thought"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+
+
+async def test_draft_is_offered_back_after_a_crash(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_first_paragraph(pilot)
+        await pilot.press("s", "enter")
+        await pilot.pause()
+    store = Store(db)
+    (highlight,) = store.highlights(KEY_000)
+    store.save_draft(f"highlight:{highlight.id}", "typed before the link dropped")
+    store.close()
+    again = make_app(db_path=db)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        reader = again.screen.query_one(Reader)
+        reader.move_caret(highlight.start)
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        editor = again.screen
+        assert isinstance(editor, NoteEditor)
+        assert editor.text == "typed before the link dropped"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert _rows(db)[0][2] == "typed before the link dropped"
+    store = Store(db)
+    assert store.drafts() == {}
+    store.close()
+
+
+async def test_next_and_previous_highlight(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        reader = await _open_first_paragraph(pilot)
+        first = reader.caret
+        await pilot.press("s", "enter", "}", "}", "s", "2")
+        await pilot.pause()
+        second = min(h.start for h in app.screen.highlights.values() if h.start > first)
+        await pilot.press("g", "right_square_bracket")
+        await pilot.pause()
+        assert reader.caret == first
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert reader.caret == second
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert reader.caret == first
+
+
+async def test_document_note(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter", "A")
+        await pilot.pause()
+        await pilot.press(*"Read again before the board meeting")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    store = Store(db)
+    assert store.document_note(KEY_000) == "Read again before the board meeting"
+    assert store.annotation_counts()[KEY_000][1] == 1
+    store.close()
+
+
+async def test_changed_article_keeps_highlights_and_orphans_are_not_drawn(tmp_path: Path) -> None:
+    article = tmp_path / "piece.txt"
+    article.write_text(
+        "Heading Line\n\nFirst paragraph with a memorable phrase in it.\n\n"
+        "Second paragraph about something else entirely.\n"
+    )
+    db = tmp_path / "a.db"
+    app = make_app([article], db_path=db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = app.screen.query_one(Reader)
+        reader.move_caret(reader.document.text.index("memorable"))
+        await pilot.press("v", "w", "enter")
+        reader.move_caret(reader.document.text.index("Second"))
+        await pilot.press("S", "enter")
+        await pilot.pause()
+    article.write_text(
+        "Heading Line\n\nA new opening paragraph.\n\n"
+        "First paragraph with a memorable phrase in it.\n"
+    )
+    again = make_app([article], db_path=db)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        reader = again.screen.query_one(Reader)
+        statuses = {h.exact: h.status for h in again.screen.highlights.values()}
+        assert statuses["memorable phrase"] is AnchorStatus.MOVED
+        assert statuses["Second paragraph about something else entirely."] is AnchorStatus.ORPHANED
+        moved = next(h for h in again.screen.highlights.values() if h.exact == "memorable phrase")
+        assert reader.document.text[moved.start : moved.end] == "memorable phrase"
+        assert reader.highlight_at(moved.start) is not None
+    assert {row[3] for row in _rows(db)} == {"moved", "orphaned"}

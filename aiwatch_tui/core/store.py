@@ -34,7 +34,7 @@ from typing import Any
 
 from aiwatch_tui.core.model import AnchorStatus, Highlight, utc_now
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x41495741  # "AIWA": marks the file as aiwatch's (PRAGMA application_id)
 BUSY_TIMEOUT_MS = 5000
 OPEN_DEADLINE_S = 10.0  # give up opening after this long of "busy" from a concurrent opener
@@ -92,6 +92,13 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         )""",
         f"PRAGMA application_id = {APPLICATION_ID}",
     ),
+    2: (
+        # Folders and files the user added to the library (`aiwatch add`), absolute and resolved.
+        """CREATE TABLE library_paths (
+            path TEXT PRIMARY KEY NOT NULL,
+            added TEXT NOT NULL
+        )""",
+    ),
 }
 
 _IDENTIFY = (
@@ -139,6 +146,47 @@ class MergeResult:
     added: int
     updated: int
     unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentNote:
+    """A note about a whole document, with the time it was last changed (for merging)."""
+
+    doc_key: str
+    text: str
+    modified: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationsMerge:
+    """What one merge_annotations() transaction did."""
+
+    highlights: MergeResult
+    notes: MergeResult
+    library_added: tuple[str, ...]  # library paths that were not there before
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseReport:
+    """What inspect_database() found; read without changing (or creating) anything."""
+
+    path: Path
+    exists: bool
+    size: int = 0
+    mode: int = 0
+    schema_version: int = 0
+    integrity: str = ""  # "ok", or the problems SQLite found
+    problem: str = ""  # one line: why the file is unusable ("" when it is usable)
+    highlights: int = 0
+    orphaned: int = 0
+    highlight_notes: int = 0
+    document_notes: int = 0
+    annotated_keys: tuple[str, ...] = ()  # documents that have highlights or a note
+    library_paths: tuple[str, ...] = ()
+
+    @property
+    def healthy(self) -> bool:
+        return self.exists and not self.problem and self.integrity == "ok"
 
 
 class _WalNotEnabled(Exception):
@@ -217,6 +265,51 @@ def _highlight_params(h: Highlight) -> tuple[object, ...]:
         h.modified,
         str(h.status),
     )
+
+
+def _merge_highlight_rows(conn: sqlite3.Connection, hs: Sequence[Highlight]) -> MergeResult:
+    added = updated = unchanged = 0
+    for h in hs:
+        row = conn.execute("SELECT modified FROM highlights WHERE id = ?", (h.id,)).fetchone()
+        if row is None:
+            conn.execute(_INSERT_HIGHLIGHT, _highlight_params(h))
+            added += 1
+        elif _is_newer(h.modified, str(row[0])):
+            conn.execute(_REPLACE_HIGHLIGHT, _highlight_params(h))
+            updated += 1
+        else:
+            unchanged += 1
+    return MergeResult(added=added, updated=updated, unchanged=unchanged)
+
+
+def _merge_note_rows(conn: sqlite3.Connection, notes: Sequence[DocumentNote]) -> MergeResult:
+    added = updated = unchanged = 0
+    for note in notes:
+        row = conn.execute(
+            "SELECT text, modified FROM document_notes WHERE doc_key = ?", (note.doc_key,)
+        ).fetchone()
+        if not note.text.strip() or (row is not None and str(row[0]) == note.text):
+            unchanged += 1
+            continue
+        if row is not None and not _is_newer(note.modified, str(row[1])):
+            unchanged += 1  # the note here was changed more recently: it wins
+            continue
+        conn.execute(
+            "INSERT OR REPLACE INTO document_notes (doc_key, text, modified) VALUES (?, ?, ?)",
+            (note.doc_key, note.text, note.modified or utc_now()),
+        )
+        if row is None:
+            added += 1
+        else:
+            updated += 1
+    return MergeResult(added=added, updated=updated, unchanged=unchanged)
+
+
+def _insert_library_path(conn: sqlite3.Connection, path: str) -> bool:
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO library_paths (path, added) VALUES (?, ?)", (path, utc_now())
+    )
+    return cursor.rowcount > 0
 
 
 # --- the file and its directory -------------------------------------------------------------
@@ -706,21 +799,45 @@ class Store:
 
     def merge_highlights(self, hs: Sequence[Highlight]) -> MergeResult:
         """Merge by id in one transaction: new ids are added, a newer `modified` wins."""
-        added = updated = unchanged = 0
         with self._write() as conn:
-            for h in hs:
-                row = conn.execute(
-                    "SELECT modified FROM highlights WHERE id = ?", (h.id,)
-                ).fetchone()
-                if row is None:
-                    conn.execute(_INSERT_HIGHLIGHT, _highlight_params(h))
-                    added += 1
-                elif _is_newer(h.modified, str(row[0])):
-                    conn.execute(_REPLACE_HIGHLIGHT, _highlight_params(h))
-                    updated += 1
-                else:
-                    unchanged += 1
-        return MergeResult(added=added, updated=updated, unchanged=unchanged)
+            return _merge_highlight_rows(conn, hs)
+
+    def merge_annotations(
+        self,
+        highlights: Sequence[Highlight],
+        notes: Sequence[DocumentNote] = (),
+        library_paths: Sequence[str] = (),
+    ) -> AnnotationsMerge:
+        """An import, in one transaction: highlights merged by id and document notes by
+        document (a newer `modified` wins; an identical text is unchanged), and the library
+        paths the imported annotations need remembered. All of it is written, or none."""
+        with self._write() as conn:
+            merged_highlights = _merge_highlight_rows(conn, highlights)
+            merged_notes = _merge_note_rows(conn, notes)
+            added = tuple(path for path in library_paths if _insert_library_path(conn, path))
+        return AnnotationsMerge(merged_highlights, merged_notes, added)
+
+    def document_notes(self) -> dict[str, str]:
+        """Every document note by document key."""
+        return {str(k): str(t) for k, t in self._read("SELECT doc_key, text FROM document_notes")}
+
+    # -- the library -------------------------------------------------------------------------
+
+    def library_paths(self) -> list[str]:
+        """The folders and files added to the library, in the order they were added."""
+        return [str(row[0]) for row in self._read("SELECT path FROM library_paths ORDER BY rowid")]
+
+    def add_library_path(self, path: str) -> bool:
+        """Remember a folder or file (give it absolute and resolved); False if already there."""
+        with self._write() as conn:
+            return _insert_library_path(conn, path)
+
+    def remove_library_path(self, path: str) -> bool:
+        """Forget a folder or file (its annotations are kept); False if it was not there."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM library_paths WHERE path = ?", (path,)).rowcount > 0
+
+    # -- care --------------------------------------------------------------------------------
 
     def backup(self, dest: Path) -> None:
         """Copy a consistent snapshot into the new file `dest` (0600); refuses an existing file."""
@@ -755,3 +872,82 @@ class Store:
 
     def schema_version(self) -> int:
         return self._pragma_int("user_version")
+
+
+# --- inspection (aiwatch doctor) --------------------------------------------------------------
+
+_COUNT_HIGHLIGHTS = (
+    "SELECT COUNT(*), COALESCE(SUM(status = 'orphaned'), 0), COALESCE(SUM(note <> ''), 0)"
+    " FROM highlights"
+)
+_ANNOTATED_KEYS = (
+    "SELECT doc_key FROM highlights UNION SELECT doc_key FROM document_notes ORDER BY 1"
+)
+
+
+def inspect_database(path: Path) -> DatabaseReport:
+    """Look at a database file without creating, migrating, repairing or re-moding it.
+
+    Used by `aiwatch doctor`, which must be safe to run on a damaged file or while the app
+    is running: the file is opened read-only and only read.
+    """
+    path = Path(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return DatabaseReport(path=path, exists=False)
+    except (OSError, ValueError) as error:
+        return DatabaseReport(path=path, exists=True, problem=f"cannot be read ({error})")
+    size, mode = info.st_size, stat.S_IMODE(info.st_mode)
+    if stat.S_ISLNK(info.st_mode):
+        problem = "is a symbolic link, which aiwatch refuses to follow"
+        return DatabaseReport(path=path, exists=True, size=size, mode=mode, problem=problem)
+    if not stat.S_ISREG(info.st_mode):
+        problem = "is not a regular file"
+        return DatabaseReport(path=path, exists=True, size=size, mode=mode, problem=problem)
+    uri = f"file:{urllib.parse.quote(os.fspath(path.absolute()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as error:
+        return DatabaseReport(path, True, size, mode, problem=f"cannot be opened ({error})")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return _inspect_open(conn, path, size, mode)
+    except sqlite3.Error as error:
+        return DatabaseReport(path, True, size, mode, problem=f"cannot be read ({error})")
+    finally:
+        conn.close()
+
+
+def _inspect_open(conn: sqlite3.Connection, path: Path, size: int, mode: int) -> DatabaseReport:
+    version, application_id, table_count = conn.execute(_IDENTIFY).fetchone()
+    if application_id not in (0, APPLICATION_ID) or (
+        application_id == 0 and version == 0 and table_count > 0
+    ):
+        problem = "is an SQLite database of another program, not aiwatch's"
+        return DatabaseReport(path, True, size, mode, int(version), problem=problem)
+    integrity = "; ".join(str(row[0]) for row in conn.execute("PRAGMA integrity_check(20)"))
+    report = DatabaseReport(path, True, size, mode, int(version), integrity=integrity)
+    if version < 1:
+        return report  # created but never opened by aiwatch: nothing in it yet
+    highlights, orphaned, highlight_notes = conn.execute(_COUNT_HIGHLIGHTS).fetchone()
+    document_notes = conn.execute("SELECT COUNT(*) FROM document_notes").fetchone()[0]
+    keys = tuple(str(row[0]) for row in conn.execute(_ANNOTATED_KEYS))
+    library: tuple[str, ...] = ()
+    if version >= 2:
+        rows = conn.execute("SELECT path FROM library_paths ORDER BY rowid")
+        library = tuple(str(row[0]) for row in rows)
+    return DatabaseReport(
+        path,
+        True,
+        size,
+        mode,
+        int(version),
+        integrity=integrity,
+        highlights=int(highlights),
+        orphaned=int(orphaned),
+        highlight_notes=int(highlight_notes),
+        document_notes=int(document_notes),
+        annotated_keys=keys,
+        library_paths=library,
+    )

@@ -1,0 +1,595 @@
+"""The glue between the store, the documents, anchoring and the interchange formats.
+
+`aiwatch export`, `import`, `list`, `doctor` and `search` (and the app's export command) call
+these; the formats themselves are in core.export, the SQL in core.store. Nothing here prints:
+functions return data and one-line messages, and raise StoreError, DocumentError or
+InterchangeError (all one line) for the caller to show.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from aiwatch_tui.core.anchoring import reanchor_highlight
+from aiwatch_tui.core.catalog import Catalog, info_from_document
+from aiwatch_tui.core.documents import (
+    DocumentError,
+    describe_os_error,
+    human_size,
+    load_document,
+    one_line,
+)
+from aiwatch_tui.core.export import (
+    ExportDocument,
+    ImportedDocumentNote,
+    ImportedHighlight,
+    InterchangeError,
+    ParseResult,
+    key_from_source,
+    parse_annotations,
+    to_csv,
+    to_json,
+    to_markdown,
+)
+from aiwatch_tui.core.library import (
+    SEED_PREFIX,
+    Source,
+    bundled_sources,
+    discover,
+    document_key,
+    seeds_dir,
+)
+from aiwatch_tui.core.model import AnchorStatus, Document, DocumentInfo, Highlight
+from aiwatch_tui.core.store import (
+    SCHEMA_VERSION,
+    DatabaseReport,
+    DocumentNote,
+    MergeResult,
+    Store,
+    inspect_database,
+)
+
+ExportFormat = Literal["json", "markdown", "csv"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("json", "markdown", "csv")
+# The full-text index and document metadata cache, in the cache directory (derived data).
+SEARCH_INDEX_FILE = "search-index.db"
+# An annotation file larger than this is refused before it is read into memory.
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+
+
+def search_index_path(cache_dir: Path) -> Path:
+    """Where the full-text index lives; the app and `aiwatch search` share it."""
+    return cache_dir / SEARCH_INDEX_FILE
+
+
+# ---------------------------------------------------------------------------------------------
+# The library
+# ---------------------------------------------------------------------------------------------
+
+
+def library_sources(store: Store) -> tuple[list[Source], list[str]]:
+    """The bundled articles, then every document under the library's paths (a document named
+    twice is listed once), and one-line problems (e.g. a library folder that vanished)."""
+    sources = bundled_sources()
+    found, problems = discover([Path(p) for p in store.library_paths()])
+    known = {source.key for source in sources}
+    sources += [source for source in found if source.key not in known]
+    return sources, problems
+
+
+def cached_infos(cache_dir: Path) -> dict[str, DocumentInfo]:
+    """Document metadata from the search index, when it has been built; never creates it."""
+    index_file = search_index_path(cache_dir)
+    if not index_file.is_file():
+        return {}
+    from aiwatch_tui.core.fulltext import FullTextIndex
+
+    try:
+        index = FullTextIndex(index_file)
+        try:
+            return index.infos()
+        finally:
+            index.close()
+    except (sqlite3.Error, OSError):
+        return {}  # derived data: a cache we cannot read is a cache we do without
+
+
+def _fresh(info: DocumentInfo | None, path: Path) -> DocumentInfo | None:
+    """`info` if it still describes the file at `path` (same size and modification time)."""
+    if info is None:
+        return None
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    if (info.size, info.mtime_ns) != (status.st_size, status.st_mtime_ns):
+        return None
+    return info
+
+
+def _load_info(source: Source) -> DocumentInfo:
+    """Parse the file for its metadata; DocumentError (one line) when it cannot be."""
+    try:
+        status = os.stat(source.path)
+    except OSError as error:
+        name = one_line(source.path.name or str(source.path))
+        raise DocumentError(f"{name}: {describe_os_error(error)}") from None
+    document = load_document(source.path, key=source.key)
+    return info_from_document(document, status.st_size, status.st_mtime_ns)
+
+
+def document_infos(
+    sources: Sequence[Source], cached: Mapping[str, DocumentInfo] | None = None
+) -> tuple[list[DocumentInfo], list[str]]:
+    """Metadata of each source, from `cached` when the file is unchanged, else by parsing it;
+    problems are one line each and do not stop the others."""
+    infos: list[DocumentInfo] = []
+    problems: list[str] = []
+    for source in sources:
+        info = _fresh((cached or {}).get(source.key), source.path)
+        if info is None:
+            try:
+                info = _load_info(source)
+            except DocumentError as error:
+                problems.append(str(error))
+                continue
+        infos.append(info)
+    return infos, problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Naming documents
+# ---------------------------------------------------------------------------------------------
+
+
+def _seed_path(key: str) -> Path | None:
+    path = seeds_dir() / key[len(SEED_PREFIX) :]
+    return path if path.is_file() else None
+
+
+def _path_of(key: str, by_key: Mapping[str, Path]) -> Path | None:
+    """Where the document `key` is read from, if anywhere."""
+    if key in by_key:
+        return by_key[key]
+    if key.startswith(SEED_PREFIX):
+        return _seed_path(key)
+    return Path(key) if os.path.isabs(key) else None
+
+
+def canonical_key(doc_key: str) -> str:
+    """The key a document is stored under: a path resolved (symlinks followed; a file in the
+    seeds folder becomes its "seeds/<name>" key); a seed key as it is."""
+    if doc_key.startswith(SEED_PREFIX):
+        return doc_key
+    return document_key(Path(doc_key))
+
+
+def resolve_document(spec: str, known_keys: Iterable[str] = ()) -> str:
+    """The document key that `spec` names: an existing path, a file:// or urn:aiwatch: URI,
+    a bundled article's name ("000_x.txt" or "seeds/000_x.txt"), or a key that annotations
+    still use (a file that has vanished). InterchangeError when it names nothing."""
+    shown = one_line(spec)
+    if spec.lower().startswith(("file:", "urn:")):
+        key = key_from_source(spec)
+        if key is None:
+            raise InterchangeError(f"{shown}: not a file:// or urn:aiwatch:seeds/ URI")
+        return canonical_key(key)
+    path = Path(spec).expanduser()
+    if path.exists():
+        return document_key(path)
+    name = spec[len(SEED_PREFIX) :] if spec.startswith(SEED_PREFIX) else spec
+    if "/" not in name and _seed_path(SEED_PREFIX + name) is not None:
+        return SEED_PREFIX + name
+    absolute = str(path.absolute())
+    for key in known_keys:
+        if key in (spec, absolute):
+            return key
+    raise InterchangeError(
+        f"{shown}: no such document (give a path, a file:// or urn:aiwatch: URI, "
+        "or a bundled article's name)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+# ---------------------------------------------------------------------------------------------
+
+
+def _export_document(
+    key: str, path: Path | None, cached: Mapping[str, DocumentInfo]
+) -> ExportDocument | None:
+    if path is None:
+        return None
+    info = _fresh(cached.get(key), path)
+    if info is None:
+        try:
+            info = _load_info(Source(key, path))
+        except DocumentError:
+            return None  # gone or unreadable: the writers fall back to the file name
+    return ExportDocument.from_info(info)
+
+
+def export_annotations(
+    store: Store,
+    documents: Catalog | Sequence[Source] | None,
+    fmt: ExportFormat,
+    document: str | None = None,
+    *,
+    cached: Mapping[str, DocumentInfo] | None = None,
+) -> str:
+    """Every highlight and document note (or those of the document key `document`) in `fmt`.
+
+    Titles and content hashes come from the documents: `documents` (a Catalog's parsed
+    metadata, or sources) first, then `cached` metadata of unchanged files, then the file
+    itself; a document that no longer exists is named by its file name.
+    """
+    highlights = store.highlights(document)
+    notes = store.document_notes()
+    if document is not None:
+        notes = {document: notes[document]} if document in notes else {}
+    known: dict[str, DocumentInfo] = dict(cached or {})
+    by_key: dict[str, Path] = {}
+    if isinstance(documents, Catalog):
+        by_key = {source.key: source.path for source in documents.sources}
+        known.update({info.key: info for info in documents.infos()})
+    elif documents is not None:
+        by_key = {source.key: source.path for source in documents}
+    keys = sorted({h.doc_key for h in highlights} | set(notes))
+    described = {key: _export_document(key, _path_of(key, by_key), known) for key in keys}
+    export_documents = {key: doc for key, doc in described.items() if doc is not None}
+    if fmt == "json":
+        return to_json(highlights, export_documents, notes)
+    if fmt == "markdown":
+        return to_markdown(highlights, export_documents, notes)
+    return to_csv(highlights, export_documents)
+
+
+def write_private_file(path: Path, text: str) -> Path:
+    """Write `text` (UTF-8, newlines as they are) to `path`, mode 0600, atomically: a
+    temporary file in the same folder, flushed to disk, then renamed over `path`. Returns the
+    absolute path written; OSError names `path`."""
+    target = path.expanduser().absolute()
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as error:
+        # Name the file the user asked for, not our temporary one.
+        raise OSError(error.errno, error.strerror, str(target)) from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise OSError(error.errno, error.strerror, str(target)) from None
+        raise
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    """What an import did, for the user."""
+
+    file: str  # the file's name, safe to print
+    highlights: MergeResult
+    notes: MergeResult
+    skipped: tuple[tuple[str, str], ...] = ()  # (where in the file, why)
+    orphaned: int = 0  # imported highlights not found in the current text of their document
+    missing_documents: tuple[str, ...] = ()  # keys whose document could not be read
+    library_added: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        h, n = self.highlights, self.notes
+        return bool(h.added or h.updated or n.added or n.updated or self.library_added)
+
+    def lines(self) -> list[str]:
+        """A readable summary, one line each (untrusted text made safe)."""
+        lines = [
+            f"imported {self.file}:",
+            f"  highlights: {_counts(self.highlights)}",
+            f"  document notes: {_counts(self.notes)}",
+        ]
+        if self.skipped:
+            lines.append(f"  skipped: {len(self.skipped)}")
+            lines += [f"    {one_line(where)}: {one_line(why)}" for where, why in self.skipped]
+        if self.orphaned:
+            lines.append(
+                f"  orphaned: {self.orphaned} (quote not found in the current text; kept, "
+                "shown apart from the text)"
+            )
+        for key in self.missing_documents:
+            lines.append(f"  document not found, its highlights kept as orphaned: {one_line(key)}")
+        for path in self.library_added:
+            lines.append(f"  added to the library: {one_line(path)}")
+        if not self.changed:
+            lines.append("  nothing changed")
+        return lines
+
+
+def _counts(result: MergeResult) -> str:
+    return f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged"
+
+
+def read_annotation_file(path: Path) -> ParseResult:
+    """Read and parse an annotation file; InterchangeError (one line naming it) when it cannot
+    be read or is malformed. Nothing is written anywhere."""
+    name = one_line(str(path))
+    try:
+        with open(path, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size > MAX_IMPORT_BYTES:
+                raise InterchangeError(
+                    f"{name}: too large to be an annotation file "
+                    f"(more than {human_size(MAX_IMPORT_BYTES)})"
+                )
+            data = stream.read()
+    except IsADirectoryError:
+        raise InterchangeError(f"{name}: is a folder, not an annotation file") from None
+    except OSError as error:
+        raise InterchangeError(f"{name}: cannot be read ({describe_os_error(error)})") from None
+    return parse_annotations(data, name)
+
+
+class _Documents:
+    """The current text of each document an import refers to, loaded once."""
+
+    def __init__(self, by_key: Mapping[str, Path]) -> None:
+        self._by_key = by_key
+        self._loaded: dict[str, Document | None] = {}
+
+    def get(self, key: str) -> Document | None:
+        if key not in self._loaded:
+            path = _path_of(key, self._by_key)
+            document: Document | None = None
+            if path is not None:
+                try:
+                    document = load_document(path, key=key)
+                except DocumentError:
+                    document = None
+            self._loaded[key] = document
+        return self._loaded[key]
+
+
+def _anchored(imported: ImportedHighlight, key: str, document: Document | None) -> Highlight:
+    """The Highlight to store: placed in the document's current text by the re-anchoring
+    rules; kept (orphaned) when the document cannot be read."""
+    start = imported.start if imported.start is not None else 0
+    end = imported.end if imported.end is not None else 0
+    # The file's hints (content hash, status) let re-anchoring keep what still holds, so an
+    # export imported back into the same texts stores exactly what was exported.
+    status = imported.status or AnchorStatus.ANCHORED
+    highlight = replace(
+        imported.to_highlight(imported.content_hash, start, end, status), doc_key=key
+    )
+    if document is None:
+        return replace(highlight, status=AnchorStatus.ORPHANED)
+    return reanchor_highlight(document.text, document.content_hash, highlight)
+
+
+def import_parsed(
+    store: Store,
+    parsed: ParseResult,
+    file_name: str,
+    sources: Sequence[Source] | None = None,
+) -> ImportSummary:
+    """Anchor parsed annotations in the current texts and merge them in one transaction.
+
+    `sources` are the documents already in the library (default: library_sources(store)); a
+    file that annotations refer to and that is not among them is added to the library.
+    """
+    if sources is None:
+        sources, _problems = library_sources(store)
+    by_key = {source.key: source.path for source in sources}
+    documents = _Documents(by_key)
+    highlights: list[Highlight] = []
+    notes: list[DocumentNote] = []
+    referenced: dict[str, None] = {}  # keys in the order the file names them
+    for annotation in parsed.annotations:
+        key = canonical_key(annotation.doc_key)
+        referenced[key] = None
+        if isinstance(annotation, ImportedDocumentNote):
+            modified = annotation.modified or annotation.created
+            notes.append(DocumentNote(key, annotation.note, modified))
+        else:
+            highlights.append(_anchored(annotation, key, documents.get(key)))
+    missing = tuple(key for key in referenced if documents.get(key) is None)
+    new_paths = [
+        key
+        for key in referenced
+        if key not in by_key and not key.startswith(SEED_PREFIX) and documents.get(key) is not None
+    ]
+    merged = store.merge_annotations(highlights, notes, new_paths)
+    orphaned = sum(
+        h.status is AnchorStatus.ORPHANED and h.doc_key not in missing for h in highlights
+    )
+    return ImportSummary(
+        file=file_name,
+        highlights=merged.highlights,
+        notes=merged.notes,
+        skipped=tuple(parsed.skipped),
+        orphaned=orphaned,
+        missing_documents=missing,
+        library_added=merged.library_added,
+    )
+
+
+def import_annotations(
+    store: Store, path: Path, sources: Sequence[Source] | None = None
+) -> ImportSummary:
+    """Read, check, anchor and merge an annotation file: all of it or (malformed) none."""
+    parsed = read_annotation_file(path)
+    return import_parsed(store, parsed, one_line(str(path)), sources)
+
+
+# ---------------------------------------------------------------------------------------------
+# Doctor
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorReport:
+    lines: list[str] = field(default_factory=list)
+    healthy: bool = True
+
+
+def _describe_file(path: Path) -> str:
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return f"{one_line(str(path))} (not created yet)"
+    except OSError as error:
+        return f"{one_line(str(path))} ({describe_os_error(error)})"
+    return f"{one_line(str(path))} ({human_size(status.st_size)})"
+
+
+def _document_exists(key: str) -> bool:
+    if key.startswith(SEED_PREFIX):
+        return _seed_path(key) is not None
+    return os.path.exists(key)
+
+
+def _recovery_advice(db: Path) -> list[str]:
+    shown = one_line(str(db))
+    return [
+        "what to do:   the file was left exactly as it is. Close every aiwatch, then move the",
+        "              database aside, with its -wal and -shm files if they exist:",
+        f"                mv '{shown}' '{shown}.damaged'",
+        "              and either restore a backup (made by `aiwatch backup`):",
+        f"                cp BACKUP.db '{shown}'",
+        "              or let aiwatch start an empty database the next time it runs.",
+    ]
+
+
+def _is_damage(report: DatabaseReport) -> bool:
+    damage_words = ("malformed", "not a database", "corrupt")
+    return report.integrity not in ("", "ok") or any(w in report.problem for w in damage_words)
+
+
+def _database_lines(report: DatabaseReport) -> list[str]:
+    if not report.exists:
+        return [f"database:     {one_line(str(report.path))} (not created yet: nothing saved)"]
+    lines = [
+        f"database:     {one_line(str(report.path))} "
+        f"({human_size(report.size)}, mode {report.mode:o})"
+    ]
+    if report.problem:
+        return [*lines, f"problem:      {one_line(report.problem)}"]
+    newer = (
+        " — written by a newer aiwatch: upgrade" if report.schema_version > SCHEMA_VERSION else ""
+    )
+    lines.append(f"schema:       {report.schema_version} (this aiwatch: {SCHEMA_VERSION}){newer}")
+    integrity = "ok" if report.integrity == "ok" else f"DAMAGED: {one_line(report.integrity)}"
+    lines.append(f"integrity:    {integrity}")
+    return lines
+
+
+def doctor(db: Path, cache_dir: Path, config_dir: Path) -> DoctorReport:
+    """Where everything lives and whether the database is sound; reads, never writes."""
+    report = inspect_database(db)
+    lines = _database_lines(report)
+    lines += [
+        f"search index: {_describe_file(search_index_path(cache_dir))}",
+        f"cache dir:    {one_line(str(cache_dir))}",
+        f"config dir:   {one_line(str(config_dir))}",
+    ]
+    if report.exists and not report.healthy:
+        what = "damaged" if _is_damage(report) else "unusable"
+        lines.insert(0, f"aiwatch doctor: the database is {what}")
+        return DoctorReport([*lines, *_recovery_advice(db)], healthy=False)
+    bundled = bundled_sources()
+    library, problems = discover([Path(p) for p in report.library_paths])
+    bundled_keys = {source.key for source in bundled}
+    extra = len({s.key for s in library} - bundled_keys)
+    vanished = sum(not _document_exists(key) for key in report.annotated_keys)
+    lines += [
+        f"documents:    {len(bundled) + extra} ({len(bundled)} bundled, {extra} in the library)",
+        f"highlights:   {report.highlights} ({report.orphaned} orphaned)",
+        f"notes:        {report.highlight_notes + report.document_notes} "
+        f"({report.highlight_notes} on highlights, {report.document_notes} on documents)",
+        f"annotated documents that no longer exist: {vanished}",
+        f"library:      {len(report.library_paths)} path(s)",
+    ]
+    for path in report.library_paths:
+        if not os.path.exists(path):
+            shown = one_line(path)
+            lines.append(f"  missing:    {shown} — forget it with: aiwatch remove '{shown}'")
+    lines += [f"  problem:    {one_line(problem)}" for problem in problems]
+    return DoctorReport(lines, healthy=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Full-text search from the command line
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    key: str
+    title: str
+    path: str | None
+    section: str
+    offset: int
+    snippet: str
+    marks: tuple[tuple[int, int], ...]
+
+
+def search_library(
+    index_file: Path,
+    query: str,
+    wanted: Sequence[Source],
+    also_index: Sequence[Source] = (),
+    limit: int = 20,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[SearchResult], tuple[str, ...]]:
+    """Bring the index up to date (incrementally) and search the `wanted` documents.
+
+    The index is shared with the app, which indexes the whole library: `also_index` (the
+    library) is kept indexed alongside `wanted` so that searching a few paths does not evict
+    the library and cost the app a re-index. Returns (results, problems of unreadable files).
+    """
+    from aiwatch_tui.core.fulltext import FullTextIndex
+
+    by_key = {source.key: source for source in also_index}
+    by_key.update({source.key: source for source in wanted})
+    wanted_keys = {source.key for source in wanted}
+    index = FullTextIndex(index_file)
+    try:
+        stats = index.update(list(by_key.values()), progress=progress)
+        results: list[SearchResult] = []
+        asked = limit if len(wanted_keys) == len(by_key) else limit * 4
+        while True:
+            hits = index.search(query, limit=asked)
+            results = [
+                SearchResult(
+                    key=hit.doc_key,
+                    title=hit.title,
+                    path=str(by_key[hit.doc_key].path),
+                    section=hit.section,
+                    offset=hit.offset,
+                    snippet=hit.snippet,
+                    marks=hit.marks,
+                )
+                for hit in hits
+                if hit.doc_key in wanted_keys
+            ]
+            # Hits from other documents crowded the wanted ones out: ask for more.
+            if len(results) >= limit or len(hits) < asked:
+                return results[:limit], stats.problems
+            asked *= 4
+    finally:
+        index.close()

@@ -1,0 +1,323 @@
+"""The glue between store, documents, anchoring and the interchange formats."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from aiwatch_tui.core.anchoring import make_quote
+from aiwatch_tui.core.documents import load_document
+from aiwatch_tui.core.export import InterchangeError, source_uri
+from aiwatch_tui.core.interchange import (
+    cached_infos,
+    doctor,
+    document_infos,
+    export_annotations,
+    import_annotations,
+    library_sources,
+    resolve_document,
+    search_index_path,
+    search_library,
+)
+from aiwatch_tui.core.library import bundled_sources, discover, seeds_dir
+from aiwatch_tui.core.model import AnchorStatus, Highlight
+from aiwatch_tui.core.store import Store
+from tests.conftest import SEED_000
+
+T1 = "2025-01-01T00:00:00.000Z"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "data" / "a.db") as opened:
+        yield opened
+
+
+def highlight_on(path: Path, phrase: str, **fields: object) -> Highlight:
+    document = load_document(path)
+    start = document.text.index(phrase)
+    exact, prefix, suffix = make_quote(document.text, start, start + len(phrase))
+    values: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "doc_key": document.key,
+        "doc_hash": document.content_hash,
+        "start": start,
+        "end": start + len(phrase),
+        "exact": exact,
+        "prefix": prefix,
+        "suffix": suffix,
+        "created": T1,
+        "modified": T1,
+    }
+    values.update(fields)
+    return Highlight(**values)  # type: ignore[arg-type]
+
+
+def write_annotations(path: Path, items: list[dict[str, object]]) -> Path:
+    path.write_text(json.dumps(items), encoding="utf-8")
+    return path
+
+
+def quote_annotation(source: str, exact: str, **extra: object) -> dict[str, object]:
+    return {
+        "type": "Annotation",
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "modified": T1,
+        "target": {"source": source, "selector": {"type": "TextQuoteSelector", "exact": exact}},
+        **extra,
+    }
+
+
+# --- the library ------------------------------------------------------------------------------
+
+
+def test_library_sources_are_the_seeds_then_the_library_each_once(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    (folder / "b.md").write_text("# B\n\nbody\n", encoding="utf-8")
+    store.add_library_path(str(folder))
+    store.add_library_path(str(seeds_dir()))  # the bundled articles again: not listed twice
+    store.add_library_path(str(tmp_path / "vanished"))
+    sources, problems = library_sources(store)
+    keys = [source.key for source in sources]
+    assert keys == [s.key for s in bundled_sources()] + [str((folder / "b.md").resolve())]
+    assert len(problems) == 1 and "vanished" in problems[0]
+
+
+def test_document_infos_use_the_cache_only_for_unchanged_files(tmp_path: Path) -> None:
+    article = tmp_path / "a.md"
+    article.write_text("# Fresh title\n\nbody\n", encoding="utf-8")
+    sources, _ = discover([article])
+    infos, problems = document_infos(sources)
+    assert [i.title for i in infos] == ["Fresh title"] and problems == []
+    stale = {sources[0].key: replace(infos[0], title="Cached")}
+    assert document_infos(sources, stale)[0][0].title == "Cached"
+    article.write_text("# Changed title\n\nlonger body\n", encoding="utf-8")
+    assert document_infos(sources, stale)[0][0].title == "Changed title"
+
+
+def test_cached_infos_never_create_the_index(tmp_path: Path) -> None:
+    assert cached_infos(tmp_path / "cache") == {}
+    assert not (tmp_path / "cache").exists()
+
+
+# --- naming documents -------------------------------------------------------------------------
+
+
+def test_a_document_can_be_named_by_path_uri_or_bundled_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_key = "seeds/" + SEED_000.name
+    article = tmp_path / "a.md"
+    article.write_text("text", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert resolve_document(SEED_000.name) == seed_key
+    assert resolve_document(seed_key) == seed_key
+    assert resolve_document(str(SEED_000)) == seed_key
+    assert resolve_document(source_uri(seed_key)) == seed_key
+    assert resolve_document("a.md") == str(article.resolve())
+    assert resolve_document(article.as_uri()) == str(article.resolve())
+    assert resolve_document("/gone/x.md", known_keys=["/gone/x.md"]) == "/gone/x.md"
+    with pytest.raises(InterchangeError, match="no such document"):
+        resolve_document("nothing-like-this.txt")
+    with pytest.raises(InterchangeError, match="URI"):
+        resolve_document("https://example.com/a")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def test_export_titles_come_from_the_documents_or_the_file_name(
+    store: Store, tmp_path: Path
+) -> None:
+    article = tmp_path / "notes.md"
+    article.write_text("# Notes on chips\n\nGPUs are scarce this year.\n", encoding="utf-8")
+    store.add_highlight(highlight_on(article, "GPUs are scarce"))
+    store.add_highlight(highlight_on(SEED_000, "The Real Cost of Compute"))
+    exported = export_annotations(store, None, "markdown")
+    assert "## Notes on chips" in exported
+    assert "## The Growing Pains of the Artificial Intelligence Era" in exported
+    article.unlink()
+    assert "## notes.md" in export_annotations(store, None, "markdown")
+
+
+def test_export_of_one_document_leaves_the_others_out(store: Store, tmp_path: Path) -> None:
+    article = tmp_path / "other.md"
+    article.write_text("# Other\n\nSomething else entirely.\n", encoding="utf-8")
+    store.add_highlight(highlight_on(article, "Something else"))
+    store.add_highlight(highlight_on(SEED_000, "Data Center Workers Step Up"))
+    store.set_document_note(str(article.resolve()), "about the other one")
+    seed_key = "seeds/" + SEED_000.name
+    items = json.loads(export_annotations(store, None, "json", seed_key))["first"]["items"]
+    assert [item["target"]["source"] for item in items] == [source_uri(seed_key)]
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def test_import_places_quotes_in_the_current_text(store: Store, tmp_path: Path) -> None:
+    article = tmp_path / "a.md"
+    article.write_text("# A\n\nThe quick brown fox jumps.\n", encoding="utf-8")
+    original = highlight_on(article, "brown fox")
+    file = write_annotations(
+        tmp_path / "in.json",
+        [
+            {
+                "type": "Annotation",
+                "id": f"urn:uuid:{original.id}",
+                "modified": T1,
+                "target": {
+                    "source": article.as_uri(),
+                    "selector": [
+                        {"type": "TextQuoteSelector", "exact": "brown fox", "prefix": "quick "},
+                        {
+                            "type": "TextPositionSelector",
+                            "start": original.start,
+                            "end": original.end,
+                        },
+                    ],
+                },
+            }
+        ],
+    )
+    # The article changed since: text was inserted before the quote.
+    article.write_text("# A\n\nNew opening line.\n\nThe quick brown fox jumps.\n", encoding="utf-8")
+    summary = import_annotations(store, file)
+    (stored,) = store.highlights()
+    text = load_document(article).text
+    assert text[stored.start : stored.end] == "brown fox"
+    assert stored.status is AnchorStatus.MOVED
+    assert stored.doc_key == str(article.resolve())
+    assert summary.highlights.added == 1 and summary.orphaned == 0
+
+
+def test_import_without_positions_finds_the_quote(store: Store, tmp_path: Path) -> None:
+    # Long enough to be found without context (short quotes need a prefix or suffix).
+    phrase = "These workers are the unsung backbone of the artificial intelligence boom."
+    seed_key = "seeds/" + SEED_000.name
+    file = write_annotations(tmp_path / "in.json", [quote_annotation(source_uri(seed_key), phrase)])
+    import_annotations(store, file)
+    (stored,) = store.highlights()
+    assert load_document(SEED_000).text[stored.start : stored.end] == phrase
+    assert stored.status is not AnchorStatus.ORPHANED
+
+
+def test_a_file_not_in_the_library_is_added_to_it(store: Store, tmp_path: Path) -> None:
+    article = tmp_path / "outside.txt"
+    article.write_text("Some words about compute budgets.\n", encoding="utf-8")
+    file = write_annotations(tmp_path / "in.json", [quote_annotation(article.as_uri(), "compute")])
+    summary = import_annotations(store, file)
+    assert store.library_paths() == [str(article.resolve())]
+    assert summary.library_added == (str(article.resolve()),)
+    assert any("added to the library" in line for line in summary.lines())
+    assert import_annotations(store, file).library_added == ()
+
+
+def test_quotes_that_cannot_be_placed_are_kept_as_orphans(store: Store, tmp_path: Path) -> None:
+    seed_key = "seeds/" + SEED_000.name
+    file = write_annotations(
+        tmp_path / "in.json",
+        [
+            quote_annotation(source_uri(seed_key), "a sentence that is in no article anywhere"),
+            quote_annotation((tmp_path / "missing.txt").as_uri(), "lost words"),
+        ],
+    )
+    summary = import_annotations(store, file)
+    assert [h.status for h in store.highlights()] == [AnchorStatus.ORPHANED] * 2
+    assert summary.orphaned == 1
+    assert summary.missing_documents == (str((tmp_path / "missing.txt").resolve()),)
+    assert store.library_paths() == []  # a file that does not exist is not added
+
+
+def test_unusable_annotations_are_skipped_with_a_reason(store: Store, tmp_path: Path) -> None:
+    file = write_annotations(
+        tmp_path / "in.json",
+        [quote_annotation("https://example.com/page", "web text")],
+    )
+    summary = import_annotations(store, file)
+    assert store.highlights() == []
+    assert summary.skipped and "item 1" in summary.skipped[0][0]
+    assert any("skipped: 1" in line for line in summary.lines())
+
+
+def test_a_malformed_file_writes_nothing(store: Store, tmp_path: Path) -> None:
+    seed_key = "seeds/" + SEED_000.name
+    good = quote_annotation(source_uri(seed_key), "Compute")
+    bad = {"type": "Annotation", "id": "x"}  # no target
+    file = write_annotations(tmp_path / "in.json", [good, bad])
+    with pytest.raises(InterchangeError, match=r"in\.json: item 2: has no \"target\""):
+        import_annotations(store, file)
+    assert store.highlights() == []
+
+
+# --- doctor -----------------------------------------------------------------------------------
+
+
+def test_doctor_reports_counts_and_vanished_library_paths(store: Store, tmp_path: Path) -> None:
+    store.add_highlight(highlight_on(SEED_000, "Compute", note="why"))
+    store.add_highlight(highlight_on(SEED_000, "GPUs", status=AnchorStatus.ORPHANED))
+    store.add_library_path(str(tmp_path / "gone"))
+    report = doctor(store.path, tmp_path / "cache", tmp_path / "config")
+    text = "\n".join(report.lines)
+    assert report.healthy
+    assert "integrity:    ok" in text
+    assert "highlights:   2 (1 orphaned)" in text
+    assert f"missing:    {tmp_path / 'gone'}" in text
+
+
+def test_doctor_on_a_damaged_database_says_what_to_do(tmp_path: Path) -> None:
+    damaged = tmp_path / "a.db"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    before = damaged.read_bytes()
+    report = doctor(damaged, tmp_path / "cache", tmp_path / "config")
+    assert not report.healthy
+    text = "\n".join(report.lines)
+    assert "damaged" in text and "cp BACKUP.db" in text and ".damaged" in text
+    assert damaged.read_bytes() == before
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def test_searching_some_paths_keeps_the_library_indexed(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.md"
+    extra.write_text("# Extra\n\nCompute is the new oil, says nobody.\n", encoding="utf-8")
+    library = bundled_sources()
+    wanted, _ = discover([extra])
+    index_file = search_index_path(tmp_path / "cache")
+    results, problems = search_library(index_file, "compute", wanted, library, limit=5)
+    assert problems == ()
+    assert results and {r.key for r in results} == {wanted[0].key}
+    assert results[0].path == str(extra)
+    indexed = set(cached_infos(tmp_path / "cache"))
+    assert indexed == {s.key for s in library} | {wanted[0].key}
+    everything, _ = search_library(index_file, "compute", library, library, limit=50)
+    assert everything and all(r.key.startswith("seeds/") for r in everything)
+
+
+def test_interchange_and_cli_import_neither_textual_nor_rich() -> None:
+    code = (
+        "import sys\n"
+        "import aiwatch_tui.core.interchange, aiwatch_tui.cli\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_search_index_is_an_sqlite_file_in_the_cache_dir(tmp_path: Path) -> None:
+    search_library(search_index_path(tmp_path / "c"), "compute", bundled_sources())
+    assert search_index_path(tmp_path / "c").parent == tmp_path / "c"
+    sqlite3.connect(search_index_path(tmp_path / "c")).execute("SELECT 1").close()

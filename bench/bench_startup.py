@@ -52,9 +52,24 @@ def make_big_article(path: Path, megabytes: float = 5.0, seed: int = 7) -> Path:
 def _ttfp(cmd: list[str], expect: str, runs: int, env: dict[str, str]) -> float:
     tool = TOOLS / "ttfp.py"
     out = subprocess.run(
-        [sys.executable, str(tool), "--cols", "100", "--rows", "30", "--runs", str(runs),
-         "--expect", expect, "--", *cmd],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            str(tool),
+            "--cols",
+            "100",
+            "--rows",
+            "30",
+            "--runs",
+            str(runs),
+            "--expect",
+            expect,
+            "--",
+            *cmd,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     match = re.search(r"ttfp_median_s=([0-9.]+|nan)", out.stdout)
     return float(match.group(1)) if match else float("nan")
@@ -72,12 +87,24 @@ def run(quick: bool = False) -> list[dict[str, object]]:
             seeds = _ttfp([aiwatch], "no longer a distant", runs, env)
             single = _ttfp([aiwatch, str(big)], "Section 1|[A-Z][a-z]+ [a-z]+ [a-z]+", runs, env)
             rows += [
-                {"metric": "first paint: minimal Textual app (floor)", "value": floor,
-                 "unit": "s", "target": ""},
-                {"metric": "first article text: bundled seeds", "value": seeds, "unit": "s",
-                 "target": f"<= {1.5 * floor:.3f} (1.5x floor) ratio {seeds / floor:.2f}"},
-                {"metric": "first article text: one 5 MB article", "value": single, "unit": "s",
-                 "target": f"<= {2.5 * floor:.3f} (2.5x floor) ratio {single / floor:.2f}"},
+                {
+                    "metric": "first paint: minimal Textual app (floor)",
+                    "value": floor,
+                    "unit": "s",
+                    "target": "",
+                },
+                {
+                    "metric": "first article text: bundled seeds",
+                    "value": seeds,
+                    "unit": "s",
+                    "target": f"<= {1.5 * floor:.3f} (1.5x floor) ratio {seeds / floor:.2f}",
+                },
+                {
+                    "metric": "first article text: one 5 MB article",
+                    "value": single,
+                    "unit": "s",
+                    "target": f"<= {2.5 * floor:.3f} (2.5x floor) ratio {single / floor:.2f}",
+                },
             ]
         rows += _page_down(big, quick)
     return rows
@@ -87,9 +114,10 @@ def _page_down(big: Path, quick: bool) -> list[dict[str, object]]:
     """Render cost of page-down in the 5 MB article, through the real widget, headless."""
     import asyncio
 
+    from textual.app import App, ComposeResult
+
     from aiwatch_tui.core.documents import load_document
     from aiwatch_tui.ui.widgets.reader import Reader
-    from textual.app import App, ComposeResult
 
     started = time.perf_counter()
     document = load_document(big)
@@ -121,6 +149,10 @@ def _page_down(big: Path, quick: bool) -> list[dict[str, object]]:
     p95 = timings[int(len(timings) * 0.95) - 1]
     return [
         {"metric": "load + parse 5 MB article", "value": load_s, "unit": "s", "target": ""},
-        {"metric": "page-down in 5 MB article, p95", "value": p95 * 1000, "unit": "ms",
-         "target": "< 30"},
+        {
+            "metric": "page-down in 5 MB article, p95",
+            "value": p95 * 1000,
+            "unit": "ms",
+            "target": "< 30",
+        },
     ]

@@ -13,7 +13,9 @@ SEED_002 = SEEDS / "002_c41b6d65e56e1798.txt"
 
 
 @pytest.fixture(autouse=True)
-def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _private_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Point every aiwatch location (and platformdirs' XDG roots) into a temporary folder."""
     root = tmp_path_factory.mktemp("aiwatch-home")
     monkeypatch.setenv("AIWATCH_DB", str(root / "data" / "aiwatch.db"))

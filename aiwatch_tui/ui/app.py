@@ -1,4 +1,4 @@
-"""The aiwatch App: owns the store and the catalog; screens and widgets render what it gives them."""
+"""The aiwatch App: owns the store and the catalog; screens and widgets render what it gives."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from aiwatch_tui.core.annotations import Annotations
+from aiwatch_tui.core.annotations import Annotations, Change, ChangeKind
 from aiwatch_tui.core.catalog import Catalog
-from aiwatch_tui.core.library import Source, bundled_sources, discover
+from aiwatch_tui.core.interchange import library_sources
+from aiwatch_tui.core.library import Source, discover
 from aiwatch_tui.core.model import Document, DocumentInfo
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
+from aiwatch_tui.ui.screens.annotations import HELP_ROWS, AnnotationsScreen, JumpTarget
 from aiwatch_tui.ui.screens.help import EXTRA_KEYS, HelpScreen, binding_rows
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.widgets.document_list import ListEntry
@@ -25,6 +27,8 @@ from aiwatch_tui.ui.widgets.reader import Reader
 # Libraries smaller than this are parsed before the first paint (it takes milliseconds);
 # larger ones fill the list from a worker so the app is usable at once.
 _PARSE_INLINE_BYTES = 2 * 1024 * 1024
+# How often to look for commits by another aiwatch on the same database (PRAGMA data_version).
+_WATCH_SECONDS = 1.5
 THEME_SETTING = "theme"
 
 
@@ -34,6 +38,7 @@ class AiwatchApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        Binding("n", "annotations", "Annotations"),
     ]
 
     def __init__(
@@ -43,6 +48,7 @@ class AiwatchApp(App[None]):
         catalog: Catalog,
         open_key: str | None = None,
         problems: Sequence[str] = (),
+        cache_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -50,6 +56,7 @@ class AiwatchApp(App[None]):
         self.catalog = catalog
         self.open_key = open_key
         self.startup_problems = list(problems)
+        self.cache_dir = cache_dir
         self._main = MainScreen()
 
     # -- start-up ---------------------------------------------------------------------------
@@ -62,6 +69,11 @@ class AiwatchApp(App[None]):
         if saved_theme and saved_theme in self.available_themes:
             self.theme = saved_theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if self.store.read_only:
+            self.notify(self.store.read_only_reason, severity="warning", markup=False, timeout=12)
+        for notice in self.store.notices:
+            self.notify(notice, markup=False, timeout=8)
+        self.set_interval(_WATCH_SECONDS, self._watch_store)
 
     def start(self) -> None:
         """Fill the main screen once it is composed (called from its on_mount)."""
@@ -136,7 +148,59 @@ class AiwatchApp(App[None]):
             except StoreError as error:
                 self.notify(str(error), severity="error", markup=False)
 
+    def _watch_store(self) -> None:
+        """Another aiwatch committed: refresh what this one shows."""
+        try:
+            changed = self.store.changed_elsewhere()
+        except Exception:  # noqa: BLE001 - a closed store at shutdown is not worth a crash
+            return
+        if not changed:
+            return
+        self._main.set_entries(self.list_entries(self.catalog.infos()))
+        self._main.refresh_highlights()
+        for screen in self.screen_stack:
+            if isinstance(screen, AnnotationsScreen):
+                screen.reload()
+
+    def title_of(self, key: str) -> str:
+        info = self.catalog.info(key)
+        return info.title if info is not None else key.rsplit("/", 1)[-1]
+
     # -- actions ----------------------------------------------------------------------------
+
+    def action_annotations(self) -> None:
+        if isinstance(self.screen, AnnotationsScreen):
+            return
+        self._main.leave_document()
+
+        def chosen(target: JumpTarget | None) -> None:
+            if target is not None:
+                self._main.go_to_highlight(target.doc_key, target.highlight_id, target.offset)
+
+        self.push_screen(AnnotationsScreen(self.store, self.title_of), chosen)
+
+    def on_annotations_screen_changed(self, event: AnnotationsScreen.Changed) -> None:
+        """A change made on the annotations screen joins the undo history and the views."""
+        if event.kind == "document_note":
+            change = Change(
+                ChangeKind.DOCUMENT_NOTE,
+                doc_key=event.doc_key,
+                text_before=event.note_before,
+                text_after=event.note_after,
+            )
+        else:
+            kind = {
+                "delete": ChangeKind.DELETE,
+                "recolor": ChangeKind.RECOLOR,
+                "note": ChangeKind.NOTE,
+            }[event.kind]
+            change = Change(kind, event.before, event.after)
+        self.annotations.record(change)
+        highlight = change.highlight
+        key = highlight.doc_key if highlight is not None else change.doc_key
+        self.refresh_entry(key)
+        if self._main.document is not None and self._main.document.key == key:
+            self._main.refresh_highlights()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -145,7 +209,9 @@ class AiwatchApp(App[None]):
             ("Reader", binding_rows(Reader.BINDINGS)),
             ("Outline", binding_rows(Outline.BINDINGS) + [("enter", "jump to the heading")]),
             ("Document list", EXTRA_KEYS["Document list"]),
-            ("Screen", binding_rows(MainScreen.BINDINGS) + [("esc", "back to the list (narrow)")]),
+            ("Reader: panes and annotating", binding_rows(MainScreen.BINDINGS)),
+            ("Screen", [("esc", "back to the list (narrow); cancels re-attaching")]),
+            ("Annotations screen (n)", binding_rows(AnnotationsScreen.BINDINGS) + HELP_ROWS),
             ("Everywhere", binding_rows(self.BINDINGS) + EXTRA_KEYS["Everywhere"]),
         ]
         self.push_screen(HelpScreen(sections))
@@ -153,6 +219,9 @@ class AiwatchApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Show every key", self.action_help)
+        yield SystemCommand(
+            "Annotations", "Every highlight and note, in all documents", self.action_annotations
+        )
         yield SystemCommand(
             "Outline", "Jump to a heading of this document", self._main.action_toggle_outline
         )
@@ -182,13 +251,19 @@ def make_app(
     resolved = paths or Paths.resolve(db=db_path)
     if db_path is not None and paths is not None:
         resolved = Paths(db=db_path, cache_dir=paths.cache_dir, config_dir=paths.config_dir)
+    store = Store(resolved.db)
     problems: list[str] = []
     if targets:
         sources, problems = discover(targets)
     else:
-        sources = bundled_sources()
+        sources, problems = library_sources(store)
     open_key = None
     if len(targets) == 1 and len(sources) == 1 and not Path(targets[0]).is_dir():
         open_key = sources[0].key
-    store = Store(resolved.db)
-    return AiwatchApp(store=store, catalog=Catalog(sources), open_key=open_key, problems=problems)
+    return AiwatchApp(
+        store=store,
+        catalog=Catalog(sources),
+        open_key=open_key,
+        problems=problems,
+        cache_dir=resolved.cache_dir,
+    )

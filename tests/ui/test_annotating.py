@@ -1,4 +1,4 @@
-"""Pilot tests of keyboard annotation: the keys of the annotation issue, checked on screen and in the database."""
+"""Pilot tests of keyboard annotation: the keys pressed, the screen and the database checked."""
 
 from __future__ import annotations
 
@@ -209,3 +209,47 @@ async def test_changed_article_keeps_highlights_and_orphans_are_not_drawn(tmp_pa
         assert reader.document.text[moved.start : moved.end] == "memorable phrase"
         assert reader.highlight_at(moved.start) is not None
     assert {row[3] for row in _rows(db)} == {"moved", "orphaned"}
+
+
+async def test_annotations_screen_jumps_and_its_deletes_can_be_undone(tmp_path: Path) -> None:
+    from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
+
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = await _open_first_paragraph(pilot)
+        start = reader.caret
+        await pilot.press("s", "2", "G", "n")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotationsScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one(Reader).caret == start
+        assert app.focused is app.screen.query_one(Reader)
+        await pilot.press("n", "x")
+        await pilot.pause()
+        assert _rows(db) == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert reader.highlight_at(start) is None
+        await pilot.press("u")
+        await pilot.pause()
+        assert _rows(db) == [(FIRST_SENTENCE, "green", "", "anchored")]
+        assert reader.highlight_at(start) is not None
+
+
+async def test_a_commit_by_another_process_shows_up(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = await _open_first_paragraph(pilot)
+        start = reader.caret
+        other = Store(db)  # a second aiwatch on the same database
+        from aiwatch_tui.core.annotations import Annotations
+
+        Annotations(other).create(reader.document, start, start + 10, "pink")
+        other.close()
+        app._watch_store()  # what the 1.5 s timer does
+        await pilot.pause()
+        mark = reader.highlight_at(start)
+        assert mark is not None and mark.color == "pink"

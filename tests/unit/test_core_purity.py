@@ -17,6 +17,8 @@ CORE_MODULES = [
     "aiwatch_tui.core.search",
     "aiwatch_tui.core.fulltext",
     "aiwatch_tui.core.export",
+    "aiwatch_tui.core.interchange",
+    "aiwatch_tui.core.annotations",
 ]
 
 
@@ -29,5 +31,7 @@ def test_core_imports_neither_textual_nor_rich() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""

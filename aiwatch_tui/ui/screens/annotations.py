@@ -456,6 +456,10 @@ class _FilterInput(Input):
         self.screen.query_one(AnnotationList).action_page(direction)
 
     def action_leave(self) -> None:
+        # Esc clears a filter first; on an empty filter it leaves the screen, as Esc does there.
+        if not self.value:
+            self.screen.dismiss(None)
+            return
         self.value = ""
         self.screen.query_one(AnnotationList).focus()
 

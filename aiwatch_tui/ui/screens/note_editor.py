@@ -91,7 +91,7 @@ class NoteEditor(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title
+            box.border_title = Text(self._title)  # may hold a document title: never markup
             if self._quote:
                 quote = " ".join(self._quote.split())
                 yield Static(

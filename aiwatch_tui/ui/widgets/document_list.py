@@ -115,7 +115,7 @@ class DocumentList(Vertical):
         self._shown: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield _FilterInput(placeholder="type to filter", id="filter")
+        yield _FilterInput(placeholder="type to filter", id="filter", select_on_focus=False)
         yield _Options(id="documents")
 
     @property

@@ -84,6 +84,7 @@ class AiwatchApp(App[None]):
         missing = self.catalog.missing_infos()
         if sum(_size(s) for s in missing) <= _PARSE_INLINE_BYTES:
             self.catalog.scan(missing, on_problem=self._report_problem)
+            self.reanchor_library()
             self._show_library()
         else:
             self._show_library()
@@ -105,9 +106,29 @@ class AiwatchApp(App[None]):
     def _scan_library(self) -> None:
         self.catalog.scan(
             on_problem=lambda p: self.call_from_thread(self._report_problem, p),
-            cancelled=lambda: self._exit_renderables is not None or self._closing,
+            cancelled=lambda: self._closing,
         )
+        self.reanchor_library()
         self.call_from_thread(self._show_library)
+
+    def reanchor_library(self) -> None:
+        """Find every highlight again in documents whose text changed since it was made, so the
+        annotations screen and the counts tell the truth before each document is opened."""
+        if self.store.read_only:
+            return
+        try:
+            stale = {
+                h.doc_key
+                for h in self.store.highlights()
+                if (info := self.catalog.info(h.doc_key)) is not None
+                and h.doc_hash != info.content_hash
+            }
+            for key in sorted(stale):
+                document = self.catalog.load(key)
+                if isinstance(document, Document):
+                    self.annotations.for_document(document)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
 
     def _report_problem(self, problem: object) -> None:
         self.notify(

@@ -87,7 +87,7 @@ class DocumentList(Vertical):
     DEFAULT_CSS = """
     DocumentList { width: 1fr; height: 1fr; }
     DocumentList > Input { border: none; height: 1; padding: 0 1; background: $boost; }
-    DocumentList > Input:focus { background: $boost; }
+    DocumentList > Input:focus { background: $boost; border: none; }
     DocumentList > OptionList { height: 1fr; border: none; padding: 0; }
     DocumentList > OptionList:focus { border: none; }
     """

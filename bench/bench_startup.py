@@ -79,6 +79,12 @@ def run(quick: bool = False) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     runs = 3 if quick else 7
     aiwatch = str(Path(sys.executable).with_name("aiwatch"))
+    # A pip-installed package is byte-compiled at install time; an editable checkout is
+    # compiled on first run, unless PYTHONDONTWRITEBYTECODE is set (as on some machines).
+    # Compile first so the figures describe aiwatch, not the compiler.
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "aiwatch_tui")], check=True
+    )
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "AIWATCH_DB": f"{tmp}/bench.db", "AIWATCH_CACHE_DIR": f"{tmp}/cache"}
         big = make_big_article(Path(tmp) / "big.txt")

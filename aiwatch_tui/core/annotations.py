@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from aiwatch_tui.core.anchoring import make_quote, reanchor_highlight
 from aiwatch_tui.core.model import DEFAULT_COLOR, AnchorStatus, Document, Highlight, utc_now
 from aiwatch_tui.core.store import Store
 
@@ -78,6 +77,13 @@ class Annotations:
         """The document's highlights, re-anchored to its current text; new anchors are saved."""
         result: list[Highlight] = []
         for highlight in self.store.highlights(document.key):
+            if highlight.doc_hash == document.content_hash:
+                # Made on (or already re-anchored to) this very text: nothing to find.
+                result.append(highlight)
+                continue
+            # rapidfuzz is imported on first need, not at start-up.
+            from aiwatch_tui.core.anchoring import reanchor_highlight
+
             anchored = reanchor_highlight(document.text, document.content_hash, highlight)
             if anchored is not highlight and not self.store.read_only:
                 self.store.update_highlight(anchored)
@@ -93,6 +99,8 @@ class Annotations:
         start, end = trim_span(document.text, start, end)
         if start >= end:
             return None
+        from aiwatch_tui.core.anchoring import make_quote
+
         exact, prefix, suffix = make_quote(document.text, start, end)
         now = utc_now()
         highlight = Highlight(
@@ -121,6 +129,8 @@ class Annotations:
 
     def reattach(self, highlight: Highlight, document: Document, start: int, end: int) -> Highlight:
         """Attach an (orphaned) highlight to a new passage; its note and colour stay."""
+        from aiwatch_tui.core.anchoring import make_quote
+
         start, end = trim_span(document.text, start, end)
         exact, prefix, suffix = make_quote(document.text, start, end)
         return self._update(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from aiwatch_tui.core import library
 from aiwatch_tui.core.anchoring import reanchor_highlight
 from aiwatch_tui.core.catalog import Catalog, info_from_document
 from aiwatch_tui.core.documents import (
@@ -74,13 +75,8 @@ def search_index_path(cache_dir: Path) -> Path:
 
 
 def library_sources(store: Store) -> tuple[list[Source], list[str]]:
-    """The bundled articles, then every document under the library's paths (a document named
-    twice is listed once), and one-line problems (e.g. a library folder that vanished)."""
-    sources = bundled_sources()
-    found, problems = discover([Path(p) for p in store.library_paths()])
-    known = {source.key for source in sources}
-    sources += [source for source in found if source.key not in known]
-    return sources, problems
+    """The bundled articles and every document under the library's paths, with problems."""
+    return library.library_sources(store.library_paths())
 
 
 def cached_infos(cache_dir: Path) -> dict[str, DocumentInfo]:

@@ -143,3 +143,13 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
             kind = describe_file_kind(mode)
             problems.append(f"{one_line(str(path))}: not a regular file (it is {kind})")
     return sources, problems
+
+
+def library_sources(library_paths: Sequence[str]) -> tuple[list[Source], list[str]]:
+    """The bundled articles, then every document under the library's paths (a document named
+    twice is listed once), and one-line problems (e.g. a library folder that vanished)."""
+    sources = bundled_sources()
+    found, problems = discover([Path(p) for p in library_paths])
+    known = {source.key for source in sources}
+    sources += [source for source in found if source.key not in known]
+    return sources, problems

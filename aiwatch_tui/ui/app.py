@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -12,17 +13,19 @@ from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations, Change, ChangeKind
 from aiwatch_tui.core.catalog import Catalog
-from aiwatch_tui.core.interchange import library_sources
-from aiwatch_tui.core.library import Source, discover
+from aiwatch_tui.core.library import Source, discover, library_sources
 from aiwatch_tui.core.model import Document, DocumentInfo
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
-from aiwatch_tui.ui.screens.annotations import HELP_ROWS, AnnotationsScreen, JumpTarget
-from aiwatch_tui.ui.screens.help import EXTRA_KEYS, HelpScreen, binding_rows
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.widgets.document_list import ListEntry
 from aiwatch_tui.ui.widgets.outline import Outline
 from aiwatch_tui.ui.widgets.reader import Reader
+
+if TYPE_CHECKING:
+    from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
+
+    AnnotationsScreenChanged = AnnotationsScreen.Changed
 
 # Libraries smaller than this are parsed before the first paint (it takes milliseconds);
 # larger ones fill the list from a worker so the app is usable at once.
@@ -179,6 +182,8 @@ class AiwatchApp(App[None]):
             return
         self._main.set_entries(self.list_entries(self.catalog.infos()))
         self._main.refresh_highlights()
+        from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, AnnotationsScreen):
                 screen.reload()
@@ -190,6 +195,9 @@ class AiwatchApp(App[None]):
     # -- actions ----------------------------------------------------------------------------
 
     def action_annotations(self) -> None:
+        # Screens not needed for the first paint are imported when first used (start-up time).
+        from aiwatch_tui.ui.screens.annotations import AnnotationsScreen, JumpTarget
+
         if isinstance(self.screen, AnnotationsScreen):
             return
         self._main.leave_document()
@@ -200,7 +208,7 @@ class AiwatchApp(App[None]):
 
         self.push_screen(AnnotationsScreen(self.store, self.title_of), chosen)
 
-    def on_annotations_screen_changed(self, event: AnnotationsScreen.Changed) -> None:
+    def on_annotations_screen_changed(self, event: AnnotationsScreenChanged) -> None:
         """A change made on the annotations screen joins the undo history and the views."""
         if event.kind == "document_note":
             change = Change(
@@ -224,6 +232,9 @@ class AiwatchApp(App[None]):
             self._main.refresh_highlights()
 
     def action_help(self) -> None:
+        from aiwatch_tui.ui.screens.annotations import HELP_ROWS, AnnotationsScreen
+        from aiwatch_tui.ui.screens.help import EXTRA_KEYS, HelpScreen, binding_rows
+
         if isinstance(self.screen, HelpScreen):
             return
         sections = [
@@ -277,7 +288,7 @@ def make_app(
     if targets:
         sources, problems = discover(targets)
     else:
-        sources, problems = library_sources(store)
+        sources, problems = library_sources(store.library_paths())
     open_key = None
     if len(targets) == 1 and len(sources) == 1 and not Path(targets[0]).is_dir():
         open_key = sources[0].key

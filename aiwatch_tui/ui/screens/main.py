@@ -8,22 +8,24 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from aiwatch_tui.core.annotations import Change
 from aiwatch_tui.core.catalog import Problem
-from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight
+from aiwatch_tui.core.find import MAX_MATCHES, find_all, nearest_at_or_after
+from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
 from aiwatch_tui.core.store import StoreError
-from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
+from aiwatch_tui.ui.widgets.find_bar import FindBar
 from aiwatch_tui.ui.widgets.outline import Outline
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from aiwatch_tui.ui.app import AiwatchApp
+    from aiwatch_tui.ui.screens.note_editor import NoteEditor
 
 # At this width and below the list and the reader are shown one at a time.
 NARROW_WIDTH = 80
@@ -49,6 +51,9 @@ class MainScreen(Screen[None]):
         Binding("ctrl+r", "redo", "Redo", show=False),
         Binding("right_square_bracket", "next_highlight", "Next highlight", show=False),
         Binding("left_square_bracket", "previous_highlight", "Previous highlight", show=False),
+        Binding("slash", "find", "Find"),
+        Binding("n", "find_step(True)", "Next match", show=False),
+        Binding("N", "find_step(False)", "Previous match", show=False),
     ]
     READER_ACTIONS = frozenset(
         {
@@ -71,6 +76,9 @@ class MainScreen(Screen[None]):
         self._save_timer = None
         self.highlights: dict[str, Highlight] = {}  # the open document's, by id
         self._reattaching: Highlight | None = None
+        self._matches: list[Span] = []  # find-in-document results in the open document
+        self._match_index: int | None = None
+        self._find_origin = 0  # where the caret was when the find bar opened
 
     @property
     def aiwatch(self) -> AiwatchApp:
@@ -81,14 +89,18 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield DocumentList(id="list-pane")
             with Horizontal(id="reader-pane"):
-                yield Reader(id="reader")
+                with Vertical(id="reader-column"):
+                    yield Reader(id="reader")
+                    yield FindBar(id="find-bar")
                 yield Outline(id="outline")
         yield Static(id="status")
-        yield Footer()
 
     def on_mount(self) -> None:
         self.on_resize()
         self.aiwatch.start()
+        # The Footer rebuilds itself on every focus change, which start-up does several
+        # times; mounted after the first paint, the article appears sooner.
+        self.call_after_refresh(self.mount, Footer())
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -159,6 +171,7 @@ class MainScreen(Screen[None]):
             start = caret if caret is not None else (saved or 0)
             self.query_one(Reader).load(result, caret=min(start, len(result.text)))
             self._reattaching = None
+            self._clear_find()
             self.refresh_highlights()
             self.query_one(Outline).show_document(result)
             self.query_one(TitleBar).document_title = result.title
@@ -210,6 +223,9 @@ class MainScreen(Screen[None]):
             self._save_timer = None
         self.highlights: dict[str, Highlight] = {}  # the open document's, by id
         self._reattaching: Highlight | None = None
+        self._matches: list[Span] = []  # find-in-document results in the open document
+        self._match_index: int | None = None
+        self._find_origin = 0  # where the caret was when the find bar opened
         self.save_position()
 
     @on(Outline.Jump)
@@ -226,12 +242,18 @@ class MainScreen(Screen[None]):
         # Reached only when nothing focused used Esc (e.g. no selection to clear).
         if self.cancel_reattach():
             return
+        if self._matches:
+            self._clear_find()
+            return
         if self.query_one(Reader).has_focus and self.has_class("-narrow"):
             self.show_list()
 
     # -- annotations ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "find_step":
+            # Only while matches are shown; otherwise `n` falls through to the app (annotations).
+            return bool(self._matches) and self.query_one(Reader).has_focus
         if action in self.READER_ACTIONS:
             return self.document is not None and self.query_one(Reader).has_focus
         return True
@@ -404,6 +426,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(self._editor(title, store.document_note(key), "", target), saved)
 
     def _editor(self, title: str, text: str, quote: str, target: str) -> NoteEditor:
+        from aiwatch_tui.ui.screens.note_editor import NoteEditor  # not needed for first paint
+
         store = self.aiwatch.store
         return NoteEditor(
             title=title,
@@ -486,3 +510,53 @@ class MainScreen(Screen[None]):
         self._reattaching = None
         self._show_highlight_status(self.query_one(Reader).caret)
         return True
+
+    # -- find in document -------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        self._find_origin = self.query_one(Reader).caret
+        self.query_one(FindBar).open()
+
+    @on(FindBar.Changed)
+    def _find_changed(self, event: FindBar.Changed) -> None:
+        if self.document is None:
+            return
+        self._matches = find_all(self.document.text, event.query)
+        self._match_index = nearest_at_or_after(self._matches, self._find_origin)
+        self._show_match()
+
+    def _show_match(self) -> None:
+        reader = self.query_one(Reader)
+        reader.set_matches(self._matches, self._match_index)
+        if self._match_index is not None:
+            reader.move_caret(self._matches[self._match_index].start, align="center")
+        capped = len(self._matches) >= MAX_MATCHES
+        self.query_one(FindBar).show_count(self._match_index, len(self._matches), capped)
+
+    @on(FindBar.Step)
+    def _find_step_message(self, event: FindBar.Step) -> None:
+        self.action_find_step(event.forward)
+
+    def action_find_step(self, forward: bool) -> None:
+        if not self._matches:
+            return
+        current = self._match_index if self._match_index is not None else -1
+        self._match_index = (current + (1 if forward else -1)) % len(self._matches)
+        self._show_match()
+
+    @on(FindBar.Closed)
+    def _find_closed(self, event: FindBar.Closed) -> None:
+        self.query_one(FindBar).close()
+        reader = self.query_one(Reader)
+        reader.focus()
+        if not event.keep or not self._matches:
+            reader.move_caret(self._find_origin, align="nearest")
+            self._clear_find()
+
+    def _clear_find(self) -> None:
+        self._matches = []
+        self._match_index = None
+        self.query_one(Reader).set_matches([], None)
+        bar = self.query_one(FindBar)
+        if bar.is_open:
+            bar.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
@@ -15,7 +16,9 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from aiwatch_tui.core.model import DocumentInfo
-from aiwatch_tui.core.search import FuzzyIndex
+
+if TYPE_CHECKING:
+    from aiwatch_tui.core.search import FuzzyIndex
 
 # Filtering a very large library shows the best matches, not all of them.
 _MAX_FILTERED = 500
@@ -111,7 +114,7 @@ class DocumentList(Vertical):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self._entries: list[ListEntry] = []
-        self._index = FuzzyIndex([])
+        self._index: FuzzyIndex | None = None  # built on the first filter keystroke
         self._shown: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -131,7 +134,7 @@ class DocumentList(Vertical):
         """Replace what the list shows, keeping (or moving to) the selected document."""
         keep = select if select is not None else self.highlighted_key
         self._entries = list(entries)
-        self._index = FuzzyIndex([e.info.title for e in self._entries])
+        self._index = None
         self._refresh_options(keep)
 
     def update_entry(self, entry: ListEntry) -> None:
@@ -153,6 +156,10 @@ class DocumentList(Vertical):
         query = self.query_one(_FilterInput).value.strip()
         rows: list[tuple[ListEntry, Sequence[int]]]
         if query:
+            if self._index is None:
+                from aiwatch_tui.core.search import FuzzyIndex  # rapidfuzz: not at start-up
+
+                self._index = FuzzyIndex([e.info.title for e in self._entries])
             hits = self._index.search(query, limit=_MAX_FILTERED)
             rows = [(self._entries[hit.index], hit.positions) for hit in hits]
         else:

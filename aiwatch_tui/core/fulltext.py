@@ -1,0 +1,803 @@
+"""Full-text search over the library, and the cache of its documents' metadata.
+
+An SQLite database in the cache directory holds, per document, what the document list needs
+(`files`) and an FTS5 index of its passages: one row per heading, paragraph, list item or
+table row, with the heading of the section it is in. Everything here is derived from the
+article files, so a database that is corrupt or was made by another version is deleted and
+rebuilt, and deleting it by hand loses nothing.
+
+Updating is incremental: a file whose size and modification time match its row is not read
+at all; one whose content hash is unchanged only has its row refreshed. The database is in
+WAL mode and every thread uses its own connection, so the UI can search while a worker
+indexes; the worker commits every few hundred documents so searches see its progress.
+
+A passage's rowid is `doc_id * ROWS_PER_DOCUMENT + n`, so a document's passages are one rowid
+range: FTS5 deletes them by range without scanning the table.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import queue
+import re
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+from aiwatch_tui.core.model import BlockKind, Document, DocumentInfo, utc_now
+
+SCHEMA_VERSION = 1
+FILE_NAME = "fulltext.db"  # suggested name inside the cache directory
+ROWS_PER_DOCUMENT = 1 << 24
+COMMIT_EVERY_DOCUMENTS = 200
+COMMIT_EVERY_BYTES = 16 * 1024 * 1024
+LOAD_AHEAD = 16  # parsed documents waiting to be written, at most
+ROWS_PER_INSERT = 128  # passages per INSERT statement
+RANK_WINDOW = 10_000  # matching passages ranked per query, at most (see _search)
+OPTIMIZE_AFTER = 1000  # documents written in one update() before the index is merged
+SNIPPET_CHARS = 150
+SNIPPET_LEAD = 50  # characters of context kept before the first match
+SECTION_WEIGHT = 4.0  # bm25 weight of the section heading column against 1.0 for the passage
+ELLIPSIS = "\u2026"
+
+# highlight() wraps each match in these. Documents are sanitised (no control characters
+# survive), and passages are scrubbed of them before indexing, so they cannot be confused.
+_OPEN, _CLOSE = "\x02", "\x03"
+_FLATTEN = re.compile(r"\s")  # one whitespace character -> one space: marks stay valid
+
+# unicode61 treats letters, digits and private-use characters as token characters; "\w"
+# without "_" is the closest Python has, and anything it lets through is quoted anyway.
+_TOKEN = re.compile(r"[^\W_]+")
+_QUERY_PART = re.compile(r'"([^"]*)(?:"|$)|(\S+)')
+
+_SCHEMA = (
+    """CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE files (
+        key TEXT PRIMARY KEY,
+        doc_id INTEGER NOT NULL UNIQUE,
+        path TEXT,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        word_count INTEGER NOT NULL,
+        notices TEXT NOT NULL DEFAULT '',
+        indexed_at TEXT NOT NULL
+    )""",
+    """CREATE VIRTUAL TABLE passages USING fts5(
+        section, body, start UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2'
+    )""",
+)
+
+_INSERT_ONE = "INSERT INTO passages (rowid, section, body, start) VALUES (?, ?, ?, ?)"
+_INSERT_MANY = "INSERT INTO passages (rowid, section, body, start) VALUES " + ", ".join(
+    ["(?, ?, ?, ?)"] * ROWS_PER_INSERT
+)
+
+_CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
+
+
+class SourceLike(Protocol):
+    """What update() needs of a source (library.Source fits)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def path(self) -> Path: ...
+
+
+Loader = Callable[[Path, str], Document]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateStats:
+    added: int = 0
+    updated: int = 0  # re-indexed because the content changed
+    removed: int = 0
+    unchanged: int = 0  # includes files that were read but whose content hash had not changed
+    bytes_read: int = 0
+    seconds: float = 0.0
+    failed: int = 0  # could not be read or parsed; any old entry is dropped
+    problems: tuple[str, ...] = ()  # one line per failed file
+    cancelled: bool = False  # stopped early: what was done is committed
+
+
+@dataclass(frozen=True, slots=True)
+class TextHit:
+    doc_key: str
+    title: str
+    section: str  # heading of the section the match is in ("" before the first heading)
+    offset: int  # index in Document.text of the first matched word
+    snippet: str  # one line of plain text around the match
+    marks: tuple[tuple[int, int], ...]  # (start, end) in `snippet` of each matched word
+
+
+class Passage(NamedTuple):
+    section: str
+    start: int  # index in Document.text of body[0]
+    body: str  # an exact slice of Document.text
+
+
+class _Stored(NamedTuple):
+    doc_id: int
+    path: str | None
+    size: int
+    mtime_ns: int
+    content_hash: str
+
+
+def passages(document: Document) -> Iterator[Passage]:
+    """The searchable passages of a document, each an exact slice of its text."""
+    text = document.text
+    section = ""
+    for block in document.blocks:
+        if block.kind is BlockKind.RULE:
+            continue
+        if block.kind is BlockKind.HEADING:
+            section = " ".join(text[block.content_start : block.content_end].split())
+        if block.kind is BlockKind.TABLE and block.rows:
+            for row in block.rows:
+                if row:
+                    yield Passage(section, row[0].start, text[row[0].start : row[-1].end])
+            continue
+        body = text[block.content_start : block.content_end]
+        if body.strip():
+            yield Passage(section, block.content_start, body)
+
+
+class QueryPart(NamedTuple):
+    words: tuple[str, ...]  # one word, or the words of a "quoted phrase", in order
+    prefix: bool  # the last word is a prefix (word*)
+
+
+def query_parts(query: str) -> list[QueryPart]:
+    """What the user typed, as words and phrases: "quoted words" are a phrase, word* is a
+    prefix, punctuation separates words as the FTS5 tokenizer does."""
+    parts: list[QueryPart] = []
+    for match in _QUERY_PART.finditer(query):
+        phrase, word = match.group(1), match.group(2)
+        if phrase is not None:
+            tokens = _TOKEN.findall(phrase)
+            prefix = False
+        else:
+            tokens = _TOKEN.findall(word)
+            prefix = word.endswith("*") and bool(tokens) and word.rstrip("*").endswith(tokens[-1])
+        if tokens:
+            parts.append(QueryPart(tuple(tokens), prefix))
+    return parts
+
+
+def fts_query(query: str) -> str | None:
+    """Translate what a user typed into an FTS5 query that cannot be a syntax error.
+
+    Every part must occur (AND). Each is sent as a quoted string (a phrase of one or more
+    words), so FTS5 operators, parentheses, column filters and stray punctuation in the input
+    are only ever text. None: nothing to search for.
+    """
+    quoted = [
+        '"' + " ".join(part.words).replace('"', '""') + '"' + ("*" if part.prefix else "")
+        for part in query_parts(query)
+    ]
+    return " AND ".join(quoted) if quoted else None
+
+
+def _fold_token(token: str) -> str:
+    """A token as unicode61 with remove_diacritics indexes it: lowercase, and Latin letters
+    without their accents ("Zürich" -> "zurich"; "ﬁ", "ø" and Greek keep their form)."""
+    if token.isascii():
+        return token.lower()
+    return "".join(map(_fold_char, token)).lower()
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char.isascii():
+        return char
+    decomposed = unicodedata.normalize("NFD", char)
+    return decomposed[0] if len(decomposed) > 1 and decomposed[0].isascii() else char
+
+
+def match_marks(body: str, parts: Sequence[QueryPart]) -> list[tuple[int, int]]:
+    """(start, end) in `body` of every occurrence of a query part, the way FTS5 matches it.
+
+    Cheaper than asking FTS5's highlight(), which re-runs the whole query for each row.
+    """
+    tokens = [(m.start(), m.end(), _fold_token(m.group())) for m in _TOKEN.finditer(body)]
+    marks: set[tuple[int, int]] = set()
+    for part in parts:
+        words = [_fold_token(word) for word in part.words]
+        last = len(words) - 1
+        for i in range(len(tokens) - last):
+            if all(
+                tokens[i + j][2].startswith(word)
+                if part.prefix and j == last
+                else tokens[i + j][2] == word
+                for j, word in enumerate(words)
+            ):
+                marks.add((tokens[i][0], tokens[i + last][1]))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(marks):
+        if merged and start < merged[-1][1]:  # overlapping phrases ("a a" in "a a a") join
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _is_corruption(error: sqlite3.DatabaseError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return (code & 0xFF) in _CORRUPT_CODES
+    message = str(error).lower()
+    return "malformed" in message or "not a database" in message
+
+
+class _StaleSchema(Exception):
+    pass
+
+
+def _default_loader() -> Loader:
+    # Imported late so this module does not depend on the parser at import time.
+    from aiwatch_tui.core.documents import load_document
+
+    return load_document
+
+
+class FullTextIndex:
+    """The search index and metadata cache at `path` (created, or rebuilt, as needed)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rebuilt_because: str | None = None  # why an existing file was discarded, if it was
+        self._local = threading.local()
+        self._lock = threading.Lock()  # guards the list of connections
+        self._rebuild_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._generation = 0
+        self._open()
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        # The file is derived data and is rebuilt when found corrupt, so it need not survive
+        # an operating-system crash: skipping fsync makes the first build faster.
+        connection.execute("PRAGMA synchronous = OFF")
+        with self._lock:
+            self._connections.append(connection)
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection; a new one after the database was rebuilt."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None or self._local.generation != self._generation:
+            if connection is not None:
+                self._forget(connection)
+            connection = self._connect()
+            self._local.connection = connection
+            self._local.generation = self._generation
+        return connection
+
+    def _forget(self, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            if connection in self._connections:
+                self._connections.remove(connection)
+        connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._ensure_schema(self._connection())
+        except _StaleSchema as error:
+            self._rebuild(str(error))
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+
+    def _ensure_schema(self, connection: sqlite3.Connection) -> None:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA:
+                connection.execute(statement)
+            connection.execute(
+                "INSERT INTO meta (name, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            connection.execute("COMMIT")
+            return
+        row = (
+            connection.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+            if "meta" in tables
+            else None
+        )
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            raise _StaleSchema(
+                f"index schema {row[0] if row else 'unknown'}, wanted {SCHEMA_VERSION}"
+            )
+
+    def _rebuild(self, reason: str) -> None:
+        """Delete the database file and start an empty one (the next update() refills it)."""
+        self.rebuilt_because = reason
+        with self._lock:
+            self._generation += 1
+        own: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if own is not None:
+            self._forget(own)
+            self._local.connection = None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+        self._ensure_schema(self._connection())
+
+    def _guarded(self, error: sqlite3.DatabaseError) -> None:
+        """Rebuild after corruption; anything else (a locked or unreadable file, say) is not
+        ours to hide."""
+        if not _is_corruption(error):
+            raise error
+        with self._rebuild_lock:
+            # Another thread may have met the same corruption and rebuilt already.
+            if getattr(self._local, "generation", self._generation) == self._generation:
+                self._rebuild(str(error))
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def infos(self) -> dict[str, DocumentInfo]:
+        """Metadata of every indexed document, without reading any article."""
+        try:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT key, path, title, word_count, size, mtime_ns, content_hash, notices "
+                    "FROM files"
+                )
+                .fetchall()
+            )
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return {}
+        return {row[0]: _info(row) for row in rows}
+
+    def info(self, key: str) -> DocumentInfo | None:
+        try:
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT key, path, title, word_count, size, mtime_ns, content_hash, notices "
+                    "FROM files WHERE key = ?",
+                    (key,),
+                )
+                .fetchone()
+            )
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return None
+        return None if row is None else _info(row)
+
+    # -- updating ---------------------------------------------------------------------------
+
+    def update(
+        self,
+        sources: Iterable[SourceLike],
+        loader: Loader | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> UpdateStats:
+        """Bring the index in line with `sources`; sources not listed are removed."""
+        wanted = list(sources)
+        try:
+            return _Updater(self._connection(), loader, progress, cancelled).run(wanted)
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return _Updater(self._connection(), loader, progress, cancelled).run(wanted)
+
+    # -- searching --------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 20) -> list[TextHit]:
+        """The best passages for `query`, by BM25 (section headings weigh more)."""
+        parts = query_parts(query)
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        try:
+            return self._search(match, parts, limit)
+        except sqlite3.OperationalError:
+            # A query FTS5 still rejects (fts_query should make this impossible).
+            return []
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return []
+
+    def _search(self, match: str, parts: Sequence[QueryPart], limit: int) -> list[TextHit]:
+        connection = self._connection()
+        # BM25 costs about a microsecond per matching row, so a query matching most of the
+        # library ("ai") ranks only its first RANK_WINDOW matches.
+        ranked = connection.execute(
+            "SELECT rowid FROM (SELECT rowid, "
+            f"bm25(passages, {SECTION_WEIGHT}, 1.0, 0.0) AS score "
+            "FROM passages WHERE passages MATCH ? LIMIT ?) ORDER BY score LIMIT ?",
+            (match, RANK_WINDOW, limit),
+        ).fetchall()
+        documents: dict[int, tuple[str, str]] = {}
+        hits: list[TextHit] = []
+        for (rowid,) in ranked:
+            section, start, body = connection.execute(
+                "SELECT section, start, body FROM passages WHERE rowid = ?", (rowid,)
+            ).fetchone()
+            marks = match_marks(body, parts)
+            if not marks:
+                # Python's idea of a token differed from FTS5's: ask FTS5 itself.
+                marks = self._fts_marks(match, rowid)
+            doc_id = rowid // ROWS_PER_DOCUMENT
+            if doc_id not in documents:
+                row = connection.execute(
+                    "SELECT key, title FROM files WHERE doc_id = ?", (doc_id,)
+                ).fetchone()
+                if row is None:
+                    continue
+                documents[doc_id] = row
+            key, title = documents[doc_id]
+            snippet, snippet_marks = make_snippet(body, marks)
+            first = marks[0][0] if marks else 0
+            hits.append(TextHit(key, title, section, start + first, snippet, snippet_marks))
+        return hits
+
+    def _fts_marks(self, match: str, rowid: int) -> list[tuple[int, int]]:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT highlight(passages, 1, ?, ?) FROM passages "
+                "WHERE passages MATCH ? AND rowid = ?",
+                (_OPEN, _CLOSE, match, rowid),
+            )
+            .fetchone()
+        )
+        return [] if row is None else _unmark(row[0])[1]
+
+
+def _info(row: Sequence[object]) -> DocumentInfo:
+    key, path, title, word_count, size, mtime_ns, content_hash, notices = row
+    return DocumentInfo(
+        key=str(key),
+        path=Path(str(path)) if path else None,
+        title=str(title),
+        word_count=int(str(word_count)),
+        size=int(str(size)),
+        mtime_ns=int(str(mtime_ns)),
+        content_hash=str(content_hash),
+        notices=tuple(str(notices).split("\n")) if notices else (),
+    )
+
+
+def _scrub(body: str) -> str:
+    """`body` with any sentinel character replaced (same length, so offsets hold)."""
+    if _OPEN in body or _CLOSE in body:
+        return body.replace(_OPEN, "\ufffd").replace(_CLOSE, "\ufffd")
+    return body
+
+
+def _unmark(highlighted: str) -> tuple[str, list[tuple[int, int]]]:
+    """Remove highlight() sentinels, returning the plain text and the ranges they marked."""
+    plain: list[str] = []
+    marks: list[tuple[int, int]] = []
+    length = 0
+    opened = -1
+    for piece in re.split(f"([{_OPEN}{_CLOSE}])", highlighted):
+        if piece == _OPEN:
+            opened = length
+        elif piece == _CLOSE:
+            if opened >= 0 and length > opened:
+                marks.append((opened, length))
+            opened = -1
+        elif piece:
+            plain.append(piece)
+            length += len(piece)
+    return "".join(plain), marks
+
+
+def make_snippet(
+    body: str, marks: Sequence[tuple[int, int]], width: int = SNIPPET_CHARS
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """About `width` characters of `body` around its first mark, on one line, with the marks
+    moved into the snippet (an ellipsis shows where text was cut)."""
+    first = marks[0][0] if marks else 0
+    start = max(0, first - SNIPPET_LEAD)
+    if start > 0:
+        # Begin at a word: the first space within reach, when there is one.
+        space = body.find(" ", start, first)
+        if space >= 0:
+            start = space + 1
+    end = min(len(body), start + width)
+    if end < len(body):
+        space = body.rfind(" ", max(first, start + width // 2), end)
+        if space > start:
+            end = space
+    lead = ELLIPSIS if start > 0 else ""
+    tail = ELLIPSIS if end < len(body) else ""
+    snippet = lead + _FLATTEN.sub(" ", body[start:end]) + tail
+    shift = len(lead) - start
+    inside = tuple(
+        (max(s, start) + shift, min(e, end) + shift) for s, e in marks if e > start and s < end
+    )
+    return snippet, inside
+
+
+class _Loaded(NamedTuple):
+    source: SourceLike
+    status: os.stat_result
+    document: Document | None  # None when it could not be loaded
+    problem: str
+
+
+class _BackgroundLoader:
+    """Reads and parses documents a few steps ahead of the writer, in a thread of its own.
+
+    Parsing is Python and holds the GIL, while FTS5 tokenises and writes in C with the GIL
+    released, so on a second core the two overlap.
+    """
+
+    def __init__(self, load: Loader, jobs: Sequence[tuple[SourceLike, os.stat_result]]) -> None:
+        self._queue: queue.Queue[_Loaded | None] = queue.Queue(maxsize=LOAD_AHEAD)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(load, jobs), name="fulltext-loader", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, load: Loader, jobs: Sequence[tuple[SourceLike, os.stat_result]]) -> None:
+        try:
+            for source, status in jobs:
+                if self._stop.is_set():
+                    return
+                try:
+                    loaded = _Loaded(source, status, load(source.path, source.key), "")
+                except Exception as error:  # one unreadable file must not stop the library
+                    loaded = _Loaded(source, status, None, str(error) or type(error).__name__)
+                self._put(loaded)
+        finally:
+            self._put(None)
+
+    def _put(self, item: _Loaded | None) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[_Loaded]:
+        while (item := self._queue.get()) is not None:
+            yield item
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class _Updater:
+    """One update() run: compares sources with the stored rows and writes the differences."""
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        loader: Loader | None,
+        progress: Callable[[int, int], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.db = connection
+        self.load = loader or _default_loader()
+        self.progress = progress or (lambda done, total: None)
+        self.cancelled = cancelled or (lambda: False)
+        self.counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0, "failed": 0}
+        self.bytes_read = 0
+        self.problems: list[str] = []
+        self.next_id = 1
+        self.rows: list[object] = []  # passages waiting to be inserted, four values each
+
+    def run(self, sources: Sequence[SourceLike]) -> UpdateStats:
+        started = time.perf_counter()
+        stored = {
+            row[0]: _Stored(*row[1:])
+            for row in self.db.execute(
+                "SELECT key, doc_id, path, size, mtime_ns, content_hash FROM files"
+            )
+        }
+        by_key = {source.key: source for source in sources}
+        self.next_id = 1 + max((row.doc_id for row in stored.values()), default=0)
+        stopped = False
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for key in stored.keys() - by_key.keys():
+                self._remove(stored[key].doc_id, key)
+                self.counts["removed"] += 1
+            to_read = self._changed(by_key.values(), stored)
+            done = len(by_key) - len(to_read)
+            if done:
+                self.progress(done, len(by_key))
+            stopped = self._read_and_write(to_read, stored, done, len(by_key))
+            self._commit()
+            if not stopped and self.counts["added"] + self.counts["updated"] >= OPTIMIZE_AFTER:
+                self._optimize()
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        return UpdateStats(
+            **self.counts,
+            bytes_read=self.bytes_read,
+            seconds=time.perf_counter() - started,
+            problems=tuple(self.problems),
+            cancelled=stopped,
+        )
+
+    def _changed(
+        self, sources: Iterable[SourceLike], stored: dict[str, _Stored]
+    ) -> list[tuple[SourceLike, os.stat_result]]:
+        """The sources that must be read: new, or size or modification time differ."""
+        to_read = []
+        for source in sources:
+            row = stored.get(source.key)
+            try:
+                status = os.stat(source.path)
+            except OSError as error:
+                self._failed(source, row, f"{source.path.name}: {error.strerror or error}")
+                continue
+            if row is None or (row.size, row.mtime_ns) != (status.st_size, status.st_mtime_ns):
+                to_read.append((source, status))
+                continue
+            if row.path != str(source.path):
+                self.db.execute(
+                    "UPDATE files SET path = ? WHERE key = ?", (str(source.path), source.key)
+                )
+            self.counts["unchanged"] += 1
+        return to_read
+
+    def _read_and_write(
+        self,
+        to_read: Sequence[tuple[SourceLike, os.stat_result]],
+        stored: dict[str, _Stored],
+        done: int,
+        total: int,
+    ) -> bool:
+        """Index what `to_read` holds, committing in batches; True when cancelled."""
+        if not to_read:
+            return False
+        loader = _BackgroundLoader(self.load, to_read)
+        pending_documents = pending_bytes = 0
+        try:
+            for loaded in loader:
+                if self.cancelled():
+                    return True
+                self._refresh(loaded, stored.get(loaded.source.key))
+                pending_documents += 1
+                pending_bytes += loaded.status.st_size
+                if pending_documents >= COMMIT_EVERY_DOCUMENTS or (
+                    pending_bytes >= COMMIT_EVERY_BYTES
+                ):
+                    self._commit()
+                    self.db.execute("BEGIN IMMEDIATE")
+                    pending_documents = pending_bytes = 0
+                done += 1
+                self.progress(done, total)
+        finally:
+            loader.stop()
+        return False
+
+    def _refresh(self, loaded: _Loaded, row: _Stored | None) -> None:
+        """Write one document that was read: re-index it only if its content changed."""
+        source, status, document = loaded.source, loaded.status, loaded.document
+        if document is None:
+            self._failed(source, row, loaded.problem)
+            return
+        self.bytes_read += status.st_size
+        if row is not None and row.content_hash == document.content_hash:
+            self.db.execute(
+                "UPDATE files SET size = ?, mtime_ns = ?, path = ? WHERE key = ?",
+                (status.st_size, status.st_mtime_ns, str(source.path), source.key),
+            )
+            self.counts["unchanged"] += 1
+            return
+        if row is None:
+            doc_id, self.next_id = self.next_id, self.next_id + 1
+            self.counts["added"] += 1
+        else:
+            doc_id = row.doc_id
+            self._delete_passages(doc_id)
+            self.counts["updated"] += 1
+        self._write(doc_id, source, document, status)
+
+    def _optimize(self) -> None:
+        # One b-tree instead of many small segments: queries get up to twice as fast.
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("INSERT INTO passages (passages) VALUES ('optimize')")
+        self.db.execute("COMMIT")
+        # The merge rewrote the whole index into the WAL: fold it back and shrink it.
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _failed(self, source: SourceLike, row: _Stored | None, problem: str) -> None:
+        self.problems.append(problem)
+        self.counts["failed"] += 1
+        if row is not None:
+            self._remove(row.doc_id, source.key)
+
+    def _write(
+        self, doc_id: int, source: SourceLike, document: Document, status: os.stat_result
+    ) -> None:
+        base = doc_id * ROWS_PER_DOCUMENT
+        for n, passage in enumerate(passages(document)):
+            if n >= ROWS_PER_DOCUMENT:
+                break
+            self.rows.extend((base + n, passage.section, _scrub(passage.body), passage.start))
+        if len(self.rows) >= 4 * ROWS_PER_INSERT:
+            self._flush_rows()
+        self.db.execute(
+            "INSERT INTO files (key, doc_id, path, size, mtime_ns, content_hash, title, "
+            "word_count, notices, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET path = excluded.path, size = excluded.size, "
+            "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
+            "title = excluded.title, word_count = excluded.word_count, "
+            "notices = excluded.notices, indexed_at = excluded.indexed_at",
+            (
+                source.key,
+                doc_id,
+                str(source.path),
+                status.st_size,
+                status.st_mtime_ns,
+                document.content_hash,
+                document.title,
+                document.word_count,
+                "\n".join(document.notices),
+                utc_now(),
+            ),
+        )
+
+    def _flush_rows(self, everything: bool = False) -> None:
+        """Insert the buffered passages, many rows per statement.
+
+        Each statement runs with the GIL released; few large ones let the parsing thread
+        and SQLite take turns far less often than one statement per row would.
+        """
+        width = 4 * ROWS_PER_INSERT
+        full = len(self.rows) // width * width
+        for start in range(0, full, width):
+            self.db.execute(_INSERT_MANY, self.rows[start : start + width])
+        rest = self.rows[full:]
+        self.rows = []
+        if everything:
+            self.db.executemany(_INSERT_ONE, zip(*[iter(rest)] * 4, strict=True))
+        else:
+            self.rows = rest
+
+    def _commit(self) -> None:
+        self._flush_rows(everything=True)
+        self.db.execute("COMMIT")
+
+    def _delete_passages(self, doc_id: int) -> None:
+        base = doc_id * ROWS_PER_DOCUMENT
+        self.db.execute(
+            "DELETE FROM passages WHERE rowid BETWEEN ? AND ?",
+            (base, base + ROWS_PER_DOCUMENT - 1),
+        )
+
+    def _remove(self, doc_id: int, key: str) -> None:
+        self._delete_passages(doc_id)
+        self.db.execute("DELETE FROM files WHERE key = ?", (key,))

@@ -34,11 +34,19 @@ def _from_environ(environ: Mapping[str, str], name: str) -> Path | None:
     return _absolute(value) if value else None
 
 
+SEARCH_INDEX_NAME = "search-index.db"
+
+
 @dataclass(frozen=True)
 class Paths:
     db: Path
     cache_dir: Path
     config_dir: Path
+
+    @property
+    def search_index(self) -> Path:
+        """The full-text index: derived data, shared by the app and `aiwatch search`."""
+        return self.cache_dir / SEARCH_INDEX_NAME
 
     @classmethod
     def resolve(

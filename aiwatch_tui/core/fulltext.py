@@ -33,7 +33,6 @@ from typing import NamedTuple, Protocol
 from aiwatch_tui.core.model import BlockKind, Document, DocumentInfo, utc_now
 
 SCHEMA_VERSION = 1
-FILE_NAME = "fulltext.db"  # suggested name inside the cache directory
 ROWS_PER_DOCUMENT = 1 << 24
 COMMIT_EVERY_DOCUMENTS = 200
 COMMIT_EVERY_BYTES = 16 * 1024 * 1024

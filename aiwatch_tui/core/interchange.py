@@ -55,18 +55,18 @@ from aiwatch_tui.core.store import (
     Store,
     inspect_database,
 )
+from aiwatch_tui.paths import SEARCH_INDEX_NAME
 
 ExportFormat = Literal["json", "markdown", "csv"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("json", "markdown", "csv")
 # The full-text index and document metadata cache, in the cache directory (derived data).
-SEARCH_INDEX_FILE = "search-index.db"
 # An annotation file larger than this is refused before it is read into memory.
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
 
 
 def search_index_path(cache_dir: Path) -> Path:
     """Where the full-text index lives; the app and `aiwatch search` share it."""
-    return cache_dir / SEARCH_INDEX_FILE
+    return cache_dir / SEARCH_INDEX_NAME
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from aiwatch_tui.ui.widgets.outline import Outline
 from aiwatch_tui.ui.widgets.reader import Reader
 
 if TYPE_CHECKING:
+    from aiwatch_tui.core.fulltext import FullTextIndex
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
     AnnotationsScreenChanged = AnnotationsScreen.Changed
@@ -60,6 +61,8 @@ class AiwatchApp(App[None]):
         self.open_key = open_key
         self.startup_problems = list(problems)
         self.cache_dir = cache_dir
+        self.fulltext: FullTextIndex | None = None  # set once the indexing worker opened it
+        self.indexing: tuple[int, int] | None = None  # (done, total) while the index updates
         self._main = MainScreen()
 
     # -- start-up ---------------------------------------------------------------------------
@@ -85,13 +88,89 @@ class AiwatchApp(App[None]):
         if self.open_key is not None:
             self._main.open_document(self.open_key, focus=True)
         missing = self.catalog.missing_infos()
+        if missing and sum(_size(s) for s in missing) > _PARSE_INLINE_BYTES:
+            # A big library: what the search index already knows fills the list at once
+            # (no article is read); the indexing worker then brings it up to date.
+            self.catalog.adopt_infos(self._cached_infos().values())
+            missing = self.catalog.missing_infos()
         if sum(_size(s) for s in missing) <= _PARSE_INLINE_BYTES:
             self.catalog.scan(missing, on_problem=self._report_problem)
             self.reanchor_library()
-            self._show_library()
+        self._show_library()
+        self.run_worker(
+            self._index_library,
+            thread=True,
+            exclusive=True,
+            group="index",
+            description="Indexing the library for search",
+        )
+
+    def _cached_infos(self) -> dict[str, DocumentInfo]:
+        if self.cache_dir is None or not self.search_index_path.is_file():
+            return {}
+        from aiwatch_tui.core.fulltext import FullTextIndex
+
+        try:
+            index = FullTextIndex(self.search_index_path)
+            try:
+                return index.infos()
+            finally:
+                index.close()
+        except Exception:  # noqa: BLE001 - derived data: a cache we cannot read we do without
+            return {}
+
+    @property
+    def search_index_path(self) -> Path:
+        return Paths(
+            db=self.store.path, cache_dir=self.cache_dir or Path(), config_dir=Path()
+        ).search_index
+
+    def _index_library(self) -> None:
+        """Bring the full-text index (and the list's metadata) up to date, off the UI thread."""
+        if self.cache_dir is None:
+            return
+        from aiwatch_tui.core.fulltext import FullTextIndex
+
+        sources, _ = library_sources(self.store.library_paths())
+        known = {s.key for s in sources}
+        sources += [s for s in self.catalog.sources if s.key not in known]
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            index = FullTextIndex(self.search_index_path)
+        except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
+            self.call_from_thread(self._report_problem, f"search index unavailable: {error}")
+            return
+        self.fulltext = index
+        self.indexing = (0, len(sources))
+        index.update(
+            sources,
+            progress=lambda done, total: setattr(self, "indexing", (done, total)),
+            cancelled=lambda: self._closing,
+        )
+        self.indexing = None
+        if self._closing:
+            return
+        fresh = [info for key, info in index.infos().items() if key in self.catalog_keys]
+        missing_before = {s.key for s in self.catalog.missing_infos()}
+        self.catalog.adopt_infos(fresh)
+        if missing_before:
+            self.catalog.scan(
+                on_problem=lambda p: self.call_from_thread(self._report_problem, p),
+                cancelled=lambda: self._closing,
+            )
+            self.reanchor_library()
+            self.call_from_thread(self._show_library)
+
+    @property
+    def catalog_keys(self) -> set[str]:
+        return {s.key for s in self.catalog.sources}
+
+    def open_at(self, doc_key: str, offset: int | None, highlight_id: str | None = None) -> None:
+        """Open a document in the reader with the caret at `offset` (or on a highlight)."""
+        if highlight_id is not None:
+            self._main.go_to_highlight(doc_key, highlight_id, offset or 0)
         else:
-            self._show_library()
-            self.run_worker(self._scan_library, thread=True, exclusive=True, group="scan")
+            self._main.open_document(doc_key, focus=True, caret=offset)
 
     def _show_library(self) -> None:
         infos = self.catalog.infos()
@@ -105,14 +184,6 @@ class AiwatchApp(App[None]):
             self._main.show_list()
             if select is not None and not self._main.has_class("-narrow"):
                 self._main.open_document(select, focus=False)
-
-    def _scan_library(self) -> None:
-        self.catalog.scan(
-            on_problem=lambda p: self.call_from_thread(self._report_problem, p),
-            cancelled=lambda: self._closing,
-        )
-        self.reanchor_library()
-        self.call_from_thread(self._show_library)
 
     def reanchor_library(self) -> None:
         """Find every highlight again in documents whose text changed since it was made, so the
@@ -264,6 +335,8 @@ class AiwatchApp(App[None]):
 
     def on_unmount(self) -> None:
         self.store.close()
+        if self.fulltext is not None:
+            self.fulltext.close()
 
 
 def _size(source: Source) -> int:

@@ -129,7 +129,11 @@ class AiwatchApp(App[None]):
         """Bring the full-text index (and the list's metadata) up to date, off the UI thread."""
         if self.cache_dir is None:
             return
+        from textual.worker import get_current_worker
+
         from aiwatch_tui.core.fulltext import FullTextIndex
+
+        worker = get_current_worker()  # cancelled when the app exits
 
         sources, _ = library_sources(self.store.library_paths())
         known = {s.key for s in sources}
@@ -145,10 +149,10 @@ class AiwatchApp(App[None]):
         index.update(
             sources,
             progress=lambda done, total: setattr(self, "indexing", (done, total)),
-            cancelled=lambda: self._closing,
+            cancelled=lambda: worker.is_cancelled,
         )
         self.indexing = None
-        if self._closing:
+        if worker.is_cancelled:
             return
         fresh = [info for key, info in index.infos().items() if key in self.catalog_keys]
         missing_before = {s.key for s in self.catalog.missing_infos()}
@@ -156,7 +160,7 @@ class AiwatchApp(App[None]):
         if missing_before:
             self.catalog.scan(
                 on_problem=lambda p: self.call_from_thread(self._report_problem, p),
-                cancelled=lambda: self._closing,
+                cancelled=lambda: worker.is_cancelled,
             )
             self.reanchor_library()
             self.call_from_thread(self._show_library)

@@ -329,9 +329,39 @@ class AiwatchApp(App[None]):
         yield SystemCommand(
             "Annotations", "Every highlight and note, in all documents", self.action_annotations
         )
+        for fmt, what in (
+            ("markdown", "Markdown, for Obsidian and notes apps"),
+            ("json", "W3C Web Annotation JSON-LD, for aiwatch import and other tools"),
+            ("csv", "Readwise CSV"),
+        ):
+            yield SystemCommand(
+                f"Export highlights ({fmt})",
+                f"Write every highlight and note as {what}; the path is shown",
+                lambda fmt=fmt: self.export_highlights(fmt),  # type: ignore[misc]
+            )
         yield SystemCommand(
             "Outline", "Jump to a heading of this document", self._main.action_toggle_outline
         )
+
+    def export_highlights(self, fmt: str) -> Path | None:
+        """Write every highlight and note to a new file beside the database; say where."""
+        from datetime import datetime
+
+        from aiwatch_tui.core.interchange import export_annotations, write_private_file
+
+        suffix = {"markdown": "md", "json": "json", "csv": "csv"}[fmt]
+        # Beside the database: aiwatch writes nowhere the user did not choose.
+        folder = self.store.path.parent / "exports"
+        name = f"aiwatch-highlights-{datetime.now():%Y%m%d-%H%M%S}.{suffix}"
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            text = export_annotations(self.store, self.catalog, fmt)  # type: ignore[arg-type]
+            written = write_private_file(folder / name, text)
+        except (OSError, StoreError) as error:
+            self.notify(f"Export failed: {error}", severity="error", markup=False, timeout=10)
+            return None
+        self.notify(f"Exported to {written}", markup=False, timeout=15)
+        return written
 
     async def action_quit(self) -> None:
         self._main.leave_document()

@@ -17,6 +17,12 @@ KEY_000 = "seeds/000_c10daa536b93aa76.txt"
 FIXED_TIME = "2026-01-15T09:30:00.000Z"  # a fixed clock, so dates on screen never change
 
 
+async def _settled(pilot) -> None:
+    """Let start-up finish (the indexing worker, the Footer mounted after the first paint)."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def _annotated_db(tmp_path: Path) -> Path:
     """A database with two highlights (one with a note) and an orphan, made at a fixed time."""
     db = tmp_path / "snap.db"
@@ -24,53 +30,98 @@ def _annotated_db(tmp_path: Path) -> Path:
     text = document.text
     store = Store(db)
     spans = [
-        ("11111111-1111-4111-8111-111111111111", "Artificial intelligence is no longer", "yellow",
-         "The thesis, in [bold]one[/bold] line."),
-        ("22222222-2222-4222-8222-222222222222", "exposing the fragile infrastructure", "green",
-         ""),
+        (
+            "11111111-1111-4111-8111-111111111111",
+            "Artificial intelligence is no longer",
+            "yellow",
+            "The thesis, in [bold]one[/bold] line.",
+        ),
+        (
+            "22222222-2222-4222-8222-222222222222",
+            "exposing the fragile infrastructure",
+            "green",
+            "",
+        ),
     ]
     for highlight_id, phrase, color, note in spans:
         start = text.index(phrase)
         end = start + len(phrase)
         exact, prefix, suffix = make_quote(text, start, end)
-        store.add_highlight(Highlight(highlight_id, KEY_000, document.content_hash, start, end,
-                                      exact, prefix, suffix, color, note, FIXED_TIME, FIXED_TIME))
-    store.add_highlight(Highlight("33333333-3333-4333-8333-333333333333", KEY_000, "0" * 64,
-                                  10, 40, "A passage that was edited away", "", "", "pink",
-                                  "Lost when the article changed", FIXED_TIME, FIXED_TIME))
+        store.add_highlight(
+            Highlight(
+                highlight_id,
+                KEY_000,
+                document.content_hash,
+                start,
+                end,
+                exact,
+                prefix,
+                suffix,
+                color,
+                note,
+                FIXED_TIME,
+                FIXED_TIME,
+            )
+        )
+    store.add_highlight(
+        Highlight(
+            "33333333-3333-4333-8333-333333333333",
+            KEY_000,
+            "0" * 64,
+            10,
+            40,
+            "A passage that was edited away",
+            "",
+            "",
+            "pink",
+            "Lost when the article changed",
+            FIXED_TIME,
+            FIXED_TIME,
+        )
+    )
     store.close()
     return db
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_start_screen(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(db_path=tmp_path / "a.db"), terminal_size=size)
+    assert snap_compare(
+        make_app(db_path=tmp_path / "a.db"), terminal_size=size, run_before=_settled
+    )
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_table_article(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     # Seed 002: a derived title and a pipe table drawn as a real table.
     app = make_app(db_path=tmp_path / "a.db")
-    assert snap_compare(app, terminal_size=size, press=["down", "enter", "j", "j", "j", "j"])
+    assert snap_compare(
+        app, terminal_size=size, press=["down", "enter", "j", "j", "j", "j"], run_before=_settled
+    )
 
 
 def test_outline_at_120x40(snap_compare, tmp_path: Path) -> None:
     app = make_app(db_path=tmp_path / "a.db")
-    assert snap_compare(app, terminal_size=(120, 40), press=["enter", "o", "down", "down"])
+    assert snap_compare(
+        app, terminal_size=(120, 40), press=["enter", "o", "down", "down"], run_before=_settled
+    )
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_highlights_in_the_reader(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(db_path=_annotated_db(tmp_path))
-    assert snap_compare(app, terminal_size=size, press=["enter", "j", "j"])
+    assert snap_compare(app, terminal_size=size, press=["enter", "j", "j"], run_before=_settled)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_annotations_screen(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(db_path=_annotated_db(tmp_path))
-    assert snap_compare(app, terminal_size=size, press=["n"])
+    assert snap_compare(app, terminal_size=size, press=["n"], run_before=_settled)
 
 
 def test_help_at_80x24(snap_compare, tmp_path: Path) -> None:
-    assert snap_compare(make_app(db_path=tmp_path / "a.db"), terminal_size=(80, 24),
-                        press=["question_mark"])
+    assert snap_compare(
+        make_app(db_path=tmp_path / "a.db"),
+        terminal_size=(80, 24),
+        press=["question_mark"],
+        run_before=_settled,
+    )

@@ -253,3 +253,18 @@ async def test_a_commit_by_another_process_shows_up(tmp_path: Path) -> None:
         await pilot.pause()
         mark = reader.highlight_at(start)
         assert mark is not None and mark.color == "pink"
+
+
+async def test_export_command_writes_a_private_file_and_says_where(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_first_paragraph(pilot)
+        await pilot.press("s", "a", *"why it matters", "ctrl+s")
+        await pilot.pause()
+        written = app.export_highlights("markdown")
+        await pilot.pause()
+    assert written is not None and written.parent == tmp_path / "exports"
+    assert oct(written.stat().st_mode & 0o777) == "0o600"
+    text = written.read_text()
+    assert "> " + FIRST_SENTENCE in text and "why it matters" in text

@@ -423,11 +423,12 @@ class AnnotationList(ScrollView, can_focus=True):
         row, matched = self._rows[index]
         text = row_lines(row, width, matched)[part]
         base = self.rich_style
-        segments = Segment.apply_style(text.render(self.app.console), base)
-        strip = Strip(segments).crop_extend(0, width, base)
         if on_cursor:
-            strip = strip.apply_style(self._cursor_style())
-        return strip
+            # Under the text's own styles (as the base), so the cursor background shows while
+            # the swatch keeps its colour.
+            base = base + self._cursor_style()
+        segments = Segment.apply_style(text.render(self.app.console), base)
+        return Strip(segments).crop_extend(0, width, base)
 
     def _cursor_style(self) -> Style:
         # Only the background and text style: the swatch keeps its colour on the cursor row.

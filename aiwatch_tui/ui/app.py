@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import Provider
 from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations, Change, ChangeKind
@@ -36,13 +37,24 @@ _WATCH_SECONDS = 1.5
 THEME_SETTING = "theme"
 
 
+def _aiwatch_provider() -> type[Provider]:
+    # Imported when the palette first opens: keeps rapidfuzz out of start-up.
+    from aiwatch_tui.ui.commands import AiwatchProvider
+
+    return AiwatchProvider
+
+
 class AiwatchApp(App[None]):
     CSS_PATH = "app.tcss"
+    # Our provider lists the system commands itself (ranked by rapidfuzz with everything
+    # else), so Textual's own provider would only show each command twice.
+    COMMANDS = {_aiwatch_provider}
     TITLE = "aiwatch"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         Binding("n", "annotations", "Annotations"),
+        Binding("ctrl+f", "search", "Search"),
     ]
 
     def __init__(
@@ -171,6 +183,10 @@ class AiwatchApp(App[None]):
 
     def open_at(self, doc_key: str, offset: int | None, highlight_id: str | None = None) -> None:
         """Open a document in the reader with the caret at `offset` (or on a highlight)."""
+        from aiwatch_tui.ui.commands import reveal_main_screen
+
+        if not reveal_main_screen(self):
+            return
         if highlight_id is not None:
             self._main.go_to_highlight(doc_key, highlight_id, offset or 0)
         else:
@@ -269,6 +285,12 @@ class AiwatchApp(App[None]):
 
     # -- actions ----------------------------------------------------------------------------
 
+    def action_search(self) -> None:
+        from aiwatch_tui.ui.screens.search import SearchScreen, show_search
+
+        if not isinstance(self.screen, SearchScreen):
+            show_search(self)
+
     def action_annotations(self) -> None:
         # Screens not needed for the first paint are imported when first used (start-up time).
         from aiwatch_tui.ui.screens.annotations import AnnotationsScreen, JumpTarget
@@ -307,6 +329,8 @@ class AiwatchApp(App[None]):
             self._main.refresh_highlights()
 
     def action_help(self) -> None:
+        from aiwatch_tui.ui import commands
+        from aiwatch_tui.ui.screens import search
         from aiwatch_tui.ui.screens.annotations import HELP_ROWS, AnnotationsScreen
         from aiwatch_tui.ui.screens.help import EXTRA_KEYS, HelpScreen, binding_rows
 
@@ -319,6 +343,8 @@ class AiwatchApp(App[None]):
             ("Reader: panes and annotating", binding_rows(MainScreen.BINDINGS)),
             ("Screen", [("esc", "back to the list (narrow); cancels re-attaching")]),
             ("Annotations screen (n)", binding_rows(AnnotationsScreen.BINDINGS) + HELP_ROWS),
+            ("Palette (ctrl+p)", commands.HELP_ROWS),
+            ("Full-text search (ctrl+f)", search.HELP_ROWS),
             ("Everywhere", binding_rows(self.BINDINGS) + EXTRA_KEYS["Everywhere"]),
         ]
         self.push_screen(HelpScreen(sections))
@@ -326,6 +352,9 @@ class AiwatchApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Show every key", self.action_help)
+        yield SystemCommand(
+            "Search full text", "Ranked passages of every document (ctrl+f)", self.action_search
+        )
         yield SystemCommand(
             "Annotations", "Every highlight and note, in all documents", self.action_annotations
         )

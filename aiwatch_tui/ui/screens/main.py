@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -314,10 +315,10 @@ class MainScreen(Screen[None]):
             line.append("no note (a adds one)", style="dim")
         self.set_status(line)
 
-    def _write(self, work: object) -> bool:
+    def _write(self, work: Callable[[], object]) -> bool:
         """Run a store write; a failure is shown, never raised into the event loop."""
         try:
-            work()  # type: ignore[operator]
+            work()
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False, timeout=10)
             return False

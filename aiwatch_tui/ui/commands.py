@@ -1,0 +1,446 @@
+"""The command palette's provider: one box finds documents, sections, highlights, notes and
+commands, ranked by core.search (fzf's query syntax, rapidfuzz scoring).
+
+Each palette opening gathers every candidate into one FuzzyIndex, built in a thread so the
+palette opens at once (the commands and recent documents show while it builds). Each query
+runs in a thread too, with a cancellation flag that a newer keystroke sets, and returns only
+the best MAX_HITS. Titles, headings, quotes and notes are untrusted: they become Content
+built from plain text (never markup), made visible character for character first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.binding import ActiveBinding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content, Span
+from textual.screen import Screen
+from textual.style import Style
+
+from aiwatch_tui.core.model import Document, DocumentInfo, Highlight
+from aiwatch_tui.core.search import FuzzyIndex
+from aiwatch_tui.ui.screens.annotations import visible
+
+if TYPE_CHECKING:
+    from aiwatch_tui.ui.app import AiwatchApp
+
+# Hits per query: a page or two of the palette, cheap to draw.
+MAX_HITS = 50
+# Only the start of a long quote or note is searched and shown: scanning 50,000-character
+# notes on every keystroke would cost more than the rest of the library.
+MAX_SEARCHED_CHARS = 400
+# When the full-text index is not open yet, a library this small is parsed for its headings.
+SMALL_LIBRARY = 50
+DISCOVERY_DOCUMENTS = 20
+# Shown before a long text's first match, so the match is on screen.
+LEAD_CHARS = 24
+LABEL_WIDTH = 10
+CONTEXT_CHARS = 80
+
+# See AiwatchProvider._prepare.
+FREEZE_GC_WHILE_OPEN = True
+# A trailing term that is only the operators that go before a word ("openai !", "x !^") is
+# a term still being typed.
+_PENDING_OPERATOR = re.compile(r"(?:^|(?<=\s))(?:!['^]?|['^])$")
+
+# For the help screen: the palette's query syntax (core.search implements it).
+HELP_ROWS: list[tuple[str, str]] = [
+    ("ctrl+p", "palette: documents, sections, highlights, notes, commands, themes"),
+    ("word", "fuzzy: the word, a typo of it, or its letters in order"),
+    ("'word", "exactly this text"),
+    ("^word  word$", "starts with / ends with"),
+    ("!word", "must not contain (also !^word, !word$)"),
+    ("a b", "every term must match; Case matters only if typed"),
+    ("enter", "open at the heading or highlight; run the command"),
+]
+
+# A nudge within a score band (exact, typo, scattered are 30+ points apart): for an equally
+# good match, a document beats its sections, which beat quotes and notes.
+KIND_BONUS = {
+    "command": 4.0,
+    "doc": 3.0,
+    "section": 2.0,
+    "highlight": 1.0,
+    "note": 0.0,
+    "theme": 0.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One candidate of the palette; `text` is what is searched and shown (one line)."""
+
+    kind: str  # "doc" | "section" | "highlight" | "note" | "command" | "theme"
+    text: str
+    context: str = ""  # the dim second line: the document's title, a note, a key
+    doc_key: str = ""
+    offset: int | None = None  # where the caret goes; None: the document's saved position
+    highlight_id: str | None = None
+    run: Callable[[], object] | None = None  # a command's callback
+
+
+def one_line(text: str, limit: int = MAX_SEARCHED_CHARS) -> str:
+    """The start of `text` on one line, with nothing a terminal would act on; each character
+    maps to one, so matched positions hold."""
+    return visible(text[:limit])
+
+
+def _file_name(info: DocumentInfo) -> str:
+    return info.path.name if info.path is not None else info.key.rsplit("/", 1)[-1]
+
+
+def document_entry(info: DocumentInfo) -> Entry:
+    name = _file_name(info)
+    title = info.title or name
+    text = title if name == title else f"{title} · {name}"
+    return Entry("doc", one_line(text), f"{info.word_count:,} words", info.key)
+
+
+def section_entries(
+    headings: Iterable[tuple[str, str, int]], titles: dict[str, str]
+) -> list[Entry]:
+    return [
+        Entry("section", one_line(heading), one_line(titles[key], CONTEXT_CHARS), key, offset)
+        for key, heading, offset in headings
+        if key in titles and heading.strip()
+    ]
+
+
+def annotation_entries(
+    highlights: Iterable[Highlight], document_notes: dict[str, str], titles: dict[str, str]
+) -> list[Entry]:
+    """A highlight by its quote, its note (if any) by the note; a document note by its text."""
+    entries: list[Entry] = []
+    for h in highlights:
+        title = titles.get(h.doc_key)
+        if title is None:
+            continue  # its document is not in this library: nowhere to go
+        quote = one_line(h.exact)
+        context = title
+        if h.note.strip():
+            context += " · ✎ " + h.note.strip()
+        entries.append(
+            Entry("highlight", quote, one_line(context, CONTEXT_CHARS), h.doc_key, h.start, h.id)
+        )
+        if h.note.strip():
+            on_quote = one_line(f"{title} · on “{h.exact.strip()}”", CONTEXT_CHARS)
+            entries.append(
+                Entry("note", one_line(h.note.strip()), on_quote, h.doc_key, h.start, h.id)
+            )
+    for key, note in document_notes.items():
+        if key in titles and note.strip():
+            context = one_line(f"{titles[key]} · document note", CONTEXT_CHARS)
+            entries.append(Entry("note", one_line(note.strip()), context, key))
+    return entries
+
+
+def library_entries(app: AiwatchApp) -> list[Entry]:
+    """Documents, sections, highlights and notes of the app's library (slow: call in a thread)."""
+    infos = app.catalog.infos()
+    titles = {info.key: info.title or _file_name(info) for info in infos}
+    entries = [document_entry(info) for info in infos]
+    entries += section_entries(_headings(app, infos), titles)
+    entries += annotation_entries(app.store.highlights(), app.store.document_notes(), titles)
+    return entries
+
+
+def _headings(app: AiwatchApp, infos: Sequence[DocumentInfo]) -> list[tuple[str, str, int]]:
+    index = app.fulltext
+    if index is not None:
+        return index.headings()
+    if len(infos) > SMALL_LIBRARY:
+        return []  # they arrive with the index; parsing thousands of files here would not do
+    found: list[tuple[str, str, int]] = []
+    for info in infos:
+        document = app.catalog.load(info.key)
+        if isinstance(document, Document):
+            text = document.text
+            found += [
+                (info.key, " ".join(text[b.content_start : b.content_end].split()), b.content_start)
+                for b in document.headings
+            ]
+    return found
+
+
+def command_entries(app: AiwatchApp, screen: Screen[Any]) -> list[Entry]:
+    """The app's commands (Textual's "Theme" among them), the keys of the screen the palette
+    was opened on, and each theme by name. Reads the DOM: call on the event loop."""
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for command in app.get_system_commands(screen):
+        entries.append(
+            Entry("command", one_line(command.title), command.help, run=command.callback)
+        )
+        seen.add(command.title.casefold())
+    entries += _key_entries(app, screen, seen)
+    for name in sorted(app.available_themes):
+        if name != app.theme:
+            entries.append(
+                Entry("theme", name, "switch to this theme", run=_theme_setter(app, name))
+            )
+    return entries
+
+
+def discovery_commands(app: AiwatchApp, screen: Screen[Any]) -> list[Entry]:
+    """The app's commands that ask to be shown before anything is typed."""
+    return [
+        Entry("command", one_line(command.title), command.help, run=command.callback)
+        for command in app.get_system_commands(screen)
+        if command.discover
+    ]
+
+
+def _key_entries(app: AiwatchApp, screen: Screen[Any], seen: set[str]) -> list[Entry]:
+    keys_by_action: dict[tuple[int, str], list[str]] = {}
+    bindings: dict[tuple[int, str], ActiveBinding] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not binding.description or not active.enabled or binding.action == "command_palette":
+            continue
+        target = (id(active.node), binding.action)
+        bindings.setdefault(target, active)
+        keys = keys_by_action.setdefault(target, [])
+        display = app.get_key_display(binding)
+        if display not in keys:
+            keys.append(display)
+    entries: list[Entry] = []
+    for target, active in bindings.items():
+        description = active.binding.description
+        if description.casefold() in seen:
+            continue
+        seen.add(description.casefold())
+        pressed = " ".join(keys_by_action[target])
+        entries.append(
+            Entry("command", one_line(description), f"key {pressed}", run=_runner(app, active))
+        )
+    return entries
+
+
+def _runner(app: AiwatchApp, active: ActiveBinding) -> Callable[[], object]:
+    def run() -> object:
+        return app.run_action(active.binding.action, active.node)
+
+    return run
+
+
+def _theme_setter(app: AiwatchApp, name: str) -> Callable[[], None]:
+    def set_theme() -> None:
+        app.theme = name
+
+    return set_theme
+
+
+def reveal_main_screen(app: AiwatchApp) -> bool:
+    """Close the screens above the main one so a jump is seen; False (and a notice) while a
+    note is being edited, whose draft must not be dropped silently."""
+    from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
+
+    above = app.screen_stack[1:]
+    if any(isinstance(screen, NoteEditor | ConfirmDiscard) for screen in above):
+        app.notify("Save or cancel the note first.", severity="warning", markup=False)
+        return False
+    for _ in above:
+        app.pop_screen()
+    return True
+
+
+def without_pending_operator(query: str) -> str:
+    """`query` less a trailing term of fzf operators only: "openai !" searches "openai" until
+    the word to exclude is typed, rather than for a literal "!" (which "'!" finds)."""
+    return _PENDING_OPERATOR.sub("", query).rstrip()
+
+
+def go_to(app: AiwatchApp, entry: Entry) -> None:
+    """Open the entry's document with the caret on its heading or highlight."""
+    if reveal_main_screen(app):
+        app.open_at(entry.doc_key, entry.offset, entry.highlight_id)
+
+
+class PaletteIndex:
+    """The candidates of one palette opening and their fuzzy index (immutable once built)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries = list(entries)
+        self._fuzzy = FuzzyIndex([entry.text for entry in self.entries])
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def search(
+        self, query: str, cancelled: Callable[[], bool] | None = None, limit: int = MAX_HITS
+    ) -> list[tuple[Entry, tuple[int, ...]]]:
+        """The best `limit` entries for an fzf-syntax query, best first, with the matched
+        positions in each entry's text; [] once `cancelled()` is true."""
+        hits = self._fuzzy.search(query, limit, cancelled)
+        ranked = sorted(
+            hits,
+            key=lambda hit: hit.score + KIND_BONUS.get(self.entries[hit.index].kind, 0.0),
+            reverse=True,
+        )
+        return [(self.entries[hit.index], hit.positions) for hit in ranked]
+
+
+# --- how a hit looks ------------------------------------------------------------------------
+
+
+def _runs(positions: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive positions as (start, end) ranges."""
+    runs: list[tuple[int, int]] = []
+    for pos in positions:
+        if runs and runs[-1][1] == pos:
+            runs[-1] = (runs[-1][0], pos + 1)
+        else:
+            runs.append((pos, pos + 1))
+    return runs
+
+
+def matched_line(text: str, positions: Sequence[int], style: Style | str) -> Content:
+    """`text` (already one safe line) with the matched characters styled; a long text starts
+    a little before its first match, so the match is seen."""
+    start = 0
+    if positions and positions[0] > LEAD_CHARS and len(text) > 2 * LEAD_CHARS:
+        start = positions[0] - LEAD_CHARS // 2
+    shown = text[start:]
+    lead = "…" if start else ""
+    spans = [
+        Span(s - start + len(lead), e - start + len(lead), style)
+        for s, e in _runs(positions)
+        if s >= start
+    ]
+    return Content(lead + shown, spans)
+
+
+def hit_prompt(
+    entry: Entry, positions: Sequence[int], match_style: Style | str, width: int
+) -> Content:
+    """Two lines: the kind (dim) and the matched text; then the context (dim)."""
+    label = Content.styled(entry.kind.ljust(LABEL_WIDTH), "dim")
+    first = (label + matched_line(entry.text, positions, match_style)).truncate(
+        width, ellipsis=True
+    )
+    if not entry.context:
+        return first
+    second = Content(" " * LABEL_WIDTH + one_line(entry.context, 2 * width)).stylize("dim")
+    return Content("\n").join([first, second.truncate(width, ellipsis=True)])
+
+
+# --- the provider ---------------------------------------------------------------------------
+
+
+class AiwatchProvider(Provider):
+    """Documents, sections, highlights, notes and commands, ranked by core.search."""
+
+    def __init__(self, screen: Screen[Any], match_style: Style | None = None) -> None:
+        super().__init__(screen, match_style)
+        self._discoverable: list[Entry] = []
+        self._building: asyncio.Task[PaletteIndex] | None = None
+        self._froze_gc = False
+
+    @property
+    def aiwatch(self) -> AiwatchApp:
+        return cast("AiwatchApp", self.app)
+
+    @property
+    def _width(self) -> int:
+        # The palette's list spans the screen, less its padding.
+        return max(20, self.app.size.width - 6)
+
+    async def startup(self) -> None:
+        app = self.aiwatch
+        commands = command_entries(app, self.screen)
+        self._discoverable = discovery_commands(app, self.screen)
+
+        def build() -> PaletteIndex:
+            return PaletteIndex(library_entries(app) + commands)
+
+        # Not awaited here: the palette shows its discovery list while the index builds.
+        self._building = asyncio.create_task(self._prepare(build))
+
+    async def _prepare(self, build: Callable[[], PaletteIndex]) -> PaletteIndex:
+        index = await asyncio.to_thread(build)
+        if FREEZE_GC_WHILE_OPEN and not self._froze_gc:
+            # A full garbage collection walks every object of the index (and of the library)
+            # and stalls a keystroke by 50-100 ms at 100,000 candidates: while the palette
+            # is open, what exists now is left out of collections (unfrozen when it closes).
+            gc.freeze()
+            self._froze_gc = True
+        return index
+
+    async def shutdown(self) -> None:
+        if self._building is not None and not self._building.done():
+            self._building.cancel()
+        if self._froze_gc:
+            gc.unfreeze()
+            self._froze_gc = False
+
+    async def index(self) -> PaletteIndex | None:
+        """This opening's index, once built (None if it could not be)."""
+        if self._building is None:
+            return None
+        try:
+            # Shielded: a stale query being cancelled must not cancel the build.
+            return await asyncio.shield(self._building)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - the palette keeps working without it
+            self.app.log.error(f"palette index: {error!r}")
+            return None
+
+    async def search(self, query: str) -> Hits:
+        index = await self.index()
+        if index is None:
+            return
+        query = without_pending_operator(query)
+        style = self.match_style or "bold underline"
+        width = self._width
+        stop = threading.Event()
+
+        def ranked() -> list[tuple[Entry, Content]]:
+            # The hits' Content is built here too: it is plain data, and the loop has the
+            # palette to redraw.
+            found = index.search(query, stop.is_set)
+            return [
+                (entry, hit_prompt(entry, positions, style, width)) for entry, positions in found
+            ]
+
+        try:
+            shown = await asyncio.to_thread(ranked)
+        except asyncio.CancelledError:
+            stop.set()  # the next keystroke arrived: let the thread give up at once
+            raise
+        for rank, (entry, prompt) in enumerate(shown):
+            yield Hit(
+                1.0 - rank / (2 * MAX_HITS),  # the palette orders by score: keep ours
+                prompt,
+                self._action(entry),
+                text=entry.text,
+            )
+
+    async def discover(self) -> Hits:
+        """Before typing: the last document read, the commands, then the first documents."""
+        app = self.aiwatch
+        infos = app.catalog.infos()
+        last = app.store.last_read()
+        first = [info for info in infos if info.key == last]
+        rest = [info for info in infos[: DISCOVERY_DOCUMENTS + 1] if info.key != last]
+        width = self._width
+        shown = [document_entry(info) for info in first]
+        shown += self._discoverable
+        shown += [document_entry(info) for info in rest[:DISCOVERY_DOCUMENTS]]
+        for entry in shown:
+            yield DiscoveryHit(
+                hit_prompt(entry, (), "", width), self._action(entry), text=entry.text
+            )
+
+    def _action(self, entry: Entry) -> Callable[[], object]:
+        if entry.run is not None:
+            return entry.run
+        app = self.aiwatch
+        return lambda: go_to(app, entry)

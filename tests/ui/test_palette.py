@@ -1,0 +1,248 @@
+"""Pilot tests of the command palette (ctrl+p): documents, sections, highlights, notes and
+commands in one box, fzf's query syntax, Enter going to the exact place."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.command import CommandInput, CommandList, CommandPalette
+from textual.pilot import Pilot
+
+from aiwatch_tui.core.anchoring import make_quote
+from aiwatch_tui.core.model import Document, Highlight, utc_now
+from aiwatch_tui.ui.app import AiwatchApp, make_app
+from aiwatch_tui.ui.commands import (
+    AiwatchProvider,
+    Entry,
+    PaletteIndex,
+    without_pending_operator,
+)
+from aiwatch_tui.ui.widgets.find_bar import FindBar
+from aiwatch_tui.ui.widgets.reader import Reader
+
+KEY_000 = "seeds/000_c10daa536b93aa76.txt"
+KEY_002 = "seeds/002_c41b6d65e56e1798.txt"
+SIZE = (110, 36)
+
+
+def palette_app(tmp_path: Path, targets: tuple[Path, ...] = ()) -> AiwatchApp:
+    app = make_app(targets, db_path=tmp_path / "a.db")
+    # What app.py declares (COMMANDS = {AiwatchProvider}); set here too so these tests
+    # exercise exactly this provider.
+    app.COMMANDS = {AiwatchProvider}
+    return app
+
+
+async def wait_until(pilot: Pilot[None], ready: Callable[[], bool], what: str) -> None:
+    for _ in range(200):
+        if ready():
+            return
+        await pilot.pause(0.025)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def indexed(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, AiwatchApp)
+    await wait_until(pilot, lambda: app.fulltext is not None and app.indexing is None, "the index")
+
+
+def options(app: AiwatchApp) -> list[str]:
+    """The palette's options as plain text, first line only."""
+    commands = app.screen.query_one(CommandList)
+    return [
+        str(commands.get_option_at_index(i).prompt).split("\n")[0]
+        for i in range(commands.option_count)
+    ]
+
+
+async def palette_search(pilot: Pilot[None], query: str, *, typed: bool = False) -> list[str]:
+    """Open the palette (if needed), enter `query` and return the hits once gathered.
+
+    Setting the box's value is one keystroke's work; `typed` presses every key instead (each
+    Pilot key press costs ~0.1 s here)."""
+    app = pilot.app
+    assert isinstance(app, AiwatchApp)
+    if not CommandPalette.is_open(app):
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: CommandPalette.is_open(app), "the palette")
+    if typed:
+        await pilot.press(*query)
+    else:
+        app.screen.query_one(CommandInput).value = query
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return options(app)
+
+
+def document(app: AiwatchApp, key: str) -> Document:
+    loaded = app.catalog.load(key)
+    assert isinstance(loaded, Document)
+    return loaded
+
+
+def add_highlight(app: AiwatchApp, key: str, quote: str, note: str = "") -> Highlight:
+    doc = document(app, key)
+    start = doc.text.index(quote)
+    exact, prefix, suffix = make_quote(doc.text, start, start + len(quote))
+    now = utc_now()
+    highlight = Highlight(
+        id=str(uuid.uuid4()),
+        doc_key=key,
+        doc_hash=doc.content_hash,
+        start=start,
+        end=start + len(quote),
+        exact=exact,
+        prefix=prefix,
+        suffix=suffix,
+        note=note,
+        created=now,
+        modified=now,
+    )
+    app.store.add_highlight(highlight)
+    return highlight
+
+
+def reader(app: AiwatchApp) -> Reader:
+    return app.screen.query_one(Reader)
+
+
+async def test_a_typo_in_a_title_word_finds_the_document_and_enter_opens_it(
+    tmp_path: Path,
+) -> None:
+    app = palette_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await indexed(pilot)
+        assert reader(app).document.key == KEY_000  # the first document is showing
+        found = await palette_search(pilot, "polishd exteriro")
+        assert found[0].startswith("doc") and "polished exterior" in found[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not CommandPalette.is_open(app)
+        assert reader(app).document.key == KEY_002
+        assert app.focused is reader(app)
+
+
+async def test_a_section_heading_puts_the_caret_on_it(tmp_path: Path) -> None:
+    app = palette_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await indexed(pilot)
+        found = await palette_search(pilot, "workrs", typed=True)  # with a typo
+        assert found[0].split() == ["section", "Data", "Center", "Workers", "Step", "Up"]
+        await pilot.press("enter")
+        await pilot.pause()
+        text = reader(app).document.text
+        assert reader(app).document.key == KEY_000
+        assert reader(app).caret == text.index("Data Center Workers Step Up")
+
+
+async def test_a_highlight_by_its_quote_and_by_its_note(tmp_path: Path) -> None:
+    app = palette_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await indexed(pilot)
+        highlight = add_highlight(
+            app, KEY_002, "trading water for compute", note="ask the operator about cooling"
+        )
+        found = await palette_search(pilot, "trading water")
+        assert found[0].startswith("highlight") and "trading water for compute" in found[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert reader(app).document.key == KEY_002
+        assert reader(app).caret == highlight.start
+
+        reader(app).move_caret(0)
+        found = await palette_search(pilot, "operatr cooling")  # a typo in the note
+        assert found[0].startswith("note") and "ask the operator about cooling" in found[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert reader(app).caret == highlight.start
+
+
+async def test_markup_in_a_note_or_title_is_shown_literally_and_does_nothing(
+    tmp_path: Path,
+) -> None:
+    article = tmp_path / "odd.txt"
+    article.write_text(
+        "[@click=app.quit]Boom [b]bold[/b]\nA short article about markup.\n", encoding="utf-8"
+    )
+    app = palette_app(tmp_path, (article,))
+    async with app.run_test(size=SIZE) as pilot:
+        key = reader(app).document.key
+        app.store.set_document_note(key, "[@click=app.quit]x")
+        found = await palette_search(pilot, "click")
+        assert any(line.endswith("[@click=app.quit]x") for line in found)
+        assert any("[@click=app.quit]Boom [b]bold[/b]" in line for line in found)
+        commands = app.screen.query_one(CommandList)
+        for index in range(commands.option_count):
+            prompt = commands.get_option_at_index(index).prompt
+            assert not any("@click" in str(span.style) for span in prompt.spans)
+        await pilot.click(CommandList, offset=(4, 1))  # a click on a hit opens, never quits
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+
+
+async def test_fzf_syntax_exact_prefix_and_exclusion(tmp_path: Path) -> None:
+    app = palette_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await indexed(pilot)
+        starting = await palette_search(pilot, "^when")
+        texts = [line.split(None, 1)[1] for line in starting]
+        assert sorted(texts) == [
+            "When Hollywood Meets Artificial Intelligence",
+            "When Tech Giants Drop the Ball on Privacy",
+        ]
+        excluding = await palette_search(pilot, "'when !tech")
+        assert [line.split(None, 1)[1] for line in excluding] == [
+            "When Hollywood Meets Artificial Intelligence"
+        ]
+        # A fuzzy term finds a typo; the same term quoted must occur exactly.
+        assert "section   Data Center Workers Step Up" in await palette_search(pilot, "wrokers")
+        assert await palette_search(pilot, "'wrokers") == []
+
+
+async def test_commands_are_listed_and_run(tmp_path: Path) -> None:
+    app = palette_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: bool(options(app)), "the discovery list")
+        shown = options(app)
+        assert "command   Theme" in shown
+        assert any(line.startswith("doc") for line in shown)
+        await pilot.press("escape")
+        await pilot.pause()
+        # The keys of the screen are commands too: "Find" is the reader's "/".
+        reader(app).focus()
+        await pilot.pause()
+        found = await palette_search(pilot, "find")
+        assert found[0] == "command   Find"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one(FindBar).is_open
+
+
+def test_ranking_prefers_exact_matches_and_documents_and_stops_when_cancelled() -> None:
+    entries = [
+        Entry("section", "Compute budgets", "Doc A", "a", 10),
+        Entry("doc", "Compute budgets", "1,000 words", "b"),
+        Entry("highlight", "the compuet budget was cut", "Doc C", "c", 5, "h1"),
+        Entry("note", "nothing relevant here", "Doc D", "d"),
+    ]
+    index = PaletteIndex(entries)
+    found = [entry for entry, _positions in index.search("compute budgets")]
+    # Equal text: the document first; a typo of both words after the exact matches.
+    assert [e.kind for e in found] == ["doc", "section", "highlight"]
+    typo = index.search("compuet")
+    assert typo[0][0].kind == "highlight" and typo[0][1] == tuple(range(4, 11))
+    assert index.search("compute", cancelled=lambda: True) == []
+
+
+def test_an_operator_still_waiting_for_its_word_is_not_searched_for() -> None:
+    assert without_pending_operator("openai !") == "openai"
+    assert without_pending_operator("openai !^") == "openai"
+    assert without_pending_operator("^") == ""
+    assert without_pending_operator("openai !t") == "openai !t"
+    assert without_pending_operator("'!") == "'!"  # the exact term "!"
+    assert without_pending_operator("campus$") == "campus$"

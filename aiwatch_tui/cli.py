@@ -522,7 +522,8 @@ def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
     wanted, library = _search_sources(args, paths)
     if not wanted:
         return _fail("no documents to search")
-    paths.cache_dir.mkdir(parents=True, exist_ok=True)
+    # The index holds the articles' text: a new cache folder is private whatever the umask.
+    paths.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     results, problems = search_library(
         search_index_path(paths.cache_dir),
         args.query,

@@ -144,6 +144,22 @@ def sanitize(text: str) -> str:
     return _UNSAFE.sub(lambda match: _SYMBOLS[match.group()], text)
 
 
+# The subset of the above that a reader cannot see at all and that can make text read
+# differently from how it is stored (Trojan Source, hidden words): the document is flagged.
+_HIDDEN = re.compile(
+    "[\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
+)
+HIDDEN_NOTICE = (
+    f"contains bidirectional-override or invisible characters (shown as {FORMAT_SYMBOL})"
+)
+
+
+def hidden_character_notices(text: str) -> tuple[str, ...]:
+    """A notice when unsanitised `text` holds bidi controls or invisible characters."""
+    return (HIDDEN_NOTICE,) if _HIDDEN.search(text) is not None else ()
+
+
 def one_line(text: str) -> str:
     """Untrusted text (a file name) made safe for a one-line message."""
     return sanitize(text).replace("\n", "\u2424").replace("\t", "\u2409")
@@ -239,6 +255,7 @@ def load_document(path: Path, key: str | None = None) -> Document:
 
         key = document_key(path)
     markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
+    notices += hidden_character_notices(text)
     return _build_document(sanitize(text), key, markdown, path, encoding, notices)
 
 
@@ -249,7 +266,7 @@ def document_from_text(
     if text.startswith("\ufeff"):
         text = text[1:]
     clean = sanitize(normalize_newlines(text))
-    return _build_document(clean, key, markdown, path, "utf-8", ())
+    return _build_document(clean, key, markdown, path, "utf-8", hidden_character_notices(text))
 
 
 def _build_document(

@@ -179,7 +179,11 @@ def _group_by_document(
 
 # json.dumps(ensure_ascii=False) escapes C0 controls but writes DEL, C1 controls (0x9b is CSI on
 # some terminals) and lone surrogates (unencodable as UTF-8) raw; \u escapes read back the same.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+# Bidi overrides and invisible characters are escaped too, so a file shown in a terminal or an
+# editor reads as it is stored (Trojan Source); ZWJ/ZWNJ stay, emoji and scripts need them.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\ud800-\udfff\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
 
 
 def _textual_body(note: str) -> dict[str, object]:

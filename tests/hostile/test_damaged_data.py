@@ -1,0 +1,263 @@
+"""Damaged or contested databases: one clear line with what to do, no traceback, a non-zero exit
+where aiwatch cannot go on, and the file on disk never made worse."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aiwatch_tui import cli
+from aiwatch_tui.core.model import Highlight, utc_now
+from aiwatch_tui.core.store import SCHEMA_VERSION, Store, StoreError
+
+SEED_KEY = "seeds/000_c10daa536b93aa76.txt"
+
+
+def _make_database(db: Path) -> bytes:
+    """A healthy database with one highlight, closed (checkpointed); returns its bytes."""
+    with Store(db) as store:
+        store.add_highlight(_highlight("first"))
+        store.set_setting("theme", "nord")
+    return db.read_bytes()
+
+
+def _highlight(exact: str, note: str = "") -> Highlight:
+    now = utc_now()
+    return Highlight(
+        id=str(uuid.uuid4()),
+        doc_key=SEED_KEY,
+        doc_hash="0" * 64,
+        start=0,
+        end=len(exact),
+        exact=exact,
+        prefix="",
+        suffix="",
+        note=note,
+        created=now,
+        modified=now,
+    )
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = cli.main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def _one_clear_line(err: str, *words: str) -> str:
+    lines = err.strip("\n").split("\n")
+    assert len(lines) == 1, err
+    line = lines[0]
+    assert line.startswith("aiwatch: ") and "Traceback" not in line
+    for word in words:
+        assert word in line, line
+    return line
+
+
+def _folder_snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _assert_unchanged(db: Path, before: dict[str, bytes]) -> None:
+    """The database file has the same bytes. A read-only WAL reader may leave an empty -wal
+    and a -shm index beside it (SQLite's own, private, rebuilt at will): never changes."""
+    after = _folder_snapshot(db.parent)
+    assert after[db.name] == before[db.name]
+    assert after.get(db.name + "-wal", b"") == before.get(db.name + "-wal", b"")
+    for name in set(after) - {db.name}:
+        assert os.stat(db.parent / name).st_mode & 0o077 == 0, name
+
+
+# --- damaged files -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("damage", "argv"),
+    [
+        ("garbage", []),  # the reader itself refuses before taking the screen
+        ("garbage", ["list"]),
+        ("truncated", []),
+        ("truncated", ["add", "."]),
+        ("zeroed-header", ["export"]),
+    ],
+)
+def test_a_damaged_database_gets_one_line_and_is_left_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str, argv: list[str]
+) -> None:
+    db = tmp_path / "data" / "aiwatch.db"
+    healthy = _make_database(db)
+    if damage == "garbage":
+        db.write_bytes(os.urandom(len(healthy)))
+    elif damage == "truncated":
+        db.write_bytes(healthy[: len(healthy) // 3])
+    else:
+        db.write_bytes(b"\0" * 100 + healthy[100:])
+    before = _folder_snapshot(db.parent)
+    status, out, err = _run(["--db", str(db), *argv], capsys)
+    assert status != 0
+    line = _one_clear_line(err, str(db))
+    assert "damaged" in line or "not an aiwatch database" in line
+    assert "move it aside or restore a backup" in line
+    assert out == ""
+    assert _folder_snapshot(db.parent) == before  # no -wal, -shm or journal left behind either
+
+
+def test_doctor_reports_a_damaged_database_without_changing_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "data" / "aiwatch.db"
+    healthy = _make_database(db)
+    db.write_bytes(healthy[: len(healthy) // 2])
+    before = _folder_snapshot(db.parent)
+    status, out, _err = _run(["--db", str(db), "doctor"], capsys)
+    assert status == 1 and "Traceback" not in out and "DAMAGED" in out.upper()
+    _assert_unchanged(db, before)
+
+
+def test_a_database_from_a_newer_aiwatch_is_read_but_never_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "data" / "aiwatch.db"
+    _make_database(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    before = _folder_snapshot(db.parent)
+    status, out, err = _run(["--db", str(db), "export", "-f", "csv"], capsys)
+    assert status == 0 and "first" in out  # reading still works
+    status, out, err = _run(["--db", str(db), "add", str(tmp_path)], capsys)
+    assert status == 1
+    _one_clear_line(err, "newer aiwatch", "upgrade aiwatch")
+    _assert_unchanged(db, before)
+    with Store(db) as store:  # the app gets a read-only store and says why
+        assert store.read_only and "newer aiwatch" in store.read_only_reason
+        with pytest.raises(StoreError, match="newer aiwatch"):
+            store.save_position(SEED_KEY, 10, 0.1)
+    _assert_unchanged(db, before)
+
+
+# --- read-only file and folder (chattr +i: root ignores permission bits) ------------------------
+
+
+@pytest.fixture
+def immutable(tmp_path: Path) -> Iterator[list[Path]]:
+    """Paths added to the list are made immutable (read-only even for root), then released."""
+    paths: list[Path] = []
+    probe = tmp_path / "probe"
+    probe.write_text("x")
+    if subprocess.run(["chattr", "+i", str(probe)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here (needs CAP_LINUX_IMMUTABLE and ext4/xfs)")
+    subprocess.run(["chattr", "-i", str(probe)], check=True)
+    yield paths
+    for path in paths:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+
+
+def _freeze(paths: list[Path], path: Path) -> None:
+    subprocess.run(["chattr", "+i", str(path)], check=True)
+    paths.append(path)
+
+
+def test_a_read_only_database_file_is_opened_read_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], immutable: list[Path]
+) -> None:
+    db = tmp_path / "data" / "aiwatch.db"
+    _make_database(db)
+    _freeze(immutable, db)
+    before = db.read_bytes()
+    status, out, err = _run(["--db", str(db), "export", "-f", "csv"], capsys)
+    assert status == 0 and "first" in out and err == ""  # reading needs no write
+    status, out, err = _run(["--db", str(db), "add", str(tmp_path)], capsys)
+    assert status == 1
+    _one_clear_line(err, str(db), "not writable", "changes will not be saved")
+    assert db.read_bytes() == before
+
+
+def test_a_read_only_data_folder_refuses_to_open_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], immutable: list[Path]
+) -> None:
+    db = tmp_path / "data" / "aiwatch.db"
+    _make_database(db)
+    _freeze(immutable, db.parent)  # the -wal and -shm files cannot be created
+    before = _folder_snapshot(db.parent)
+    for argv in ([], ["list"]):
+        status, out, err = _run(["--db", str(db), *argv], capsys)
+        assert status != 0
+        _one_clear_line(err, str(db), "writable")
+    assert _folder_snapshot(db.parent) == before
+
+
+def test_a_new_database_in_a_read_only_folder_refuses_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], immutable: list[Path]
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    _freeze(immutable, folder)
+    status, out, err = _run(["--db", str(folder / "aiwatch.db"), "add", str(tmp_path)], capsys)
+    assert status != 0
+    _one_clear_line(err, "aiwatch.db")
+    assert list(folder.iterdir()) == []
+
+
+# --- a full disk -------------------------------------------------------------------------------
+
+
+def _annotation_file(tmp_path: Path, note: str) -> Path:
+    """An aiwatch export holding one highlight with `note`."""
+    source = tmp_path / "source.db"
+    with Store(source) as store:
+        store.add_highlight(_highlight("Artificial intelligence", note=note))
+    exported = tmp_path / "notes.json"
+    assert cli.main(["--db", str(source), "export", "-o", str(exported)]) == 0
+    json.loads(exported.read_text())
+    return exported
+
+
+def test_a_full_disk_fails_the_write_in_one_line_and_keeps_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "data" / "aiwatch.db"
+    _make_database(db)
+    exported = _annotation_file(tmp_path, note="a long note " * 20_000)
+    capsys.readouterr()
+    real_connect = Store._connect
+
+    def connect_to_a_full_disk(self: Store, *, read_only: bool) -> sqlite3.Connection:
+        # The file may not grow by a single page: what a full disk does to SQLite.
+        conn = real_connect(self, read_only=read_only)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+        return conn
+
+    monkeypatch.setattr(Store, "_connect", connect_to_a_full_disk)
+    before = db.read_bytes()
+    status, out, err = _run(["--db", str(db), "import", str(exported)], capsys)
+    assert status == 1
+    _one_clear_line(err, str(db), "full", "nothing was changed", "free some disk space")
+    monkeypatch.undo()
+    assert db.read_bytes() == before
+    with Store(db) as store:
+        assert [h.exact for h in store.highlights()] == ["first"]
+        assert store.integrity_check() == "ok"
+
+
+def test_a_write_that_fails_midway_leaves_the_store_usable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed commit rolls back whole; the next write on the same store succeeds."""
+    db = tmp_path / "aiwatch.db"
+    with Store(db) as store:
+        conn = store._connection()
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StoreError, match="free some disk space"):
+            store.add_highlight(_highlight("big", note="x" * 500_000))
+        store.add_highlight(_highlight("small"))  # fits in the pages there are
+        assert [h.exact for h in store.highlights()] == ["small"]

@@ -128,12 +128,6 @@ def test_two_instances_starting_on_a_fresh_database_both_come_up(tmp_path: Path)
     assert _rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UI bug: NoteEditor's ctrl+s is a priority binding that dismisses with the text "
-    "the TextArea has processed so far; keys that arrived in the same burst (a laggy SSH "
-    "link, a paste) are still queued and are lost",
-)
 def test_a_note_typed_in_one_burst_then_saved_is_kept_whole(tmp_path: Path) -> None:
     env = aiwatch_env(tmp_path)
     db = Path(env["AIWATCH_DB"])

@@ -257,11 +257,6 @@ def _store_hostile_notes(env: dict[str, str], article: Path, at_start: bool) -> 
         store.set_document_note(document.key, HOSTILE_DOCUMENT_NOTE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UI bug: MainScreen._show_highlight_status puts the raw note in the status line; "
-    "its escape sequences (OSC 52 clipboard write, window title) reach the terminal",
-)
 def test_a_hostile_note_in_the_status_line_stays_inert(
     tmp_path: Path, hostile_texts: dict[str, Path]
 ) -> None:

@@ -50,11 +50,6 @@ async def test_the_whole_screen_over_hostile_articles_holds_no_control_character
         assert app.is_running  # no markup action ran
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UI bug: NoteEditor's TextArea draws a note's ESC characters raw (an imported or "
-    "pasted note can write OSC 52 / window titles to the terminal)",
-)
 async def test_a_hostile_note_in_the_note_editor_stays_inert() -> None:
     class Host(App[None]):
         def on_mount(self) -> None:
@@ -89,11 +84,6 @@ def _failing_writes(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
     monkeypatch.setattr(Store, "set_document_note", fail)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UI bug: when saving a note fails (disk full, read-only), the editor is already "
-    "dismissed and the typed text is neither kept open nor written as a draft: it is lost",
-)
 async def test_a_note_is_not_thrown_away_when_its_save_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

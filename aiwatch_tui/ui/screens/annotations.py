@@ -694,9 +694,11 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
 
     def _change_highlight(
         self, highlight_id: str, kind: ChangeKind, change: Callable[[Highlight], Highlight]
-    ) -> None:
-        """Apply `change` to the stored highlight (fresh, in case another process edited it)."""
+    ) -> bool:
+        """Apply `change` to the stored highlight (fresh, in case another process edited it);
+        False when the store refused the write."""
         index = self.annotation_list.cursor
+        ok = True
         try:
             before = self._store.highlight(highlight_id)
             if before is None:
@@ -709,27 +711,26 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
                     self._announce(self.Changed(kind, before, after))
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
+            ok = False
         self._reload_at(index)
+        return ok
 
     def _edit_highlight_note(self, highlight: Highlight) -> None:
         target = f"highlight:{highlight.id}"
 
-        def saved(text: str | None) -> None:
-            if text is None:
-                return
-            self._discard_draft(target)
+        def save(text: str) -> bool:
             note = text if text.strip() else ""
-            self._change_highlight(highlight.id, "note", lambda h: replace(h, note=note))
+            if not self._change_highlight(highlight.id, "note", lambda h: replace(h, note=note)):
+                return False  # the editor stays open with the text
+            self._discard_draft(target)
+            return True
 
-        self._open_editor("Note", highlight.note, highlight.exact, target, saved)
+        self._open_editor("Note", highlight.note, highlight.exact, target, save)
 
     def _edit_document_note(self, row: AnnotationRow) -> None:
         target = f"document:{row.doc_key}"
 
-        def saved(text: str | None) -> None:
-            if text is None:
-                return
-            self._discard_draft(target)
+        def save(text: str) -> bool:
             index = self.annotation_list.cursor
             try:
                 before = self._store.document_note(row.doc_key)
@@ -741,9 +742,12 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
                     )
             except StoreError as error:
                 self.notify(str(error), severity="error", markup=False)
+                return False  # the editor stays open with the text
+            self._discard_draft(target)
             self._reload_at(index)
+            return True
 
-        self._open_editor("Document note", row.note, row.doc_title, target, saved)
+        self._open_editor("Document note", row.note, row.doc_title, target, save)
 
     def _open_editor(
         self,
@@ -751,7 +755,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         text: str,
         quote: str,
         target: str,
-        saved: Callable[[str | None], None],
+        save: Callable[[str], bool],
     ) -> None:
         # The editor's title is rendered as markup, so it gets only our own fixed words; the
         # untrusted quote (or document title) goes where it is shown as plain text.
@@ -766,14 +770,17 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
             draft=draft,
             save_draft=lambda note: self._save_draft(target, note),
             discard_draft=lambda: self._discard_draft(target),
+            on_save=save,
         )
-        self.app.push_screen(editor, saved)
+        self.app.push_screen(editor)
 
-    def _save_draft(self, target: str, text: str) -> None:
+    def _save_draft(self, target: str, text: str) -> bool:
         try:
             self._store.save_draft(target, text)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
+            return False
+        return True
 
     def _discard_draft(self, target: str) -> None:
         try:

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 
 from aiwatch_tui.core.annotations import Change
 from aiwatch_tui.core.catalog import Problem
+from aiwatch_tui.core.documents import sanitize
 from aiwatch_tui.core.find import MAX_MATCHES, find_all, nearest_at_or_after
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
 from aiwatch_tui.core.store import StoreError
@@ -287,7 +288,7 @@ class MainScreen(Screen[None]):
 
     def _show_highlight_status(self, offset: int) -> None:
         if self._reattaching is not None:
-            quote = " ".join(self._reattaching.exact.split())[:60]
+            quote = sanitize(" ".join(self._reattaching.exact.split())[:60])
             self.set_status(
                 Text(
                     f"Re-attaching “{quote}”: select the passage (v and moves), "
@@ -307,7 +308,8 @@ class MainScreen(Screen[None]):
         if highlight.status is not AnchorStatus.ANCHORED:
             line.append(f" · {highlight.status.value}")
         line.append(" · ")
-        note = highlight.note.strip()
+        # A note may come from an import: control characters become visible symbols.
+        note = sanitize(highlight.note).strip()
         if note:
             first = note.splitlines()[0]
             line.append("✎ " + first + (" …" if "\n" in note else ""))
@@ -395,19 +397,17 @@ class MainScreen(Screen[None]):
         store = self.aiwatch.store
         target = f"highlight:{highlight.id}"
 
-        def saved(text: str | None) -> None:
-            if text is None:
-                return
+        def save(text: str) -> bool:
             current = store.highlight(highlight.id) or highlight
-            if text != current.note and self._write(
+            if text != current.note and not self._write(
                 lambda: self.aiwatch.annotations.set_note(current, text)
             ):
-                self._write(lambda: store.discard_draft(target))
-                self._after_change()
-            elif text == current.note:
-                self._write(lambda: store.discard_draft(target))
+                return False
+            self._write(lambda: store.discard_draft(target))
+            self._after_change()
+            return True
 
-        self.app.push_screen(self._editor("Note", highlight.note, highlight.exact, target), saved)
+        self.app.push_screen(self._editor("Note", highlight.note, highlight.exact, target, save))
 
     def action_document_note(self) -> None:
         if self.document is None:
@@ -416,17 +416,19 @@ class MainScreen(Screen[None]):
         store = self.aiwatch.store
         target = f"document:{key}"
 
-        def saved(text: str | None) -> None:
-            if text is None:
-                return
-            if self._write(lambda: self.aiwatch.annotations.set_document_note(key, text)):
-                self._write(lambda: store.discard_draft(target))
-                self.aiwatch.refresh_entry(key)
+        def save(text: str) -> bool:
+            if not self._write(lambda: self.aiwatch.annotations.set_document_note(key, text)):
+                return False
+            self._write(lambda: store.discard_draft(target))
+            self.aiwatch.refresh_entry(key)
+            return True
 
         title = f"Note on {self.document.title}"
-        self.app.push_screen(self._editor(title, store.document_note(key), "", target), saved)
+        self.app.push_screen(self._editor(title, store.document_note(key), "", target, save))
 
-    def _editor(self, title: str, text: str, quote: str, target: str) -> NoteEditor:
+    def _editor(
+        self, title: str, text: str, quote: str, target: str, save: Callable[[str], bool]
+    ) -> NoteEditor:
         from aiwatch_tui.ui.screens.note_editor import NoteEditor  # not needed for first paint
 
         store = self.aiwatch.store
@@ -437,6 +439,7 @@ class MainScreen(Screen[None]):
             draft=store.draft(target),
             save_draft=lambda draft: self._write(lambda: store.save_draft(target, draft)),
             discard_draft=lambda: self._write(lambda: store.discard_draft(target)),
+            on_save=save,
         )
 
     def action_delete_highlight(self) -> None:

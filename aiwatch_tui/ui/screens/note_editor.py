@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
+
+from aiwatch_tui.core.documents import sanitize
 
 # How often the draft is written while typing: a dropped SSH link loses at most this much.
 DRAFT_INTERVAL = 3.0
@@ -47,6 +49,17 @@ class ConfirmDiscard(ModalScreen[bool]):
         self.dismiss(event.button.id == "discard")
 
 
+class _NoteArea(TextArea):
+    """A text area that leaves Esc to the editor (after the keys typed before it)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            # Skip TextArea's own Esc (focus next); the key bubbles on to the editor's binding.
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+
 class NoteEditor(ModalScreen[str | None]):
     """Edits one note. Dismisses with the saved text, or None when the user leaves without saving.
 
@@ -65,9 +78,11 @@ class NoteEditor(ModalScreen[str | None]):
     NoteEditor TextArea { height: 1fr; border: none; }
     NoteEditor #keys { color: $text-muted; height: 1; padding: 0 1; }
     """
+    # Not priority bindings: keys reach the text area in order, so a burst of typing that
+    # ends in ctrl+s (a paste, a slow SSH link) is saved whole.
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save note", priority=True),
-        Binding("escape", "leave", "Leave", priority=True),
+        Binding("ctrl+s", "save", "Save note"),
+        Binding("escape", "leave", "Leave"),
     ]
 
     def __init__(
@@ -77,8 +92,9 @@ class NoteEditor(ModalScreen[str | None]):
         text: str,
         quote: str = "",
         draft: str | None = None,
-        save_draft: Callable[[str], None] | None = None,
-        discard_draft: Callable[[], None] | None = None,
+        save_draft: Callable[[str], object] | None = None,
+        discard_draft: Callable[[], object] | None = None,
+        on_save: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__()
         self._title = title
@@ -88,6 +104,7 @@ class NoteEditor(ModalScreen[str | None]):
         self._save_draft = save_draft
         self._discard_draft = discard_draft
         self._last_draft = draft if draft is not None else text
+        self._on_save = on_save
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -105,12 +122,10 @@ class NoteEditor(ModalScreen[str | None]):
                     ),
                     id="recovered",
                 )
-            yield TextArea(
-                self._draft if self._draft is not None else self._saved_text,
-                id="note",
-                soft_wrap=True,
-                tab_behavior="indent",
-            )
+            # A note from an import may hold control characters: shown (and, if saved,
+            # kept) as visible symbols, never sent to the terminal.
+            initial = self._draft if self._draft is not None else self._saved_text
+            yield _NoteArea(sanitize(initial), id="note", soft_wrap=True, tab_behavior="indent")
             yield Static(Text("ctrl+s save · esc leave · Markdown"), id="keys")
 
     def on_mount(self) -> None:
@@ -127,11 +142,22 @@ class NoteEditor(ModalScreen[str | None]):
         """Write the text as a draft if it changed since the last draft."""
         text = self.text
         if self._save_draft is not None and text != self._last_draft:
-            self._save_draft(text)
-            self._last_draft = text
+            if self._save_draft(text) is not False:
+                self._last_draft = text
 
     def action_save(self) -> None:
-        self.dismiss(self.text)
+        """Close only once the note is safely written; on failure the text stays here."""
+        text = self.text
+        if self._on_save is not None and not self._on_save(text):
+            self.flush_draft()
+            self.query_one("#keys", Static).update(
+                Text(
+                    "Not saved (see the message). Your text is still here: ctrl+s tries again.",
+                    style="bold",
+                )
+            )
+            return
+        self.dismiss(text)
 
     def action_leave(self) -> None:
         if self.text == self._saved_text and self._draft is None:

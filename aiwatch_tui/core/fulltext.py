@@ -266,6 +266,9 @@ class FullTextIndex:
     # -- connections ------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        # The index holds the articles' text: private to the user, like the database.
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         connection = sqlite3.connect(
             self.path, timeout=30.0, isolation_level=None, check_same_thread=False
         )
@@ -645,17 +648,19 @@ class _Updater:
 
     def run(self, sources: Sequence[SourceLike]) -> UpdateStats:
         started = time.perf_counter()
-        stored = {
-            row[0]: _Stored(*row[1:])
-            for row in self.db.execute(
-                "SELECT key, doc_id, path, size, mtime_ns, content_hash FROM files"
-            )
-        }
-        by_key = {source.key: source for source in sources}
-        self.next_id = 1 + max((row.doc_id for row in stored.values()), default=0)
         stopped = False
+        # Read what is stored only once the write lock is held: another aiwatch updating the
+        # same cache at the same moment must not leave us with stale rows and doc ids.
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            stored = {
+                row[0]: _Stored(*row[1:])
+                for row in self.db.execute(
+                    "SELECT key, doc_id, path, size, mtime_ns, content_hash FROM files"
+                )
+            }
+            by_key = {source.key: source for source in sources}
+            self.next_id = 1 + max((row.doc_id for row in stored.values()), default=0)
             for key in stored.keys() - by_key.keys():
                 self._remove(stored[key].doc_id, key)
                 self.counts["removed"] += 1
@@ -725,6 +730,11 @@ class _Updater:
                 ):
                     self._commit()
                     self.db.execute("BEGIN IMMEDIATE")
+                    # Another process may have written between the two transactions.
+                    (top,) = self.db.execute(
+                        "SELECT coalesce(max(doc_id), 0) FROM files"
+                    ).fetchone()
+                    self.next_id = max(self.next_id, top + 1)
                     pending_documents = pending_bytes = 0
                 done += 1
                 self.progress(done, total)

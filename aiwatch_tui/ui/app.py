@@ -158,11 +158,19 @@ class AiwatchApp(App[None]):
             return
         self.fulltext = index
         self.indexing = (0, len(sources))
-        index.update(
-            sources,
-            progress=lambda done, total: setattr(self, "indexing", (done, total)),
-            cancelled=lambda: worker.is_cancelled,
-        )
+        for attempt in range(2):
+            try:
+                index.update(
+                    sources,
+                    progress=lambda done, total: setattr(self, "indexing", (done, total)),
+                    cancelled=lambda: worker.is_cancelled,
+                )
+                break
+            except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
+                # Typically another aiwatch indexing the same cache at the same moment: its
+                # work is kept, and a second pass picks up whatever is left.
+                if attempt == 1:
+                    self.call_from_thread(self._report_problem, f"search index: {error}")
         self.indexing = None
         if worker.is_cancelled:
             return

@@ -7,20 +7,12 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.fulltext import FullTextIndex
 from aiwatch_tui.core.library import Source, bundled_sources
 from aiwatch_tui.core.model import Document
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in core/fulltext.py: _Updater.run reads the stored files (and next doc_id) "
-    "before BEGIN IMMEDIATE, so a second updater that waited for the lock re-uses the "
-    "first one's doc_ids and fails with IntegrityError (the app then dies with a traceback)",
-)
 def test_two_updaters_on_one_fresh_index_both_finish(tmp_path: Path) -> None:
     path = tmp_path / "search-index.db"
     sources: list[Source] = bundled_sources()

@@ -198,11 +198,6 @@ def test_the_search_index_folder_is_private_whatever_the_umask(tmp_path: Path) -
     assert _mode(cache) == 0o700
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in core/fulltext.py: the search index (the articles' text) is created with "
-    "SQLite's default mode 0644, readable by other users when the cache folder is not private",
-)
 def test_the_search_index_file_is_private_in_an_existing_open_cache_folder(
     tmp_path: Path,
 ) -> None:

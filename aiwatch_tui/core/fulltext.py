@@ -52,7 +52,12 @@ _FLATTEN = re.compile(r"\s")  # one whitespace character -> one space: marks sta
 
 # unicode61 treats letters, digits and private-use characters as token characters; "\w"
 # without "_" is the closest Python has, and anything it lets through is quoted anyway.
+# Words of a query: letters and digits (an emoji-only query searches nothing).
 _TOKEN = re.compile(r"[^\W_]+")
+# Words of a passage as FTS5's unicode61 tokenizer sees them: also every character outside
+# the Basic Multilingual Plane (its tables stop there, so an emoji is a word of its own and
+# "café 🤖 café" does not hold the phrase "café café").
+_BODY_TOKEN = re.compile(r"(?:[^\W_]|[\U00010000-\U0010FFFF])+")
 _QUERY_PART = re.compile(r'"([^"]*)(?:"|$)|(\S+)')
 
 _SCHEMA = (
@@ -209,7 +214,7 @@ def match_marks(body: str, parts: Sequence[QueryPart]) -> list[tuple[int, int]]:
 
     Cheaper than asking FTS5's highlight(), which re-runs the whole query for each row.
     """
-    tokens = [(m.start(), m.end(), _fold_token(m.group())) for m in _TOKEN.finditer(body)]
+    tokens = [(m.start(), m.end(), _fold_token(m.group())) for m in _BODY_TOKEN.finditer(body)]
     marks: set[tuple[int, int]] = set()
     for part in parts:
         words = [_fold_token(word) for word in part.words]

@@ -93,6 +93,27 @@ class Catalog:
             elif on_info is not None:
                 on_info(self._infos[source.key])
 
+    def refresh(self, sources: Sequence[Source]) -> set[str]:
+        """Take a new list of sources; forget what is known of files that changed or vanished.
+
+        Returns the keys whose text may differ from what was shown (changed or gone)."""
+        stale: set[str] = set()
+        with self._lock:
+            self.sources = list(sources)
+            self._by_key = {source.key: source for source in self.sources}
+            for key, info in list(self._infos.items()):
+                source = self._by_key.get(key)
+                try:
+                    stat = os.stat(source.path) if source is not None else None
+                except OSError:
+                    stat = None
+                if stat is None or (stat.st_size, stat.st_mtime_ns) != (info.size, info.mtime_ns):
+                    stale.add(key)
+                    del self._infos[key]
+                    self._documents.pop(key, None)
+            self._problems.clear()  # a file that could not be read may be readable now
+        return stale
+
     # -- documents --------------------------------------------------------------------------
 
     def load(self, key: str) -> Document | Problem:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +57,7 @@ class AiwatchApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("n", "annotations", "Annotations"),
         Binding("ctrl+f", "search", "Search"),
+        Binding("f5", "refresh_library", "Refresh library", show=False),
     ]
 
     def __init__(
@@ -65,8 +68,10 @@ class AiwatchApp(App[None]):
         open_key: str | None = None,
         problems: Sequence[str] = (),
         cache_dir: Path | None = None,
+        targets: Sequence[Path] = (),
     ) -> None:
         super().__init__()
+        self.targets = list(targets)  # what the command line named (none: bundled + library)
         self.store = store
         self.annotations = Annotations(store)
         self.catalog = catalog
@@ -92,6 +97,20 @@ class AiwatchApp(App[None]):
         for notice in self.store.notices:
             self.notify(notice, markup=False, timeout=8)
         self.set_interval(_WATCH_SECONDS, self._watch_store)
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # no SIGHUP here (or not the main thread, as in tests)
+
+    def _hang_up(self) -> None:
+        """The SSH link dropped: keep the draft being typed and the reading position, then go."""
+        from aiwatch_tui.ui.screens.note_editor import NoteEditor
+
+        for screen in self.screen_stack:
+            if isinstance(screen, NoteEditor):
+                screen.flush_draft()
+        self._main.leave_document()
+        self.exit()
 
     def start(self) -> None:
         """Fill the main screen once it is composed (called from its on_mount)."""
@@ -100,16 +119,18 @@ class AiwatchApp(App[None]):
         if self.open_key is not None:
             self._main.open_document(self.open_key, focus=True)
         missing = self.catalog.missing_infos()
-        if missing and sum(_size(s) for s in missing) > _PARSE_INLINE_BYTES:
+        if not _small(missing):
             # A big library: what the search index already knows fills the list at once
             # (no article is read); the indexing worker then brings it up to date.
             self.catalog.adopt_infos(self._cached_infos().values())
             missing = self.catalog.missing_infos()
-        if sum(_size(s) for s in missing) <= _PARSE_INLINE_BYTES:
+        if _small(missing):
             self.catalog.scan(missing, on_problem=self._report_problem)
             self.reanchor_library()
         self._show_library()
-        self.run_worker(
+        # After the first paint: the worker would otherwise compete with it for the GIL.
+        self.call_after_refresh(
+            self.run_worker,
             self._index_library,
             thread=True,
             exclusive=True,
@@ -173,6 +194,7 @@ class AiwatchApp(App[None]):
                     self.call_from_thread(self._report_problem, f"search index: {error}")
         self.indexing = None
         if worker.is_cancelled:
+            index.close()
             return
         fresh = [info for key, info in index.infos().items() if key in self.catalog_keys]
         missing_before = {s.key for s in self.catalog.missing_infos()}
@@ -183,7 +205,7 @@ class AiwatchApp(App[None]):
                 cancelled=lambda: worker.is_cancelled,
             )
             self.reanchor_library()
-            self.call_from_thread(self._show_library)
+            self.call_from_thread(self._show_library, first=self._main.document is None)
 
     @property
     def catalog_keys(self) -> set[str]:
@@ -200,8 +222,12 @@ class AiwatchApp(App[None]):
         else:
             self._main.open_document(doc_key, focus=True, caret=offset)
 
-    def _show_library(self) -> None:
+    def _show_library(self, *, first: bool = True) -> None:
+        """Fill the list; the first time also choose, preview and focus a document."""
         infos = self.catalog.infos()
+        if not first:
+            self._main.set_entries(self.list_entries(infos))  # keeps the list cursor
+            return
         keys = [info.key for info in infos]
         select = self.open_key
         if select is None:
@@ -293,6 +319,41 @@ class AiwatchApp(App[None]):
 
     # -- actions ----------------------------------------------------------------------------
 
+    def discover_sources(self) -> tuple[list[Source], list[str]]:
+        """The documents to show: what the command line named, else the bundled + library."""
+        if self.targets:
+            return discover(self.targets)
+        return library_sources(self.store.library_paths())
+
+    def action_refresh_library(self) -> None:
+        """Notice new, changed and vanished files (as at launch)."""
+        self.notify("Refreshing the library…", timeout=2)
+        self.run_worker(self._refresh_library, thread=True, exclusive=True, group="scan")
+
+    def _refresh_library(self) -> None:
+        sources, problems = self.discover_sources()
+        stale = self.catalog.refresh(sources)
+        self.catalog.scan(on_problem=lambda p: self.call_from_thread(self._report_problem, p))
+        self.reanchor_library()
+        self.call_from_thread(self._library_refreshed, stale, problems)
+
+    def _library_refreshed(self, stale: set[str], problems: list[str]) -> None:
+        for problem in problems:
+            self._report_problem(problem)
+        self._show_library(first=False)
+        self._main.reload_if_changed(stale)
+        self.run_worker(
+            self._index_library,
+            thread=True,
+            exclusive=True,
+            group="index",
+            description="Indexing the library for search",
+        )
+        count = len(self.catalog.sources)
+        self.notify(
+            f"Library refreshed: {count} documents, {len(stale)} changed or gone.", timeout=4
+        )
+
     def action_search(self) -> None:
         from aiwatch_tui.ui.screens.search import SearchScreen, show_search
 
@@ -364,6 +425,11 @@ class AiwatchApp(App[None]):
             "Search full text", "Ranked passages of every document (ctrl+f)", self.action_search
         )
         yield SystemCommand(
+            "Refresh library",
+            "Notice new, changed and vanished files (f5)",
+            self.action_refresh_library,
+        )
+        yield SystemCommand(
             "Annotations", "Every highlight and note, in all documents", self.action_annotations
         )
         for fmt, what in (
@@ -406,15 +472,24 @@ class AiwatchApp(App[None]):
 
     def on_unmount(self) -> None:
         self.store.close()
-        if self.fulltext is not None:
+        # While the indexing worker is inside the index, it closes it itself when it stops
+        # (closing a connection another thread is using can crash SQLite).
+        if self.fulltext is not None and self.indexing is None:
             self.fulltext.close()
 
 
-def _size(source: Source) -> int:
-    try:
-        return os.stat(source.path).st_size
-    except OSError:
-        return 0
+def _small(sources: Sequence[Source]) -> bool:
+    """Whether the sources add up to little enough to parse before the first paint
+    (stops counting as soon as they do not: a large library costs a few stats, not all)."""
+    total = 0
+    for source in sources:
+        try:
+            total += os.stat(source.path).st_size
+        except OSError:
+            continue
+        if total > _PARSE_INLINE_BYTES:
+            return False
+    return True
 
 
 def make_app(
@@ -442,4 +517,5 @@ def make_app(
         open_key=open_key,
         problems=problems,
         cache_dir=resolved.cache_dir,
+        targets=targets,
     )

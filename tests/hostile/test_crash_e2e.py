@@ -83,10 +83,11 @@ def test_a_note_draft_survives_a_hangup_and_is_offered_back(tmp_path: Path) -> N
     with Terminal([AIWATCH], cols=120, rows=40, env=env, cwd=str(tmp_path)) as term:
         term.wait_for(FIRST_TITLE)
         term.send("\r")  # the last-read article reopens where the caret was: on the highlight
+        term.wait_for(r"v Select")  # the reader has the focus (its keys are in the Footer)
         term.wait_for(r"● yellow")
         term.send("a")
-        screen = term.wait_for(r"Recovered an unsaved draft")
-        assert typed in screen
+        term.wait_for(r"Recovered an unsaved draft")
+        assert typed in term.wait_for(typed)  # the draft is in the editor, ready to keep
         term.send("\x13")  # ctrl+s keeps it
         term.wait_for(r"✎ " + typed)
         term.send("q")

@@ -268,3 +268,38 @@ async def test_export_command_writes_a_private_file_and_says_where(tmp_path: Pat
     assert oct(written.stat().st_mode & 0o777) == "0o600"
     text = written.read_text()
     assert "> " + FIRST_SENTENCE in text and "why it matters" in text
+
+
+async def test_an_orphan_is_reattached_to_a_new_selection(tmp_path: Path) -> None:
+    from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
+
+    article = tmp_path / "piece.md"
+    article.write_text("# Piece\n\nThe original claim about compute budgets.\n\nAnother part.\n")
+    db = tmp_path / "a.db"
+    app = make_app([article], db_path=db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = app.screen.query_one(Reader)
+        reader.move_caret(reader.document.text.index("The original"))
+        await pilot.press("s", "a", *"keep this thought", "ctrl+s")
+        await pilot.pause()
+    article.write_text("# Piece\n\nA rewritten passage on spending.\n\nAnother part.\n")
+    again = make_app([article], db_path=db)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert [row[3] for row in _rows(db)] == ["orphaned"]
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(again.screen, AnnotationsScreen)
+        await pilot.press("enter")  # to the reader, re-attaching
+        await pilot.pause()
+        reader = again.screen.query_one(Reader)
+        assert "Re-attaching" in str(again.screen.query_one("#status").render())
+        reader.move_caret(reader.document.text.index("A rewritten"))
+        await pilot.press("s", "enter")
+        await pilot.pause()
+    (exact, _color, note, status) = _rows(db)[0]
+    assert (exact, note, status) == (
+        "A rewritten passage on spending.",
+        "keep this thought",
+        "anchored",
+    )

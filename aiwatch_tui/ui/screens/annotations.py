@@ -12,7 +12,6 @@ posted to the app, so the app can keep its undo history and refresh the reader.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -36,6 +35,7 @@ from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Highlight, utc_now
 from aiwatch_tui.core.search import FuzzyIndex
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
+from aiwatch_tui.ui.visible import visible
 
 # A fuzzy filter shows the best matches, not all of them, so typing stays quick.
 MAX_FILTERED = 500
@@ -197,29 +197,6 @@ def filter_rows(
 
 
 # --- how a row looks ------------------------------------------------------------------------
-
-
-def visible(text: str) -> str:
-    """`text` on one line with nothing a terminal would act on, keeping its length (so
-    matched positions still hold): whitespace becomes spaces, controls their symbols."""
-    if text.isprintable():
-        return text
-    return "".join(_visible_char(c) for c in text)
-
-
-def _visible_char(char: str) -> str:
-    if char.isprintable():
-        return char
-    if char.isspace():
-        return " "
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␀..␟, the Unicode control pictures
-    if code == 0x7F:
-        return "\u2421"  # ␡
-    if unicodedata.category(char) == "Cf":
-        return "\u00b7"  # format characters (bidi overrides, zero-width joiners): a dot
-    return "\ufffd"
 
 
 def _first_line(text: str) -> str:

@@ -187,6 +187,16 @@ class MainScreen(Screen[None]):
             self._reading = True
             self.show_reader()
 
+    def reload_if_changed(self, stale: set[str]) -> None:
+        """The open document's file changed or vanished: show it anew, caret at the same offset."""
+        if self.document is None or self.document.key not in stale:
+            return
+        key, caret = self.document.key, self.query_one(Reader).caret
+        focused = self.query_one(Reader).has_focus
+        self.leave_document()
+        self.document = None
+        self.open_document(key, focus=focused, caret=caret)
+
     def show_notices(self, document: Document) -> None:
         if document.notices:
             self.set_status(
@@ -223,11 +233,6 @@ class MainScreen(Screen[None]):
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        self.highlights: dict[str, Highlight] = {}  # the open document's, by id
-        self._reattaching: Highlight | None = None
-        self._matches: list[Span] = []  # find-in-document results in the open document
-        self._match_index: int | None = None
-        self._find_origin = 0  # where the caret was when the find bar opened
         self.save_position()
 
     @on(Outline.Jump)

@@ -9,7 +9,6 @@ that start-up never loads rapidfuzz.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from textual.strip import Strip
 from textual.widgets import Input
 
 from aiwatch_tui.core.model import DocumentInfo
+from aiwatch_tui.ui.visible import visible
 
 if TYPE_CHECKING:
     from aiwatch_tui.core.search import FuzzyIndex
@@ -57,29 +57,6 @@ class ListEntry:
 # --- how an entry looks ---------------------------------------------------------------------
 
 
-def printable(text: str) -> str:
-    """`text` on one line with nothing a terminal would act on, keeping its length so matched
-    positions still hold. Titles are sanitised upstream; this is the last line of defence."""
-    if text.isprintable():
-        return text
-    return "".join(_printable_char(char) for char in text)
-
-
-def _printable_char(char: str) -> str:
-    if char.isprintable():
-        return char
-    if char.isspace():
-        return " "
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␀..␟, the Unicode control pictures
-    if code == 0x7F:
-        return "\u2421"  # ␡
-    if unicodedata.category(char) == "Cf":
-        return "\u00b7"  # bidi overrides, zero-width joiners: a visible dot
-    return "\ufffd"
-
-
 def entry_title(entry: ListEntry) -> str:
     """The title the list shows (and the filter's positions refer to)."""
     return entry.info.title or entry.info.key
@@ -106,7 +83,7 @@ def entry_lines(entry: ListEntry, width: int, matched: Sequence[int] = ()) -> tu
     bold underline, ellipsised) and the facts (dim)."""
     # Only the start of a title can show on one line; two characters per cell leaves room
     # for combining marks, so a pathological 50,000-character title costs what a short one does.
-    title = Text(printable(entry_title(entry)[: 2 * width + 2]), no_wrap=True)
+    title = Text(visible(entry_title(entry)[: 2 * width + 2]), no_wrap=True)
     for index in matched:
         if index < len(title):
             title.stylize("bold underline", index, index + 1)

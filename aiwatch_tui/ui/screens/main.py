@@ -91,10 +91,10 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield DocumentList(id="list-pane")
             with Horizontal(id="reader-pane"):
+                # The find bar and the outline are mounted when first asked for: fewer
+                # widgets to build before the first paint.
                 with Vertical(id="reader-column"):
                     yield Reader(id="reader")
-                    yield FindBar(id="find-bar")
-                yield Outline(id="outline")
         yield Static(id="status")
 
     def on_mount(self) -> None:
@@ -117,15 +117,26 @@ class MainScreen(Screen[None]):
         self.remove_class("-reading")
         self.query_one(DocumentList).focus_list()
 
+    def _outline(self) -> Outline | None:
+        return next(iter(self.query(Outline)), None)
+
+    def _find_bar(self) -> FindBar | None:
+        return next(iter(self.query(FindBar)), None)
+
     def action_switch_pane(self) -> None:
         reader = self.query_one(Reader)
-        if reader.has_focus or self.query_one(Outline).has_focus:
+        outline = self._outline()
+        if reader.has_focus or (outline is not None and outline.has_focus):
             self.show_list()
         elif self.document is not None:
             self.show_reader()
 
-    def action_toggle_outline(self) -> None:
-        outline = self.query_one(Outline)
+    async def action_toggle_outline(self) -> None:
+        outline = self._outline()
+        if outline is None:
+            outline = Outline(id="outline")
+            await self.query_one("#reader-pane").mount(outline)
+            outline.show_document(self.document)
         if outline.display and outline.has_focus:
             self._close_outline()
             return
@@ -135,7 +146,9 @@ class MainScreen(Screen[None]):
         outline.focus()
 
     def _close_outline(self) -> None:
-        self.query_one(Outline).display = False
+        outline = self._outline()
+        if outline is not None:
+            outline.display = False
         self.query_one(Reader).focus()
 
     # -- the list ---------------------------------------------------------------------------
@@ -175,7 +188,8 @@ class MainScreen(Screen[None]):
             self._reattaching = None
             self._clear_find()
             self.refresh_highlights()
-            self.query_one(Outline).show_document(result)
+            if (outline := self._outline()) is not None:
+                outline.show_document(result)
             self.query_one(TitleBar).document_title = result.title
             self.query_one(DocumentList).select(key)
             self._reading = False
@@ -214,7 +228,8 @@ class MainScreen(Screen[None]):
     def _caret_moved(self, event: Reader.CaretMoved) -> None:
         reader = self.query_one(Reader)
         self.query_one(TitleBar).progress = reader.progress
-        self.query_one(Outline).mark_section(event.offset)
+        if (outline := self._outline()) is not None:
+            outline.mark_section(event.offset)
         self._show_highlight_status(event.offset)
         if reader.has_focus:
             self._reading = True
@@ -522,9 +537,13 @@ class MainScreen(Screen[None]):
 
     # -- find in document -------------------------------------------------------------------
 
-    def action_find(self) -> None:
+    async def action_find(self) -> None:
         self._find_origin = self.query_one(Reader).caret
-        self.query_one(FindBar).open()
+        bar = self._find_bar()
+        if bar is None:
+            bar = FindBar(id="find-bar")
+            await self.query_one("#reader-column").mount(bar)
+        bar.open()
 
     @on(FindBar.Changed)
     def _find_changed(self, event: FindBar.Changed) -> None:
@@ -540,7 +559,8 @@ class MainScreen(Screen[None]):
         if self._match_index is not None:
             reader.move_caret(self._matches[self._match_index].start, align="center")
         capped = len(self._matches) >= MAX_MATCHES
-        self.query_one(FindBar).show_count(self._match_index, len(self._matches), capped)
+        if (bar := self._find_bar()) is not None:
+            bar.show_count(self._match_index, len(self._matches), capped)
 
     @on(FindBar.Step)
     def _find_step_message(self, event: FindBar.Step) -> None:
@@ -555,7 +575,8 @@ class MainScreen(Screen[None]):
 
     @on(FindBar.Closed)
     def _find_closed(self, event: FindBar.Closed) -> None:
-        self.query_one(FindBar).close()
+        if (bar := self._find_bar()) is not None:
+            bar.close()
         reader = self.query_one(Reader)
         reader.focus()
         if not event.keep or not self._matches:
@@ -566,6 +587,6 @@ class MainScreen(Screen[None]):
         self._matches = []
         self._match_index = None
         self.query_one(Reader).set_matches([], None)
-        bar = self.query_one(FindBar)
-        if bar.is_open:
+        bar = self._find_bar()
+        if bar is not None and bar.is_open:
             bar.close()

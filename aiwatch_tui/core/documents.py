@@ -17,7 +17,8 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from encodings import cp1252
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from pathlib import Path
 
 from aiwatch_tui.core.model import Block, BlockKind, Document, Inline, InlineKind, Span
@@ -42,6 +43,13 @@ WRAP_MAX = 100  # lines longer than this were not hard-wrapped by a person or an
 # in the first few thousand characters.
 BINARY_SAMPLE_CHARS = 4096
 BINARY_CONTROL_SHARE = 0.05
+
+
+# Enum members the per-line and per-block code uses, looked up once: on Python 3.11 each
+# `BlockKind.X` costs about a tenth of a microsecond, as much as the rest of a simple line.
+_PARAGRAPH = BlockKind.PARAGRAPH
+_TABLE = BlockKind.TABLE
+_MARKUP = InlineKind.MARKUP
 
 
 class DocumentError(Exception):
@@ -137,9 +145,22 @@ def _unsafe_codes() -> list[int]:
 _SYMBOLS: dict[str, str] = {chr(code): _visible_symbol(code) for code in _unsafe_codes()}
 
 
+# Every unsafe character is one str.isprintable() rejects (checked here, in case a future
+# Unicode version disagrees), so a text that is printable apart from its newlines and tabs
+# needs no regex scan: isprintable runs several times faster than the search.
+_UNSAFE_ARE_UNPRINTABLE = not any(chr(code).isprintable() for code in _unsafe_codes())
+
+
+def _plainly_safe(text: str) -> bool:
+    """True when `text` certainly holds no unsafe character (False: it may)."""
+    if not _UNSAFE_ARE_UNPRINTABLE:
+        return False
+    return text.replace("\n", " ").replace("\t", " ").isprintable()
+
+
 def sanitize(text: str) -> str:
     """Replace control and invisible format characters by visible symbols, one for one."""
-    if _UNSAFE.search(text) is None:
+    if _plainly_safe(text) or _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(lambda match: _SYMBOLS[match.group()], text)
 
@@ -221,8 +242,15 @@ def _read_bytes(path: Path, name: str) -> bytes:
         # O_NONBLOCK and the fstat below cover the file being swapped after the stat.
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         with open(os.open(path, flags), "rb") as stream:
-            _check_regular_and_small(os.fstat(stream.fileno()), name)
-            data = stream.read(MAX_FILE_BYTES + 1)
+            status = os.fstat(stream.fileno())
+            _check_regular_and_small(status, name)
+            # Ask for what fstat announced plus one byte: read(n) allocates n bytes up front,
+            # and allocating the whole limit (64 MiB) for each small file costs more than
+            # reading it. A file that grew meanwhile is read on, up to the limit.
+            wanted = status.st_size + 1
+            data = stream.read(wanted)
+            if len(data) == wanted:
+                data += stream.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as error:
         raise DocumentError(f"{name}: {describe_os_error(error)}") from None
     if len(data) > MAX_FILE_BYTES:
@@ -247,7 +275,9 @@ def load_document(path: Path, key: str | None = None) -> Document:
     name = one_line(path.name or str(path))
     data = _read_bytes(path, name)
     text, encoding, notices = decode(data)
-    if looks_binary(text):
+    # A text without unsafe characters has no control characters either: not binary.
+    safe = _plainly_safe(text)
+    if not safe and looks_binary(text):
         raise DocumentError(f"{name}: looks like a binary file, not text")
     if key is None:
         # library imports this module, so import it here rather than at the top.
@@ -255,8 +285,12 @@ def load_document(path: Path, key: str | None = None) -> Document:
 
         key = document_key(path)
     markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
-    notices += hidden_character_notices(text)
-    return _build_document(sanitize(text), key, markdown, path, encoding, notices)
+    hidden: tuple[str, ...] = ()
+    if safe:
+        clean = text
+    else:
+        clean, hidden = sanitize(text), hidden_character_notices(text)
+    return _build_document(clean, key, markdown, path, encoding, notices + hidden, safe)
 
 
 def document_from_text(
@@ -265,8 +299,15 @@ def document_from_text(
     """A Document from text already in memory (normalised and sanitised here)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    clean = sanitize(normalize_newlines(text))
-    return _build_document(clean, key, markdown, path, "utf-8", hidden_character_notices(text))
+    # Line endings are neither hidden nor unsafe once normalised: the notices are the same.
+    text = normalize_newlines(text)
+    safe = _plainly_safe(text)
+    hidden: tuple[str, ...] = ()
+    if safe:
+        clean = text
+    else:
+        clean, hidden = sanitize(text), hidden_character_notices(text)
+    return _build_document(clean, key, markdown, path, "utf-8", hidden, safe)
 
 
 def _build_document(
@@ -276,10 +317,14 @@ def _build_document(
     path: Path | None,
     encoding: str,
     notices: tuple[str, ...],
+    plainly_safe: bool,
 ) -> Document:
+    """`plainly_safe`: _plainly_safe(text) is known to hold (False: unknown)."""
     title, blocks, inlines = parse(text, markdown=markdown)
     if not title:
         title = one_line(Path(path.name if path is not None else key).stem) or "Untitled"
+    encoded = text.encode("utf-8", "surrogatepass")
+    words = _count_layout_words(encoded) if plainly_safe else count_words(text)
     return Document(
         key=key,
         path=path,
@@ -287,8 +332,8 @@ def _build_document(
         title=title,
         blocks=blocks,
         inlines=inlines,
-        content_hash=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
-        word_count=count_words(text),
+        content_hash=hashlib.sha256(encoded).hexdigest(),
+        word_count=words,
         encoding=encoding,
         notices=notices,
         is_markdown=markdown,
@@ -302,8 +347,39 @@ _NOT_WORDS = frozenset("| - -- --- — – • * + # ## ### #### ##### ###### > 
 
 def count_words(text: str) -> int:
     """Whitespace-separated words, as `wc -w` counts them, less stand-alone punctuation."""
+    if _plainly_safe(text):
+        return _count_layout_words(text.encode("utf-8", "surrogatepass"))
     tokens = text.split()
-    return len(tokens) - sum(map(_NOT_WORDS.__contains__, tokens))
+    if _NOT_WORDS.isdisjoint(tokens):  # a loop in C, without a bool per token
+        return len(tokens)
+    return len(tokens) - len(list(filter(_NOT_WORDS.__contains__, tokens)))
+
+
+# Counting words without splitting (which makes a string of every word): in a text whose
+# only whitespace is space, newline and tab -- true of every _plainly_safe text, as all other
+# whitespace characters are unprintable -- each byte of its UTF-8 form is classed as a space,
+# "p" (it may belong to stand-alone punctuation: the ASCII characters of _NOT_WORDS, and any
+# byte of a non-ASCII character) or "x" (anything else). Words are then counted by
+# bytes.count, and only the rare all-"p" words are looked at one by one.
+_PUNCTUATION_BYTES = frozenset(ord(char) for word in _NOT_WORDS for char in word if char.isascii())
+_BYTE_CLASSES = bytes(
+    0x20 if byte in b" \t\n" else 0x70 if byte in _PUNCTUATION_BYTES or byte >= 0x80 else 0x78
+    for byte in range(256)
+)
+# A run of "p" bytes between spaces (or the ends); it starts with a literal so that the regex
+# engine skips from one "p" to the next.
+_MAYBE_NOT_WORD = re.compile(rb"p(?<![^ ]p)p*(?![^ ])")
+
+
+def _count_layout_words(encoded: bytes) -> int:
+    """count_words() of a text whose only whitespace is space, newline and tab, from its
+    UTF-8 form."""
+    classes = encoded.translate(_BYTE_CLASSES)
+    words = classes.count(b" x") + classes.count(b" p") + (classes[:1] in (b"x", b"p"))
+    for candidate in _MAYBE_NOT_WORD.finditer(classes):
+        word = encoded[candidate.start() : candidate.end()].decode("utf-8", "surrogatepass")
+        words -= word in _NOT_WORDS
+    return words
 
 
 # -------------------------------------------------------------------------- parsing
@@ -320,15 +396,19 @@ class _Lines:
     @classmethod
     def of(cls, text: str) -> _Lines:
         lines = text.split("\n")
-        starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-        return cls(text, lines, starts)
+        # Each line's length plus its newline, summed without a Python-level loop.
+        widths = map(add, map(len, lines[:-1]), repeat(1))
+        return cls(text, lines, list(accumulate(widths, initial=0)))
 
     def end(self, index: int) -> int:
         return self.starts[index] + len(self.lines[index])
 
     def stripped(self, start: int, end: int) -> tuple[int, int]:
         """The span start..end without surrounding whitespace (empty at `start` if blank)."""
-        chunk = self.text[start:end]
+        text = self.text
+        if start < end and not text[start].isspace() and not text[end - 1].isspace():
+            return start, end  # the usual case, without copying the span
+        chunk = text[start:end]
         inner = chunk.strip()
         if not inner:
             return start, start
@@ -354,8 +434,17 @@ def _is_blank(line: str) -> bool:
     return not line or line.isspace()
 
 
+def _first_visible(line: str) -> str:
+    """The first non-whitespace character of `line` ("" if none), copying it only when
+    it is indented."""
+    head = line[:1]
+    return line.lstrip()[:1] if head.isspace() else head
+
+
 def _indent_width(line: str) -> int:
     """Leading whitespace in columns, tabs to the next multiple of four."""
+    if not line.startswith((" ", "\t")):
+        return 0
     prefix = line[: len(line) - len(line.lstrip(" \t"))]
     return len(prefix.expandtabs(4))
 
@@ -509,7 +598,12 @@ def _wrap_width(lines: Sequence[str]) -> int:
     Tables are left out. A text counts as hard-wrapped when fewer than one in five of its
     lines is longer than WRAP_MAX; its width is then its longest line up to WRAP_MAX.
     """
-    lengths = [len(line.rstrip()) for line in lines if "|" not in line and not _is_blank(line)]
+    # len(line.rstrip()), without copying a line that does not end in whitespace.
+    lengths = [
+        len(line.rstrip()) if line[-1].isspace() else len(line)
+        for line in lines
+        if line and not line.isspace() and "|" not in line
+    ]
     short = [n for n in lengths if n <= WRAP_MAX]
     if not short or (len(lengths) - len(short)) * 5 >= len(lengths):
         return 0
@@ -533,6 +627,12 @@ def _soft_break(line: str, following: str, wrap_width: int) -> bool:
     return not (ends_sentence or _reads_as_heading(before))
 
 
+def _paragraph_as(block: Block, kind: BlockKind, level: int) -> Block:
+    """A paragraph block retyped (a paragraph has no marker or table fields to carry over;
+    this is dataclasses.replace without its per-field Python loop)."""
+    return Block(kind, block.start, block.end, block.content_start, block.content_end, level)
+
+
 class _PlainParser:
     def __init__(self, src: _Lines) -> None:
         self.src = src
@@ -543,15 +643,34 @@ class _PlainParser:
         self.list_stack: list[tuple[int, int]] = []
 
     def run(self) -> tuple[list[Block], list[Inline]]:
+        lines, starts = self.lines, self.src.starts
+        one_per_line = not self.wrap_width
         index = 0
-        while index < len(self.lines):
-            index = self._block_at(index)
+        while index < len(lines):
+            line = lines[index]
+            # The usual line, a paragraph of its own, without _block_at's calls: not blank,
+            # no table pipe, no list or rule marker, and no wrapping to join lines.
+            if (
+                one_per_line
+                and line
+                and "|" not in line
+                and not line[0].isspace()
+                and line[0] not in _PLAIN_BLOCK_HEADS
+                and not line[-1].isspace()
+            ):
+                self.list_stack.clear()
+                start = starts[index]
+                end = start + len(line)
+                self.blocks.append(Block(_PARAGRAPH, start, end, start, end))
+                index += 1
+            else:
+                index = self._block_at(index)
         return self._mark_headings(), self.markup
 
     def _starts_other_block(self, index: int) -> bool:
         line = self.lines[index]
         # Cheap character tests first: most lines are prose and need no regex at all.
-        if line.lstrip()[:1] in _PLAIN_BLOCK_HEADS and (
+        if _first_visible(line) in _PLAIN_BLOCK_HEADS and (
             _PLAIN_ITEM.match(line) or _PLAIN_RULE.fullmatch(line)
         ):
             return True
@@ -568,7 +687,7 @@ class _PlainParser:
             self.blocks.append(table.block)
             self.markup.extend(table.markup)
             return table.last_line + 1
-        if line.lstrip()[:1] in _PLAIN_BLOCK_HEADS:
+        if _first_visible(line) in _PLAIN_BLOCK_HEADS:
             if _PLAIN_RULE.fullmatch(line):
                 self.list_stack.clear()
                 start = self.src.starts[index]
@@ -579,8 +698,9 @@ class _PlainParser:
                 return self._list_item(index, item)
         self.list_stack.clear()
         last = index
-        while self._continues(last, indented_continues=False):
-            last += 1
+        if self.wrap_width:  # otherwise every line is a paragraph of its own
+            while self._continues(last, indented_continues=False):
+                last += 1
         self.blocks.append(self.src.block(BlockKind.PARAGRAPH, index, last))
         return last + 1
 
@@ -609,18 +729,25 @@ class _PlainParser:
     def _mark_headings(self) -> list[Block]:
         """Single-line paragraphs that read as headings become the title or headings."""
         blocks = self.blocks
-        candidates = [self._heading_candidate(b, HEADING_MAX_WORDS) for b in blocks]
+        # The length test first: most blocks are paragraphs far too long to be headings.
+        candidates = [
+            b.content_end - b.content_start <= HEADING_MAX_CHARS
+            and self._heading_candidate(b, HEADING_MAX_WORDS)
+            for b in blocks
+        ]
         if blocks and self._heading_candidate(blocks[0], TITLE_LINE_MAX_WORDS):
-            blocks[0] = replace(blocks[0], kind=BlockKind.TITLE, level=1)
+            blocks[0] = _paragraph_as(blocks[0], BlockKind.TITLE, 1)
         for k in range(1, len(blocks) - 1):
             # A heading introduces something: not the last block, not before another one.
             if candidates[k] and not candidates[k + 1]:
-                blocks[k] = replace(blocks[k], kind=BlockKind.HEADING, level=2)
+                blocks[k] = _paragraph_as(blocks[k], BlockKind.HEADING, 2)
         return blocks
 
     def _heading_candidate(self, block: Block, max_words: int) -> bool:
-        if block.kind is not BlockKind.PARAGRAPH:
+        if block.kind is not _PARAGRAPH:
             return False
+        if block.content_end - block.content_start > HEADING_MAX_CHARS:
+            return False  # the content is stripped already: too long to read as a heading
         content = self.src.text[block.content_start : block.content_end]
         return "\n" not in content and _reads_as_heading(content, max_words)
 
@@ -676,10 +803,27 @@ class _MarkdownParser:
         self.paragraph_first: int | None = None
 
     def run(self) -> tuple[list[Block], list[Inline]]:
+        lines = self.lines
         index = 0
-        while index < len(self.lines):
-            index = self._line(index)
-        self._close_paragraph(len(self.lines) - 1)
+        while index < len(lines):
+            line = lines[index]
+            # The two commonest lines without _line's calls: a blank line, and the first
+            # line of a paragraph (not indented, no block marker, no table pipe).
+            if not line or line.isspace():
+                self._close_paragraph(index - 1)
+                index += 1
+            elif (
+                self.paragraph_first is None
+                and not line[0].isspace()
+                and line[0] not in _MD_BLOCK_HEADS
+                and "|" not in line
+            ):
+                self.list_stack.clear()  # what _leave_lists does at indentation 0
+                self.paragraph_first = index
+                index += 1
+            else:
+                index = self._line(index)
+        self._close_paragraph(len(lines) - 1)
         if self.blocks and self.blocks[0].kind is BlockKind.HEADING and self.blocks[0].level == 1:
             self.blocks[0] = replace(self.blocks[0], kind=BlockKind.TITLE)
         return self.blocks, self.markup
@@ -687,10 +831,12 @@ class _MarkdownParser:
     def _mark(self, line: int, start: int, end: int) -> None:
         if end > start:
             base = self.src.starts[line]
-            self.markup.append(Inline(InlineKind.MARKUP, base + start, base + end))
+            self.markup.append(Inline(_MARKUP, base + start, base + end))
 
     def _code_indent(self, indent: int) -> int:
         """Indentation relative to the innermost list item this line can belong to."""
+        if not self.list_stack:
+            return indent
         base = max((column for _, column in self.list_stack if column <= indent), default=0)
         return indent - base
 
@@ -728,7 +874,7 @@ class _MarkdownParser:
     @staticmethod
     def _may_start_block(line: str) -> bool:
         """A cheap test that rules out most prose lines before any regex runs."""
-        return line.lstrip()[:1] in _MD_BLOCK_HEADS or "|" in line
+        return _first_visible(line) in _MD_BLOCK_HEADS or "|" in line
 
     def _leave_lists(self, indent: int) -> None:
         """Close the list levels a line at `indent` is not part of."""
@@ -751,7 +897,7 @@ class _MarkdownParser:
 
     def _close_paragraph(self, last: int) -> None:
         if self.paragraph_first is not None:
-            self.blocks.append(self.src.block(BlockKind.PARAGRAPH, self.paragraph_first, last))
+            self.blocks.append(self.src.block(_PARAGRAPH, self.paragraph_first, last))
             self.paragraph_first = None
 
     def _setext(self, index: int, underline: re.Match[str]) -> int:
@@ -874,6 +1020,15 @@ _MASK = "\x00"  # stands in for syntax already consumed so later patterns skip i
 _URL = re.compile(
     r"[hHwW](?<![\w@/.\-].)(?:(?<=[hH])[tT][tT][pP][sS]?://|(?<=[wW])[wW][wW]\.)[^\s<>\"\x00]+"
 )
+# Every _URL match holds "://" or one of these; substring tests are much faster than the
+# regex, and most articles have no URL at all.
+_URL_HINTS = ("://", "ww.", "WW.", "wW.", "Ww.")
+
+
+def _may_hold_url(text: str) -> bool:
+    return any(hint in text for hint in _URL_HINTS)
+
+
 _URL_TRAILING = frozenset(".,;:!?'\"’”»)]}*_~")
 # Inline patterns start with a literal character (look-behinds come after it) so that the
 # regex engine jumps from one candidate to the next instead of trying every position.
@@ -952,10 +1107,13 @@ def _delimited(kind: InlineKind, base: int, out: list[Inline]) -> Callable[[re.M
     return record
 
 
-def _markdown_inlines(text: str, start: int, end: int, out: list[Inline]) -> None:
+def _markdown_inlines(
+    text: str, start: int, end: int, out: list[Inline], urls: bool = True
+) -> None:
     """Code spans, escapes, links, strong, URLs and emphasis inside text[start:end].
 
     Each pass masks the syntax it consumed (same length, so offsets hold) before the next.
+    `urls` False: the caller knows the text holds no URL.
     """
     if start >= end:
         return
@@ -970,7 +1128,8 @@ def _markdown_inlines(text: str, start: int, end: int, out: list[Inline]) -> Non
     for delimiter, pattern in _STRONG:
         if delimiter in chunk:
             chunk = pattern.sub(_delimited(InlineKind.STRONG, start, out), chunk)
-    chunk = _find_urls(chunk, start, out)
+    if urls:
+        chunk = _find_urls(chunk, start, out)
     for delimiter, pattern in _EMPHASIS:
         if delimiter in chunk:
             chunk = pattern.sub(_delimited(InlineKind.EMPHASIS, start, out), chunk)
@@ -1017,13 +1176,14 @@ _INLINE_KINDS = frozenset(
 
 
 def _all_markdown_inlines(text: str, blocks: Sequence[Block], out: list[Inline]) -> None:
+    urls = _may_hold_url(text)
     for block in blocks:
         if block.kind in _INLINE_KINDS:
-            _markdown_inlines(text, block.content_start, block.content_end, out)
-        elif block.kind is BlockKind.TABLE:
+            _markdown_inlines(text, block.content_start, block.content_end, out, urls)
+        elif block.kind is _TABLE:
             for row in block.rows:
                 for cell in row:
-                    _markdown_inlines(text, cell.start, cell.end, out)
+                    _markdown_inlines(text, cell.start, cell.end, out, urls)
 
 
 # ---- title
@@ -1093,8 +1253,9 @@ def parse(text: str, *, markdown: bool) -> tuple[str, tuple[Block, ...], tuple[I
         _all_markdown_inlines(text, blocks, inlines)
     else:
         blocks, inlines = _PlainParser(src).run()
-        urls = (_url_inline(match, 0) for match in _URL.finditer(text))
-        inlines.extend(url for url in urls if url is not None)
+        if _may_hold_url(text):
+            urls = (_url_inline(match, 0) for match in _URL.finditer(text))
+            inlines.extend(url for url in urls if url is not None)
     inlines.sort(key=lambda inline: (inline.start, -inline.end))
-    markup = [inline for inline in inlines if inline.kind is InlineKind.MARKUP]
+    markup = [inline for inline in inlines if inline.kind is _MARKUP]
     return _title(text, blocks, markup), tuple(blocks), tuple(inlines)

@@ -146,7 +146,7 @@ class AiwatchApp(App[None]):
         try:
             index = FullTextIndex(self.search_index_path)
             try:
-                return index.infos()
+                return index.infos({s.key: s.path for s in self.catalog.sources})
             finally:
                 index.close()
         except Exception:  # noqa: BLE001 - derived data: a cache we cannot read we do without
@@ -196,7 +196,8 @@ class AiwatchApp(App[None]):
         if worker.is_cancelled:
             index.close()
             return
-        fresh = [info for key, info in index.infos().items() if key in self.catalog_keys]
+        known = {s.key: s.path for s in self.catalog.sources}
+        fresh = [info for key, info in index.infos(known).items() if key in known]
         missing_before = {s.key for s in self.catalog.missing_infos()}
         self.catalog.adopt_infos(fresh)
         if missing_before:
@@ -206,10 +207,6 @@ class AiwatchApp(App[None]):
             )
             self.reanchor_library()
             self.call_from_thread(self._show_library, first=self._main.document is None)
-
-    @property
-    def catalog_keys(self) -> set[str]:
-        return {s.key for s in self.catalog.sources}
 
     def open_at(self, doc_key: str, offset: int | None, highlight_id: str | None = None) -> None:
         """Open a document in the reader with the caret at `offset` (or on a highlight)."""

@@ -12,38 +12,62 @@ Smart case: a term is case-insensitive unless it has an uppercase letter. A back
 a space inside a term ("new\\ york"). A term that is only an operator ("!", "^", "$")
 is taken literally.
 
-Ranking 100,000 candidates in a few tens of milliseconds needs care, because scoring every
-candidate with a fine scorer costs 0.1-0.4 s in rapidfuzz. So each term first narrows the
-candidates cheaply, in C where possible:
-  1. an exact substring scan of the case-folded texts;
-  2. for terms of five or more characters, words of the candidates' vocabulary within one or
-     two typos of the term (rapidfuzz over the vocabulary, not over the candidates), whose
-     posting lists give the candidates containing them;
-  3. only when 1 and 2 find fewer candidates than a page, fzf-style scattered matches (the
-     term's letters in order), found by rapidfuzz's LCS in C.
-The survivors, at most `MAX_SCORED` of them (the strongest kinds of match and the shortest
-candidates first), are then scored finely and the best `limit` returned.
+Ranking 100,000 candidates within a keystroke needs care: a fine scorer costs 0.1-0.4 s over
+all of them in rapidfuzz, and even a Python loop over 100,000 strings costs ~10 ms. So the
+work per keystroke is done in C (str methods driven by map/compress, str.find over one joined
+string, rapidfuzz), and only a few hundred candidates reach the fine scorer in Python:
+  1. Identical texts (a heading repeated across articles) are one entry, searched once;
+     entries are numbered shortest first, so any ascending list of them is shortest first.
+  2. Exact matches of every term: the most selective term first, looked up in one string
+     joining all entries when it is rare, else scanned over every entry; each later term
+     only over what is left.
+  3. Which of them can rank: an exact match scores by its shape (at the candidate's start,
+     a whole word, a word start or end; see `_exact_score`) less a penalty growing with
+     length. So the best `limit` are among the first `limit` entries of each shape, found by
+     scans that stop once they have enough, best shape first, until no shape left can beat
+     the page (see `_rank_exact`). For these scans each entry is also kept "spaced": every
+     non-alphanumeric character a space, with one at each end, so "has a word starting with
+     e" is the C-level test `" e" in spaced`.
+  4. Only when the exact matches cannot fill the page (any typo or scattered match scores
+     below any exact one, see the score scale), weaker matches are looked up: for terms of
+     five or more characters, words of the vocabulary within one or two typos (rapidfuzz
+     over the vocabulary, not the candidates) and their posting lists; then, if still too
+     few, fzf-style scattered matches (the term's letters in order) by rapidfuzz's LCS in C,
+     the tightest few hundred of them. At most `MAX_SCORED` weak matches are scored.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import math
+import operator
 import re
-from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
-# Candidates scored finely per query; the rest are cut by match kind and length.
+# Weak (typo or scattered) matches scored finely per query at most.
 MAX_SCORED = 2000
 # Terms this long or longer are looked up with typos through the vocabulary.
 MIN_TYPO_TERM = 5
-# Words shorter than this are not worth a posting list: no typo lookup can reach them.
-MIN_INDEXED_WORD = MIN_TYPO_TERM - 1
+# With several terms, up to this many entries matching them all are scored in full.
+SCORED_IN_FULL = 1000
+# Two terms that both match up to this many entries are ranked exactly (see _levels).
+COMBINED_UP_TO = 5000
+# Scattered matches (letters in order) of a term scored finely per query at most.
+SCATTERED_SCORED = 400
+# Where every match of the first term is needed (other terms or exclusions narrow them), it
+# is listed only up to this many before all entries are scanned instead.
+LISTED_BEFORE_OTHERS = 1000
+# A term that matches more entries than this is not listed: its shapes of match are found by
+# scanning one string joining all spaced entries instead (see _rank_exact).
+JOINED_SCAN_FROM = 1000
 
 # Score scale. Any exact match outscores any typo match, which outscores scattered letters;
 # bonuses and the length penalty stay inside those bands.
@@ -54,11 +78,15 @@ WORD_END_BONUS = 5.0
 TYPO_WEIGHT = 0.7  # times rapidfuzz's 0-100 similarity: at most 70 (+ word start bonus)
 SCATTERED_SCORE = 40.0
 MAX_LENGTH_PENALTY = 10.0
+# The most one term can score, exactly or not: what lets whole phases be skipped.
+BEST_EXACT_TERM = EXACT_SCORE + PREFIX_BONUS + WORD_END_BONUS
+BEST_WEAK_TERM = TYPO_WEIGHT * 100.0 + WORD_START_BONUS
+_WHOLE_WORD = WORD_START_BONUS + WORD_END_BONUS
+_SLACK = 1e-9
 
 # Kinds of match of a term, best first.
 _EXACT, _TYPO, _SCATTERED = range(3)
 
-_WORD = re.compile(rf"\w{{{MIN_INDEXED_WORD},}}")
 _TERM_SEPARATOR = re.compile(r"(?<!\\)\s+")
 
 
@@ -176,23 +204,145 @@ def _length_penalty(length: int) -> float:
     return MAX_LENGTH_PENALTY * length / (length + 100)
 
 
+class _NonAlnumToSpace(dict[int, int]):
+    """A str.translate table turning every non-alphanumeric character into a space.
+
+    Filled in as characters are met: a table for all of Unicode would be large. Entries are
+    only ever added, with the same value whoever adds them, so threads may share it.
+    """
+
+    def __missing__(self, code: int) -> int:
+        mapped = code if chr(code).isalnum() else _SPACE
+        self[code] = mapped
+        return mapped
+
+
+_SPACE = ord(" ")
+_TO_SPACES = _NonAlnumToSpace()
+
+
+def spaced(folded: str) -> str:
+    """`folded` with each non-alphanumeric character a space and a space at either end.
+
+    Word starts and ends become spaces, so whether a word starts with "e" is `" e" in it`,
+    a test that runs in C (the same notion of word as `_is_word_start`: str.isalnum).
+    """
+    return f" {folded.translate(_TO_SPACES)} "
+
+
+# Bytes that stay themselves in spaced text: ASCII letters and digits, and the newline that
+# joins texts; any byte of a multi-byte UTF-8 character is left for a second pass.
+_SPACED_BYTES = bytes(
+    code if code >= 128 or code == ord("\n") or chr(code).isalnum() else _SPACE
+    for code in range(256)
+)
+_ASCII_BYTES = bytes(range(128))
+
+
+def _all_spaced(joined: str) -> list[str]:
+    """`spaced` of each of the newline-joined texts, for all of them at once in C: ~5x
+    faster than one str.translate each, which leaves its ASCII fast path on any accent."""
+    raw = joined.encode()
+    result = raw.translate(_SPACED_BYTES).decode()
+    for char in set(raw.translate(None, _ASCII_BYTES).decode()):
+        if not char.isalnum():
+            result = result.replace(char, " ")
+    spaced_joined = " " + result.replace("\n", " \n ") + " "
+    return spaced_joined.split("\n")
+
+
+# A test run in C over many entries: (test, the texts it reads, the pattern, wanted result).
+_Check = tuple[Callable[[str, str], object], Sequence[str], str, bool]
+
+
+def _passing(entries: Iterable[int], checks: Sequence[_Check]) -> Iterator[int]:
+    """The entries that pass every check, lazily and in order, without a Python-level loop."""
+    passing: Iterator[int] = iter(entries)
+    for test, texts, pattern, wanted in checks:
+        kept, probed = itertools.tee(passing)
+        results: Iterator[object] = map(
+            test, map(texts.__getitem__, probed), itertools.repeat(pattern)
+        )
+        if not wanted:
+            results = map(operator.not_, results)
+        passing = itertools.compress(kept, results)
+    return passing
+
+
+def _exact_test(kind: TermKind) -> Callable[[str, str], object]:
+    if kind is TermKind.PREFIX:
+        return str.startswith
+    if kind is TermKind.SUFFIX:
+        return str.endswith
+    if kind is TermKind.EQUAL:
+        return operator.eq
+    return operator.contains
+
+
+class _Scans:
+    """The exact matches of terms found during one search, kept for its second phase, which
+    looks for the same terms over the same entries when the first found no typos."""
+
+    def __init__(self) -> None:
+        self._found: dict[Term, tuple[list[int] | None, list[int]]] = {}
+
+    def get(self, term: Term, among: list[int] | None) -> list[int] | None:
+        """The matches of `term` among `among` (the very same list; None: all), if known."""
+        known = self._found.get(term)
+        return known[1] if known is not None and known[0] is among else None
+
+    def put(self, term: Term, among: list[int] | None, found: list[int]) -> None:
+        self._found[term] = (among, found)
+
+
+class _Joined:
+    """Texts joined into one string, each after a newline (none may hold one), so that str.find
+    looks through all of them at memory speed."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.text = "\n" + "\n".join(texts)
+        self.newlines = [0, *itertools.accumulate(len(text) + 1 for text in texts)][:-1]
+
+    def entries(self, pattern: str) -> Iterator[int]:
+        """The texts holding `pattern` (after their newline, for a pattern starting with
+        one), in order: one C scan for a rare pattern, a few steps for a common one."""
+        text, newlines = self.text, self.newlines
+        pos = text.find(pattern)
+        while pos >= 0:
+            entry = bisect_right(newlines, pos) - 1
+            yield entry
+            if entry + 1 >= len(newlines):
+                return
+            pos = text.find(pattern, newlines[entry + 1])
+
+
 class FuzzyIndex:
-    """Candidate texts prepared once (folded copies, a word index) for repeated searching.
+    """Candidate texts prepared once (entries, folded and spaced copies, a word index) for
+    repeated searching.
 
     Immutable after construction, so one index may serve searches from several threads.
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
         self._texts = list(texts)
-        # Internally candidates are numbered by length ("rank"), shortest first, so any list
-        # of ranks in ascending order is also shortest-first: that is the tie-break we want.
-        self._order = sorted(range(len(self._texts)), key=lambda i: len(self._texts[i]))
-        self._by_rank = [self._texts[i] for i in self._order]
-        self._folded_by_rank = [fold(t) for t in self._by_rank]
-        self._rank_of = [0] * len(self._order)
-        for rank, index in enumerate(self._order):
-            self._rank_of[index] = rank
-        self._postings = self._index_words(self._folded_by_rank)
+        # Entries are the distinct texts, numbered shortest first (ties: the first to appear),
+        # so any ascending list of entries is also shortest-first: the tie-break we want.
+        self._entries, self._grouped, self._group_starts = self._group(self._texts)
+        self._folded = [fold(text) for text in self._entries]
+        folded_joined = "\n".join(self._folded)
+        # Newlines join the texts below, so none may hold one (or those joins are left out).
+        has_newline = folded_joined.count("\n") != len(self._folded) - 1
+        self._spaced = (
+            [spaced(text) for text in self._folded] if has_newline else _all_spaced(folded_joined)
+        )
+        if not has_newline:
+            # Copies made one after another lie together in memory: scanning them all (for a
+            # case-sensitive term) then costs half as much as reading the caller's strings.
+            self._entries = "\n".join(self._entries).split("\n")
+        # All spaced entries in one string, for scans that must cover every entry: str.find
+        # runs at memory speed.
+        self._spaced_joined = _Joined(self._spaced)
+        self._postings = self._index_words(self._spaced)
         self._vocabulary = sorted(self._postings, key=len, reverse=True)
         self._vocabulary_lengths = [len(w) for w in reversed(self._vocabulary)]
 
@@ -200,11 +350,37 @@ class FuzzyIndex:
         return len(self._texts)
 
     @staticmethod
-    def _index_words(folded: Sequence[str]) -> dict[str, list[int]]:
+    def _group(texts: list[str]) -> tuple[list[str], list[int], Sequence[int]]:
+        """The entries (distinct texts, shortest first, ties in order of first appearance), and
+        where each occurs among `texts`: all indices in one list, grouped by entry and
+        ascending within a group, and where each group starts (and the last ends).
+
+        Flat lists built in C: a list per entry would cost more than the rest of the index
+        (100,000 small lists keep the garbage collector busy).
+        """
+        distinct = dict.fromkeys(texts)
+        if len(distinct) == len(texts):
+            lengths = list(map(len, texts))
+            grouped = sorted(range(len(texts)), key=lengths.__getitem__)
+            return list(map(texts.__getitem__, grouped)), grouped, range(len(texts) + 1)
+        entries = sorted(distinct, key=len)
+        entry_of = dict(zip(entries, range(len(entries)), strict=True))
+        entry_by_index = list(map(entry_of.__getitem__, texts))
+        grouped = sorted(range(len(texts)), key=entry_by_index.__getitem__)
+        sizes = Counter(entry_by_index)
+        starts = [0, *itertools.accumulate(map(sizes.__getitem__, range(len(entries))))]
+        return entries, grouped, starts
+
+    def _members(self, entry: int) -> list[int]:
+        """The indices (into the texts given) of the candidates with this entry's text."""
+        return self._grouped[self._group_starts[entry] : self._group_starts[entry + 1]]
+
+    @staticmethod
+    def _index_words(spaced_texts: Sequence[str]) -> dict[str, list[int]]:
         postings: dict[str, list[int]] = {}
-        for rank, text in enumerate(folded):
-            for word in set(_WORD.findall(text)):
-                postings.setdefault(word, []).append(rank)
+        for entry, text in enumerate(spaced_texts):
+            for word in set(text.split()):
+                postings.setdefault(word, []).append(entry)
         return postings
 
     def search(
@@ -216,138 +392,267 @@ class FuzzyIndex:
         """The best `limit` candidates for `query`, best first; [] once `cancelled()` is true."""
         parsed = parse_query(query) if isinstance(query, str) else query
         is_cancelled = cancelled or (lambda: False)
+        if limit <= 0 or is_cancelled():
+            return []
         if not parsed.positive:
             return self._unranked(parsed.negative, limit)
-        matches = self._survivors(parsed, limit, is_cancelled)
-        if matches is None or is_cancelled():
+        # Exact matches found in the first phase, kept for the second: scans cost most.
+        scans = _Scans()
+        scores = self._rank_exact(parsed, limit, scans)
+        if is_cancelled():
             return []
-        scored = self._score(parsed.positive, matches, limit, is_cancelled)
-        if scored is None:
+        if self._weak_can_rank(parsed.positive, scores, limit):
+            weak = self._rank_weak(parsed, limit, set(scores), scans, is_cancelled)
+            if weak is None:
+                return []
+            scores.update(weak)
+        if is_cancelled():
             return []
-        return [
-            Hit(self._order[rank], score, positions(parsed, self._by_rank[rank]))
-            for score, rank in scored
-        ]
+        return self._hits(parsed, scores, limit)
 
-    def _unranked(self, negative: Sequence[Term], limit: int) -> list[Hit]:
-        hits: list[Hit] = []
-        for index in range(len(self._texts)):
-            if len(hits) >= limit:
-                break
-            rank = self._rank_of[index]
-            if not any(self._excludes(term, rank) for term in negative):
-                hits.append(Hit(index, 0.0, ()))
-        return hits
+    # -- exact matches -------------------------------------------------------------------
 
-    def _excludes(self, term: Term, rank: int) -> bool:
-        texts = self._by_rank if term.case_sensitive else self._folded_by_rank
-        return _matches_exactly(term.kind, term.needle, texts[rank])
+    def _rank_exact(self, query: Query, limit: int, scans: _Scans) -> dict[int, float]:
+        """Scores of the entries that match every term exactly and may rank in the top
+        `limit`: a few hundred at most, however many match.
 
-    def _survivors(
-        self, query: Query, limit: int, cancelled: Callable[[], bool]
-    ) -> list[tuple[int, tuple[int, ...]]] | None:
-        """(rank, match kind per positive term) for at most MAX_SCORED candidates."""
+        An exact match scores by its shape (see `_shapes`) less a penalty growing with
+        length, and entries are numbered shortest first. So for one term, every entry of
+        the top `limit` is among the first `limit` entries of its own shape: the earlier
+        ones score at least as much. Shapes are tried best first, each by a scan that stops
+        once it has `limit`, until none can beat the page so far. Several terms multiply the
+        shapes, so they are scored in full while few match, and by a few combinations of
+        shapes when many do (see `_levels`).
+        """
         positive = query.positive
-        # Cheap, selective terms first, so later terms scan only what is left.
-        order = sorted(
-            range(len(positive)),
-            key=lambda n: (positive[n].kind is TermKind.FUZZY, -len(positive[n].text)),
-        )
+        exclusions = [self._exclusion(term) for term in query.negative]
+        first, *others = sorted(positive, key=_selectivity)
+        # Listing a term's matches pays only when the scan of every entry is avoided.
+        cap = LISTED_BEFORE_OTHERS if others or exclusions else JOINED_SCAN_FROM
+        matches, complete = self._first_matches(first, scans, cap)
+        if not complete and (others or exclusions or not first.needle.isalnum()):
+            matches, complete = self._exact_matches(first, None, scans), True
+        for term in others:
+            matches = self._exact_matches(term, matches, scans)
+            if not matches:
+                return {}
+        if exclusions:
+            matches = list(_passing(matches, exclusions))
+        if not matches:
+            return {}
+        kinds = (_EXACT,) * len(positive)
+        scores: dict[int, float] = {}
+        if complete and (len(matches) <= limit or (others and len(matches) <= SCORED_IN_FULL)):
+            self._add_scores(scores, positive, matches, kinds)
+            return scores
+        # No match is shorter than the first, so none has a smaller penalty.
+        least_penalty = _length_penalty(len(self._entries[matches[0]]))
+        page_floor = -math.inf
+        for floor, checks in self._levels(positive, len(matches)):
+            # (With a little slack: sums in another order may differ in the last bit, and a
+            # tie still matters, as the shorter entry wins it.)
+            if floor - least_penalty < page_floor - _SLACK:
+                break
+            if complete:
+                found = itertools.islice(_passing(matches, checks), limit)
+            else:
+                # Too many matches to list: found in the joined spaced entries instead, which
+                # are folded, so a case-sensitive term's hits need checking.
+                verify = [self._inclusion(first)] if first.case_sensitive else []
+                shaped = self._shaped(first, checks)
+                found = itertools.islice(_passing(shaped, verify), limit)
+            self._add_scores(scores, positive, found, kinds)
+            page_floor = self._page_floor(scores, limit)
+        return scores
+
+    def _shaped(self, term: Term, checks: list[_Check]) -> Iterable[int]:
+        """The entries (in order) where a plain term matches in the shape `checks` gives
+        (at most one check: the term is alone)."""
+        if checks:
+            ((test, _texts, pattern, _wanted),) = checks
+            if len(pattern) > 2 and pattern[0] == " " and pattern[-1] == " ":
+                # A whole word: the word index has it, and scanning for it (ending with a
+                # space, the commonest character) is the slowest kind of scan.
+                whole_words = self._postings.get(pattern[1:-1], [])
+                return whole_words if test is operator.contains else _passing(whole_words, checks)
+        return self._spaced_joined.entries(_joined_pattern(term, checks))
+
+    def _levels(self, terms: Sequence[Term], matches: int) -> list[tuple[float, list[_Check]]]:
+        """Classes of exact match to look through, as checks on the spaced entries, each with
+        the least a match of the class scores (before its length penalty), best first.
+
+        For one term, its shapes, and for two, the combinations of their shapes while not too
+        many entries match: exactly what `_rank_exact` needs. Otherwise the combinations would
+        take too many scans, so: every term in the same shape, then each term at the
+        candidate's start, then any match (none skipped). A longer match that mixes shapes and
+        outscores all of those is then missed, which takes many more than `limit` matches.
+        """
+        if len(terms) == 1 or (len(terms) == 2 and matches <= COMBINED_UP_TO):
+            combinations: list[tuple[float, list[_Check]]] = [
+                (
+                    math.fsum(floor for _name, _test, _pattern, floor in shapes),
+                    [
+                        (test, self._spaced, pattern, True)
+                        for _name, test, pattern, _floor in shapes
+                        if test is not None
+                    ],
+                )
+                for shapes in itertools.product(*(_shapes(term) for term in terms))
+            ]
+            return sorted(combinations, key=lambda level: -level[0])
+        by_name = [{name: (test, pattern) for name, test, pattern, _ in _shapes(t)} for t in terms]
+
+        def checks(names: Sequence[str | None]) -> list[_Check]:
+            # One shape per term (None: any match), as checks; a shape a term lacks is left out.
+            return [
+                (test, self._spaced, pattern, True)
+                for shapes, name in zip(by_name, names, strict=True)
+                if name is not None
+                for test, pattern in [shapes.get(name, (None, ""))]
+                if test is not None
+            ]
+
+        combined = [
+            checks([name] * len(terms)) for name in ("whole word", "word start", "word end")
+        ]
+        for n in range(len(terms)):
+            if len(terms) == 2:  # (more terms would take too many scans)
+                others: list[str | None] = ["word start"] * len(terms)
+                for name in ("whole prefix", "prefix"):
+                    combined.append(checks([*others[:n], name, *others[n + 1 :]]))
+            combined.append(checks([None] * n + ["prefix"] + [None] * (len(terms) - n - 1)))
+        # An infinite floor: none of these levels is skipped.
+        return [(math.inf, checks) for checks in combined if checks] + [(math.inf, [])]
+
+    def _add_scores(
+        self,
+        scores: dict[int, float],
+        terms: Sequence[Term],
+        entries: Iterable[int],
+        kinds: Sequence[int],
+    ) -> None:
+        for entry in entries:
+            if entry not in scores:
+                score = self._score(terms, entry, kinds)
+                if score is not None:
+                    scores[entry] = score
+
+    def _page_floor(self, scores: dict[int, float], limit: int) -> float:
+        """The score of the last hit of a page of `limit`; -inf while the page is not full."""
+        counted = 0
+        for entry, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+            counted += self._group_starts[entry + 1] - self._group_starts[entry]
+            if counted >= limit:
+                return score
+        return -math.inf
+
+    def _exact_matches(self, term: Term, among: list[int] | None, scans: _Scans) -> list[int]:
+        texts = self._entries if term.case_sensitive else self._folded
+        test = _exact_test(term.kind)
+        known = scans.get(term, among)
+        if known is not None:
+            return known
+        if among is None and term.case_sensitive and term.needle.isascii():
+            # The folded copies first: they lie together in memory, and reading 100,000
+            # texts scattered over it costs more than the test itself.
+            folded = map(test, self._folded, itertools.repeat(term.needle.lower()))
+            maybe = itertools.compress(range(len(texts)), folded)
+            found = list(_passing(maybe, [(test, texts, term.needle, True)]))
+        elif among is None:
+            tested = map(test, texts, itertools.repeat(term.needle))
+            found = list(itertools.compress(range(len(texts)), tested))
+        else:
+            found = list(_passing(among, [(test, texts, term.needle, True)]))
+        scans.put(term, among, found)
+        return found
+
+    def _exclusion(self, term: Term) -> _Check:
+        texts = self._entries if term.case_sensitive else self._folded
+        return (_exact_test(term.kind), texts, term.needle, False)
+
+    def _inclusion(self, term: Term) -> _Check:
+        texts = self._entries if term.case_sensitive else self._folded
+        return (_exact_test(term.kind), texts, term.needle, True)
+
+    def _first_matches(self, term: Term, scans: _Scans, cap: int) -> tuple[list[int], bool]:
+        """The entries `term` matches exactly, and whether that is all of them: a term whose
+        matches can be found in the joined spaced entries is looked up there (one C scan
+        when it is rare), and left at the first `cap` when it matches more."""
+        listable = term.needle.isalnum() and term.kind in _JOINED_KINDS
+        if not listable or scans.get(term, None) is not None:
+            return self._exact_matches(term, None, scans), True
+        pattern = _joined_pattern(term, [])
+        found = list(itertools.islice(self._spaced_joined.entries(pattern), cap + 1))
+        if len(found) > cap:
+            return found, False
+        if term.case_sensitive:  # the joined entries are folded
+            found = list(_passing(found, [self._inclusion(term)]))
+        scans.put(term, None, found)
+        return found, True
+
+    # -- typo and scattered matches ----------------------------------------------------------
+
+    def _weak_can_rank(self, terms: Sequence[Term], scores: dict[int, float], limit: int) -> bool:
+        """Whether a typo or scattered match could still make the top `limit`."""
+        fuzzy = [term for term in terms if term.kind is TermKind.FUZZY]
+        if not fuzzy:
+            return False
+        best_weak = BEST_EXACT_TERM * (len(terms) - 1) + BEST_WEAK_TERM
+        return self._page_floor(scores, limit) <= best_weak
+
+    def _rank_weak(
+        self,
+        query: Query,
+        limit: int,
+        done: set[int],
+        scans: _Scans,
+        cancelled: Callable[[], bool],
+    ) -> dict[int, float] | None:
+        """Scores of entries where some term matches only with typos or scattered letters."""
+        positive = query.positive
+        order = sorted(range(len(positive)), key=lambda n: _selectivity(positive[n]))
         weak_by_term: list[dict[int, int]] = [{} for _ in positive]
         pool: list[int] | None = None
         for n in order:
-            exact, weak = self._match(positive[n], pool, limit)
+            exact, weak = self._match(positive[n], pool, limit, scans)
             if cancelled():
                 return None
             weak_by_term[n] = weak
             pool = sorted(exact + list(weak)) if weak else exact
             if not pool:
-                return []
-        assert pool is not None
-        chosen = self._strongest(query, pool, weak_by_term)
-        if cancelled():
-            return None
-        return [(rank, tuple(weak.get(rank, _EXACT) for weak in weak_by_term)) for rank in chosen]
-
-    def _strongest(
-        self, query: Query, pool: list[int], weak_by_term: list[dict[int, int]]
-    ) -> list[int]:
-        """Up to MAX_SCORED of `pool` that no negative term excludes, the most promising first.
-
-        Exact matches of every term come first, those at word starts before the rest, then
-        typo and scattered matches; the shortest first within each group (`pool` is sorted by
-        rank, that is by length).
-        """
-        weak_ranks = set().union(*weak_by_term)
-        if weak_ranks:
-            in_pool = set(pool)
-            weak_ranks &= in_pool
-        strong = [rank for rank in pool if rank not in weak_ranks] if weak_ranks else pool
-        if len(strong) > MAX_SCORED:
-            strong = self._word_starts_first(query.positive, strong)
-        weak = sorted(
-            weak_ranks, key=lambda rank: (sum(w.get(rank, 0) for w in weak_by_term), rank)
-        )
-        chosen: list[int] = []
-        for rank in itertools.chain(strong, weak):
-            if not any(self._excludes(term, rank) for term in query.negative):
-                chosen.append(rank)
-                if len(chosen) >= MAX_SCORED:
-                    break
-        return chosen
-
-    def _word_starts_first(self, terms: Sequence[Term], ranks: list[int]) -> list[int]:
-        checks = [
-            (
-                term.needle,
-                " " + term.needle,
-                self._by_rank if term.case_sensitive else self._folded_by_rank,
-            )
-            for term in terms
-            if term.kind in (TermKind.FUZZY, TermKind.EXACT)
-        ]
-        if not checks:
-            return ranks
-        at_word_start: list[int] = []
-        others: list[int] = []
-        for seen, rank in enumerate(ranks):
-            if all(
-                texts[rank].startswith(needle) or spaced in texts[rank]
-                for needle, spaced, texts in checks
-            ):
-                at_word_start.append(rank)
-                if len(at_word_start) >= MAX_SCORED:
-                    # Enough to fill the page; the rest keep their order behind, in case
-                    # negative terms exclude many of these.
-                    return at_word_start + others + ranks[seen + 1 :]
-            else:
-                others.append(rank)
-        return at_word_start + others
+                return {}
+        candidates = set().union(*weak_by_term).intersection(pool or ()) - done
+        exclusions = [self._exclusion(term) for term in query.negative]
+        strength = {
+            entry: sum(weak.get(entry, _EXACT) for weak in weak_by_term) for entry in candidates
+        }
+        ranked = _passing(sorted(candidates, key=lambda e: (strength[e], e)), exclusions)
+        scores: dict[int, float] = {}
+        for count, entry in enumerate(itertools.islice(ranked, MAX_SCORED)):
+            if count % 256 == 255 and cancelled():
+                return None
+            kinds = tuple(weak.get(entry, _EXACT) for weak in weak_by_term)
+            score = self._score(positive, entry, kinds)
+            if score is not None:
+                scores[entry] = score
+        return scores
 
     def _match(
-        self, term: Term, pool: list[int] | None, limit: int
+        self, term: Term, pool: list[int] | None, limit: int, scans: _Scans
     ) -> tuple[list[int], dict[int, int]]:
-        """Candidates (of `pool`, or all) that `term` matches.
+        """Entries (of `pool`, or all) that `term` matches.
 
-        Returns the exact matches (in rank order) and rank -> kind for weaker matches.
+        Returns the exact matches (in entry order) and entry -> kind for weaker matches.
         """
-        texts = self._by_rank if term.case_sensitive else self._folded_by_rank
-        needle = term.needle
-        items: Iterable[tuple[int, str]] = (
-            enumerate(texts) if pool is None else ((rank, texts[rank]) for rank in pool)
-        )
-        if term.kind is TermKind.PREFIX:
-            return [rank for rank, text in items if text.startswith(needle)], {}
-        if term.kind is TermKind.SUFFIX:
-            return [rank for rank, text in items if text.endswith(needle)], {}
-        if term.kind is TermKind.EQUAL:
-            return [rank for rank, text in items if text == needle], {}
-        exact = [rank for rank, text in items if needle in text]
+        exact = self._exact_matches(term, pool, scans)
         weak: dict[int, int] = {}
         if term.kind is TermKind.FUZZY:
-            self._add_typo_matches(needle, term.case_sensitive, pool, weak)
-            if len(exact) + len(weak) < limit and len(needle) > 1:
-                self._add_scattered_matches(needle, texts, pool, set(exact), weak)
+            self._add_typo_matches(term.needle, term.case_sensitive, pool, weak)
+            if len(exact) + len(weak) < limit and len(term.needle) > 1:
+                texts = self._entries if term.case_sensitive else self._folded
+                self._add_scattered_matches(term.needle, texts, pool, weak)
+            for entry in exact:
+                weak.pop(entry, None)
         return exact, weak
 
     def _add_typo_matches(
@@ -358,17 +663,12 @@ class FuzzyIndex:
         folded_needle = fold(needle)
         allowed = None if pool is None else set(pool)
         for word in self._similar_words(folded_needle):
-            # A word containing the term sends its candidates through the exact scan already.
+            # A word containing the term sends its entries through the exact scan already.
             if folded_needle in word and not case_sensitive:
                 continue
-            for rank in self._postings[word]:
-                if allowed is None or rank in allowed:
-                    weak[rank] = _TYPO
-        if case_sensitive:
-            # Postings are case-folded: drop candidates where the term occurs exactly after all.
-            texts = self._by_rank
-            for rank in [rank for rank in weak if needle in texts[rank]]:
-                del weak[rank]
+            for entry in self._postings[word]:
+                if allowed is None or entry in allowed:
+                    weak[entry] = _TYPO
 
     def _similar_words(self, needle: str) -> list[str]:
         length = len(needle)
@@ -386,15 +686,10 @@ class FuzzyIndex:
         return [word for word, _score, _index in found]
 
     def _add_scattered_matches(
-        self,
-        needle: str,
-        texts: Sequence[str],
-        pool: list[int] | None,
-        exact: set[int],
-        weak: dict[int, int],
+        self, needle: str, texts: Sequence[str], pool: list[int] | None, weak: dict[int, int]
     ) -> None:
         choices: Sequence[str] | dict[int, str]
-        choices = texts if pool is None else {rank: texts[rank] for rank in pool}
+        choices = texts if pool is None else {entry: texts[entry] for entry in pool}
         # LCS length == term length means every letter of the term occurs, in order.
         found = process.extract(
             needle,
@@ -404,82 +699,203 @@ class FuzzyIndex:
             score_cutoff=len(needle),
             limit=MAX_SCORED,
         )
-        for _text, _score, rank in found:
-            if rank not in exact:
-                weak.setdefault(int(rank), _SCATTERED)
+        entries = [int(entry) for _text, _score, entry in found]
+        if len(entries) > SCATTERED_SCORED:
+            # Scoring each costs a Python walk over its text: keep those whose letters are
+            # closest together, which partial_ratio (in C) tells well enough.
+            tightest = process.extract(
+                needle,
+                {entry: texts[entry] for entry in entries},
+                scorer=fuzz.partial_ratio,
+                processor=None,
+                limit=SCATTERED_SCORED,
+            )
+            entries = [int(entry) for _text, _score, entry in tightest]
+        for entry in entries:
+            weak.setdefault(entry, _SCATTERED)
 
-    def _score(
-        self,
-        terms: Sequence[Term],
-        survivors: list[tuple[int, tuple[int, ...]]],
-        limit: int,
-        cancelled: Callable[[], bool],
-    ) -> list[tuple[float, int]] | None:
-        best: list[tuple[float, int]] = []  # a min-heap of (score, -rank): worst on top
-        for count, (rank, kinds) in enumerate(survivors):
-            if count % 256 == 255 and cancelled():
-                return None
-            text = self._by_rank[rank]
-            folded_text = self._folded_by_rank[rank]
-            total = -_length_penalty(len(text))
-            for term, kind in zip(terms, kinds, strict=True):
-                score = _term_score(term, text if term.case_sensitive else folded_text, kind)
-                if score is None:
-                    break
-                total += score
+    # -- scoring -------------------------------------------------------------------------
+
+    def _score(self, terms: Sequence[Term], entry: int, kinds: Sequence[int]) -> float | None:
+        text = self._entries[entry]
+        folded_text = self._folded[entry]
+        total = -_length_penalty(len(text))
+        for term, kind in zip(terms, kinds, strict=True):
+            if kind == _EXACT and _is_plain(term):
+                score = _plain_exact_score(term, self._spaced[entry])
             else:
-                entry = (total, -rank)
-                if len(best) < limit:
-                    heapq.heappush(best, entry)
-                elif entry > best[0]:
-                    heapq.heapreplace(best, entry)
-        best.sort(reverse=True)
-        return [(score, -negated_rank) for score, negated_rank in best]
+                score = _term_score(term, text if term.case_sensitive else folded_text, kind)
+            if score is None:
+                return None
+            total += score
+        return total
+
+    def _hits(self, query: Query, scores: dict[int, float], limit: int) -> list[Hit]:
+        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        hits: list[Hit] = []
+        for entry, score in best:
+            text = self._entries[entry]
+            matched = positions(query, text)
+            for index in self._members(entry):
+                hits.append(Hit(index, score, matched))
+                if len(hits) >= limit:
+                    return hits
+        return hits
+
+    def _unranked(self, negative: Sequence[Term], limit: int) -> list[Hit]:
+        """The first `limit` candidates (in the order given) that no term excludes."""
+        exclusions = [self._exclusion(term) for term in negative]
+        kept = _passing(range(len(self._entries)), exclusions)
+        indices = heapq.nsmallest(limit, itertools.chain.from_iterable(map(self._members, kept)))
+        return [Hit(index, 0.0, ()) for index in indices]
 
 
-def _matches_exactly(kind: TermKind, needle: str, text: str) -> bool:
-    if kind is TermKind.PREFIX:
-        return text.startswith(needle)
-    if kind is TermKind.SUFFIX:
-        return text.endswith(needle)
+def _selectivity(term: Term) -> tuple[bool, int]:
+    # Cheap, selective terms first, so later terms scan only what is left.
+    return term.kind is TermKind.FUZZY, -len(term.text)
+
+
+# Kinds of term whose matches the joined string can list: it holds spaced text, so it tells
+# where a plain term occurs or starts a candidate, but not where the candidate ends.
+_JOINED_KINDS = (TermKind.FUZZY, TermKind.EXACT, TermKind.PREFIX)
+
+
+def _joined_pattern(term: Term, checks: Sequence[_Check]) -> str:
+    """What to look for in the joined string: a plain term, or one shape of it (`checks`
+    holds at most the one check of a single term), anchored after the entry's newline where
+    the match must start the candidate."""
+    if checks:
+        ((test, _texts, pattern, _wanted),) = checks
+        at_start = test is str.startswith
+    else:
+        pattern, at_start = fold(term.needle), term.kind is TermKind.PREFIX
+    if not at_start:
+        return pattern
+    return "\n" + (pattern if pattern.startswith(" ") else f" {pattern}")
+
+
+def _is_plain(term: Term) -> bool:
+    """Whether `term` may be scored from the spaced text: letters and digits only, and
+    case-folded (the spaced text is folded)."""
+    return not term.case_sensitive and term.needle.isalnum()
+
+
+# One shape of exact match of a term: its name, a test and pattern on spaced texts (None: any
+# exact match), and what the term scores in that shape.
+_Shape = tuple[str, Callable[[str, str], object] | None, str, float]
+
+
+def _shapes(term: Term) -> list[_Shape]:
+    """The shapes an exact match of `term` can take, best first; an entry's own shape is the
+    first it has, and the term scores exactly that shape's floor there.
+
+    Told from the spaced text, which marks word starts and ends only beside letters and
+    digits: for a term that starts or ends with punctuation, or is case-sensitive, the
+    shapes are a guide rather than exact.
+    """
+    core = spaced(fold(term.needle))[1:-1]
+    starts_word = core[:1].isalnum()
+    ends_word = core[-1:].isalnum()
+    whole, start, end = f" {core} ", f" {core}", f"{core} "
+    kind = term.kind
+    shapes: list[_Shape] = []
     if kind is TermKind.EQUAL:
-        return text == needle
-    return needle in text
+        shapes.append(("any", None, "", BEST_EXACT_TERM))
+    elif kind is TermKind.PREFIX:
+        if ends_word:
+            shapes.append(("whole prefix", str.startswith, whole, BEST_EXACT_TERM))
+        shapes.append(("any", None, "", EXACT_SCORE + PREFIX_BONUS))
+    elif kind is TermKind.SUFFIX:
+        if starts_word and ends_word:  # the whole candidate also starts where the term does
+            shapes.append(("whole prefix", operator.eq, whole, BEST_EXACT_TERM))
+        if starts_word:
+            shapes.append(("whole word", str.endswith, whole, EXACT_SCORE + _WHOLE_WORD))
+        shapes.append(("any", None, "", EXACT_SCORE + WORD_END_BONUS))
+    else:
+        if starts_word and ends_word:
+            shapes.append(("whole prefix", str.startswith, whole, BEST_EXACT_TERM))
+        if starts_word:
+            shapes.append(("prefix", str.startswith, start, EXACT_SCORE + PREFIX_BONUS))
+        if starts_word and ends_word:
+            shapes.append(("whole word", operator.contains, whole, EXACT_SCORE + _WHOLE_WORD))
+        if starts_word:
+            shapes.append(("word start", operator.contains, start, EXACT_SCORE + WORD_START_BONUS))
+        if ends_word:
+            shapes.append(("word end", operator.contains, end, EXACT_SCORE + WORD_END_BONUS))
+        shapes.append(("any", None, "", EXACT_SCORE))
+    return shapes
+
+
+def _occurrence_bonus(text: str, start: int, end: int) -> float:
+    if start == 0:
+        bonus = PREFIX_BONUS
+    else:
+        bonus = WORD_START_BONUS if _is_word_start(text, start) else 0.0
+    return bonus + (WORD_END_BONUS if _is_word_end(text, end) else 0.0)
 
 
 def _best_occurrence(text: str, needle: str) -> tuple[int, float]:
-    """Where to show `needle` in `text` (its best occurrence) and that occurrence's bonus."""
-    first = text.find(needle)
-    if first <= 0:
-        return first, (PREFIX_BONUS if first == 0 else 0.0)
-    pos = first
-    for _ in range(8):  # a word-start occurrence further on beats a mid-word one here
-        if _is_word_start(text, pos):
-            return pos, WORD_START_BONUS
+    """The best occurrence of `needle` in `text` (the candidate's start, then a whole word,
+    then a word start, then a word end; the earliest of equals) and its bonus; (-1, 0) if
+    there is none."""
+    best, best_bonus = -1, 0.0
+    # Past the start, no occurrence earns more than a whole word's bonus.
+    enough = WORD_START_BONUS + WORD_END_BONUS
+    pos = text.find(needle)
+    while pos >= 0:
+        bonus = _occurrence_bonus(text, pos, pos + len(needle))
+        if best < 0 or bonus > best_bonus:
+            best, best_bonus = pos, bonus
+            if bonus >= enough:
+                break
         pos = text.find(needle, pos + 1)
-        if pos < 0:
-            break
-    return first, 0.0
+    return best, best_bonus
 
 
 def _exact_score(kind: TermKind, text: str, needle: str) -> tuple[int, float] | None:
     """(start, score) of an exact match of `needle` in `text`, or None."""
     if kind is TermKind.PREFIX or kind is TermKind.EQUAL:
-        if not text.startswith(needle):
+        if not (text == needle if kind is TermKind.EQUAL else text.startswith(needle)):
             return None
-        start, bonus = 0, PREFIX_BONUS
+        start = 0
     elif kind is TermKind.SUFFIX:
         if not text.endswith(needle):
             return None
         start = len(text) - len(needle)
-        bonus = WORD_START_BONUS if _is_word_start(text, start) else 0.0
     else:
         start, bonus = _best_occurrence(text, needle)
-        if start < 0:
+        return None if start < 0 else (start, EXACT_SCORE + bonus)
+    return start, EXACT_SCORE + _occurrence_bonus(text, start, start + len(needle))
+
+
+def _plain_exact_score(term: Term, spaced_text: str) -> float | None:
+    """What `_exact_score` gives a plain term (see `_is_plain`), from the entry's spaced text
+    by a few C-level tests instead of a walk over the occurrences."""
+    needle = term.needle
+    kind = term.kind
+    if kind is TermKind.EQUAL:
+        return BEST_EXACT_TERM if spaced_text == f" {needle} " else None
+    if kind is TermKind.PREFIX:
+        if not spaced_text.startswith(f" {needle}"):
             return None
-    if _is_word_end(text, start + len(needle)):
-        bonus += WORD_END_BONUS
-    return start, EXACT_SCORE + bonus
+        whole = spaced_text.startswith(f" {needle} ")
+        return EXACT_SCORE + PREFIX_BONUS + (WORD_END_BONUS if whole else 0.0)
+    if kind is TermKind.SUFFIX:
+        if not spaced_text.endswith(f"{needle} "):
+            return None
+        if spaced_text == f" {needle} ":
+            return BEST_EXACT_TERM
+        whole = spaced_text.endswith(f" {needle} ")
+        return EXACT_SCORE + WORD_END_BONUS + (WORD_START_BONUS if whole else 0.0)
+    if spaced_text.startswith(f" {needle} "):
+        return BEST_EXACT_TERM
+    if spaced_text.startswith(f" {needle}") or f" {needle} " in spaced_text:
+        return EXACT_SCORE + max(PREFIX_BONUS, WORD_START_BONUS + WORD_END_BONUS)
+    if f" {needle}" in spaced_text:
+        return EXACT_SCORE + WORD_START_BONUS
+    if f"{needle} " in spaced_text:
+        return EXACT_SCORE + WORD_END_BONUS
+    return EXACT_SCORE if needle in spaced_text else None
 
 
 def _typo_alignment(needle: str, text: str) -> tuple[float, int, int] | None:

@@ -7,12 +7,15 @@ Smart case: case-insensitive unless the query has an upper-case letter.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from aiwatch_tui.core.model import Span
 
-# Enough to count and step through; more would only cost memory on a 5 MB article.
-MAX_MATCHES = 100_000
+# Matches kept around the caret. A one-letter query in a 5 MB article matches hundreds of
+# thousands of times; collecting them all would cost a keystroke 200 ms, and nobody steps
+# through more than this. Past it the count reads "5000+".
+MAX_MATCHES = 5_000
 
 
 def find_pattern(query: str) -> re.Pattern[str] | None:
@@ -21,6 +24,26 @@ def find_pattern(query: str) -> re.Pattern[str] | None:
         return None
     flags = 0 if any(ch.isupper() for ch in query) else re.IGNORECASE
     return re.compile(r"\s+".join(re.escape(word) for word in words), flags)
+
+
+@functools.lru_cache(maxsize=2)
+def _lowered(text: str) -> str | None:
+    """The text in lower case when that keeps every offset (almost always): searching it
+    case-sensitively is twenty times faster than an IGNORECASE regex over 5 MB."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else None
+
+
+def _searchable(text: str, query: str) -> tuple[str, re.Pattern[str]] | None:
+    """The text to scan and the pattern to scan it with, for smart case."""
+    pattern = find_pattern(query)
+    if pattern is None or not pattern.flags & re.IGNORECASE:
+        return (text, pattern) if pattern is not None else None
+    lowered = _lowered(text)
+    if lowered is None:
+        return text, pattern
+    words = query.lower().split()
+    return lowered, re.compile(r"\s+".join(re.escape(word) for word in words))
 
 
 def find_all(text: str, query: str, limit: int = MAX_MATCHES) -> list[Span]:
@@ -33,6 +56,31 @@ def find_all(text: str, query: str, limit: int = MAX_MATCHES) -> list[Span]:
         if len(spans) >= limit:
             break
     return spans
+
+
+def find_near(
+    text: str, query: str, origin: int, limit: int = MAX_MATCHES
+) -> tuple[list[Span], bool]:
+    """Up to `limit` matches in text order: those at or after `origin` first, then from the
+    top (the order n steps through them, wrapping); and whether any were left out."""
+    searchable = _searchable(text, query)
+    if searchable is None:
+        return [], False
+    text, pattern = searchable
+    after: list[Span] = []
+    for match in pattern.finditer(text, origin):
+        if len(after) == limit:
+            return after, True
+        after.append(Span(match.start(), match.end()))
+    before: list[Span] = []
+    # Up to a little past the origin: a match that starts before it may end after it.
+    for match in pattern.finditer(text, 0, min(len(text), origin + 4 * len(query) + 256)):
+        if match.start() >= origin:
+            break
+        if len(after) + len(before) == limit:
+            return before + after, True
+        before.append(Span(match.start(), match.end()))
+    return before + after, False
 
 
 def nearest_at_or_after(spans: list[Span], offset: int) -> int | None:

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static
 from aiwatch_tui.core.annotations import Change
 from aiwatch_tui.core.catalog import Problem
 from aiwatch_tui.core.documents import sanitize
-from aiwatch_tui.core.find import MAX_MATCHES, find_all, nearest_at_or_after
+from aiwatch_tui.core.find import find_near, nearest_at_or_after
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
 from aiwatch_tui.core.store import StoreError
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
@@ -80,6 +80,7 @@ class MainScreen(Screen[None]):
         self._reattaching: Highlight | None = None
         self._matches: list[Span] = []  # find-in-document results in the open document
         self._match_index: int | None = None
+        self._matches_capped = False  # more matches exist than were collected
         self._find_origin = 0  # where the caret was when the find bar opened
 
     @property
@@ -549,7 +550,9 @@ class MainScreen(Screen[None]):
     def _find_changed(self, event: FindBar.Changed) -> None:
         if self.document is None:
             return
-        self._matches = find_all(self.document.text, event.query)
+        self._matches, self._matches_capped = find_near(
+            self.document.text, event.query, self._find_origin
+        )
         self._match_index = nearest_at_or_after(self._matches, self._find_origin)
         self._show_match()
 
@@ -558,9 +561,8 @@ class MainScreen(Screen[None]):
         reader.set_matches(self._matches, self._match_index)
         if self._match_index is not None:
             reader.move_caret(self._matches[self._match_index].start, align="center")
-        capped = len(self._matches) >= MAX_MATCHES
         if (bar := self._find_bar()) is not None:
-            bar.show_count(self._match_index, len(self._matches), capped)
+            bar.show_count(self._match_index, len(self._matches), self._matches_capped)
 
     @on(FindBar.Step)
     def _find_step_message(self, event: FindBar.Step) -> None:
@@ -585,6 +587,7 @@ class MainScreen(Screen[None]):
 
     def _clear_find(self) -> None:
         self._matches = []
+        self._matches_capped = False
         self._match_index = None
         self.query_one(Reader).set_matches([], None)
         bar = self._find_bar()

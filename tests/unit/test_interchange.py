@@ -8,7 +8,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,7 +99,7 @@ def test_document_infos_use_the_cache_only_for_unchanged_files(tmp_path: Path) -
     sources, _ = discover([article])
     infos, problems = document_infos(sources)
     assert [i.title for i in infos] == ["Fresh title"] and problems == []
-    stale = {sources[0].key: replace(infos[0], title="Cached")}
+    stale = {sources[0].key: infos[0]._replace(title="Cached")}
     assert document_infos(sources, stale)[0][0].title == "Cached"
     article.write_text("# Changed title\n\nlonger body\n", encoding="utf-8")
     assert document_infos(sources, stale)[0][0].title == "Changed title"

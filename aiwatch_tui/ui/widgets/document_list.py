@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -44,9 +44,9 @@ EMPTY_MESSAGE = "No documents."
 NO_MATCH_MESSAGE = "Nothing matches. Esc clears the filter."
 
 
-@dataclass(frozen=True, slots=True)
-class ListEntry:
-    """What one row of the list shows; the screen builds these from the catalog and the store."""
+class ListEntry(NamedTuple):
+    """What one row of the list shows; the screen builds these from the catalog and the store.
+    (Tuples, as ShownRow: start-up makes one of each per document, 10,000 in a big library.)"""
 
     info: DocumentInfo
     progress: float = 0.0
@@ -102,8 +102,7 @@ def entry_prompt(entry: ListEntry, matched: Sequence[int] = ()) -> Text:
 # --- the rows -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ShownRow:
+class ShownRow(NamedTuple):
     """One entry as the list shows it: `id` is the document key, `matched` the filter's
     matched character positions in the title."""
 

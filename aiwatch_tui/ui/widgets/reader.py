@@ -493,6 +493,11 @@ class Reader(ScrollView, can_focus=True):
         self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._layout is None and self._document is not None:
+            # Loaded before the pane had a size (as at start-up): lay out now, when it has
+            # one, so the first frame already shows the text rather than waiting for Resize.
+            self._relayout()
+            self._follow_caret("top")
         # Lay out the rows about to be drawn first, so row numbers stay put while drawing.
         layout = self._layout
         if layout is not None and not layout.is_complete:

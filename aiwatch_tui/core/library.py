@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -83,11 +83,11 @@ def _name_order(entry: os.DirEntry[str]) -> tuple[str, str]:
     return entry.name.casefold(), entry.name
 
 
-def _folder_files(root: Path, problems: list[str]) -> Iterator[tuple[Path, str | None]]:
-    """Text files under `root` with their key when known cheaply, depth first in name order;
-    hidden entries skipped and each folder entered once (a symlink loop is not followed
-    round). Each folder is resolved once, not each of its files, and its files are taken in
-    one loop: a library of 10,000 articles is walked in milliseconds."""
+def _folder_files(root: Path, problems: list[str]) -> Iterator[list[tuple[Path, str | None]]]:
+    """Text files under `root` with their key when known cheaply, depth first in name order,
+    in batches; hidden entries skipped and each folder entered once (a symlink loop is not
+    followed round). Each folder is resolved once, not each of its files, and its files are
+    taken in one loop: a library of 10,000 articles is walked in milliseconds."""
     visited: set[tuple[int, int]] = set()
     # The folders being walked, innermost last, each with the entries it has left.
     stack: list[tuple[Path, str, Iterator[os.DirEntry[str]]]] = []
@@ -114,16 +114,19 @@ def _folder_files(root: Path, problems: list[str]) -> Iterator[tuple[Path, str |
     enter(root)
     while stack:
         folder, key_prefix, entries = stack[-1]
+        batch: list[tuple[Path, str | None]] = []
         for entry in entries:
             if not _wanted(entry, problems):
                 continue
             path = _child(folder, entry.name)
             if entry.is_dir():
+                yield batch
                 enter(path)
                 break  # into the sub-folder; this folder's walk resumes after it
             # A file reached through a symlink is resolved on its own, later.
-            yield path, (None if entry.is_symlink() else key_prefix + entry.name)
+            batch.append((path, None if entry.is_symlink() else key_prefix + entry.name))
         else:
+            yield batch
             stack.pop()
 
 
@@ -163,12 +166,13 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
     problems: list[str] = []
     keys: set[str] = set()
 
-    def add(path: Path, key: str | None = None) -> None:
-        if key is None:
-            key = document_key(path)
-        if key not in keys:
-            keys.add(key)
-            sources.append(Source(key, path))
+    def add(batch: Iterable[tuple[Path, str | None]]) -> None:
+        for path, key in batch:
+            if key is None:
+                key = document_key(path)
+            if key not in keys:
+                keys.add(key)
+                sources.append(Source(key, path))
 
     for path in paths:
         try:
@@ -177,10 +181,10 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
             problems.append(f"{one_line(str(path))}: {describe_os_error(error)}")
             continue
         if stat.S_ISDIR(mode):
-            for found, key in _folder_files(path, problems):
-                add(found, key)
+            for batch in _folder_files(path, problems):
+                add(batch)
         elif stat.S_ISREG(mode):
-            add(path)
+            add([(path, None)])
         else:
             kind = describe_file_kind(mode)
             problems.append(f"{one_line(str(path))}: not a regular file (it is {kind})")

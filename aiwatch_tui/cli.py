@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 import time
@@ -289,6 +288,12 @@ def _emit(text: str) -> None:
     buffer.flush()
 
 
+def _emit_json(value: object) -> None:
+    import json  # only scripts ask for JSON: kept out of the reader's start-up
+
+    _emit(json.dumps(value, indent=2, ensure_ascii=True) + "\n")
+
+
 def _open_store(paths: Paths) -> Store:
     from aiwatch_tui.core.store import Store
 
@@ -445,7 +450,7 @@ def _cmd_list(args: argparse.Namespace, paths: Paths) -> int:
             }
             for info, read, highlights, notes in rows
         ]
-        _emit(json.dumps(entries, indent=2, ensure_ascii=True) + "\n")
+        _emit_json(entries)
     else:
         _emit(_document_table(rows))
     return 0
@@ -566,7 +571,7 @@ def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
             }
             for r in results
         ]
-        _emit(json.dumps(entries, indent=2, ensure_ascii=True) + "\n")
+        _emit_json(entries)
     else:
         _emit("\n".join(_result_block(n, r) for n, r in enumerate(results, start=1)))
     return 0 if results else 1

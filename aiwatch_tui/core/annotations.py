@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from aiwatch_tui.core.model import DEFAULT_COLOR, AnchorStatus, Document, Highlight, utc_now
 from aiwatch_tui.core.store import Store
@@ -28,8 +28,7 @@ class ChangeKind(StrEnum):
     DOCUMENT_NOTE = "document note"
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """One user change: what the highlight (or document note) was before and after."""
 
     kind: ChangeKind

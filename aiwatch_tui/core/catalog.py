@@ -12,7 +12,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from aiwatch_tui.core.documents import DocumentError, load_document
 from aiwatch_tui.core.library import Source
@@ -22,8 +22,7 @@ from aiwatch_tui.core.model import Document, DocumentInfo
 _KEEP_DOCUMENTS = 8
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """A document that could not be opened, with its one-line reason."""
 
     key: str

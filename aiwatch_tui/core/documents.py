@@ -15,11 +15,11 @@ import os
 import re
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from encodings import cp1252
 from itertools import accumulate, repeat
 from operator import add
 from pathlib import Path
+from typing import NamedTuple
 
 from aiwatch_tui.core.model import Block, BlockKind, Document, Inline, InlineKind, Span
 
@@ -385,8 +385,7 @@ def _count_layout_words(encoded: bytes) -> int:
 # -------------------------------------------------------------------------- parsing
 
 
-@dataclass(frozen=True, slots=True)
-class _Lines:
+class _Lines(NamedTuple):
     """The text split at "\\n", with each line's start offset."""
 
     text: str
@@ -479,8 +478,7 @@ def _alignment(cell: str) -> str | None:
     return "center" if left and right else "right" if right else "left"
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
+class _Table(NamedTuple):
     block: Block
     last_line: int
     markup: tuple[Inline, ...]  # the backslashes of escaped pipes
@@ -628,8 +626,8 @@ def _soft_break(line: str, following: str, wrap_width: int) -> bool:
 
 
 def _paragraph_as(block: Block, kind: BlockKind, level: int) -> Block:
-    """A paragraph block retyped (a paragraph has no marker or table fields to carry over;
-    this is dataclasses.replace without its per-field Python loop)."""
+    """A paragraph block retyped (a paragraph has no marker or table fields to carry over,
+    so the fields are given rather than copied one by one)."""
     return Block(kind, block.start, block.end, block.content_start, block.content_end, level)
 
 
@@ -766,8 +764,7 @@ _FENCE = re.compile(r"[ \t]*(`{3,}(?=[^`]*$)|~{3,})")
 _QUOTE = re.compile(r"[ \t]*((?:>[ \t]?)+)")
 
 
-@dataclass(frozen=True, slots=True)
-class _Atx:
+class _Atx(NamedTuple):
     level: int
     opening: tuple[int, int]  # the #s, relative to the line
     content: tuple[int, int]
@@ -825,7 +822,7 @@ class _MarkdownParser:
                 index = self._line(index)
         self._close_paragraph(len(lines) - 1)
         if self.blocks and self.blocks[0].kind is BlockKind.HEADING and self.blocks[0].level == 1:
-            self.blocks[0] = replace(self.blocks[0], kind=BlockKind.TITLE)
+            self.blocks[0] = self.blocks[0]._replace(kind=BlockKind.TITLE)
         return self.blocks, self.markup
 
     def _mark(self, line: int, start: int, end: int) -> None:

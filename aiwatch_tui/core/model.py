@@ -29,8 +29,7 @@ class BlockKind(StrEnum):
     RULE = "rule"  # a thematic break ("---", "***")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     start: int
     end: int
 
@@ -43,15 +42,13 @@ class InlineKind(StrEnum):
     MARKUP = "markup"  # Markdown syntax characters (**, `, #...) that the reader dims
 
 
-@dataclass(frozen=True, slots=True)
-class Inline:
+class Inline(NamedTuple):
     kind: InlineKind
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """One block of the document.
 
     `start`/`end` cover the block's whole source (all its lines, without the final newline);

@@ -26,9 +26,9 @@ import time
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from aiwatch_tui.core.model import Block, BlockKind, Document, Span
 
@@ -112,8 +112,7 @@ class PieceRole(StrEnum):
     BORDER = "border"  # table borders and rules
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     """`text` drawn from `column`; for TEXT pieces `text[i]` is document offset `start + i`."""
 
     column: int
@@ -149,8 +148,7 @@ class Piece:
         return self.start + len(self.text) - 1
 
 
-@dataclass(frozen=True, slots=True)
-class VisualLine:
+class VisualLine(NamedTuple):
     kind: LineKind
     block_index: int
     segments: tuple[Piece, ...] = ()

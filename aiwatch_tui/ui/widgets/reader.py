@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Generic, Literal, TypeVar
+from typing import ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -54,8 +54,7 @@ WRAP_SLICE_SECONDS = 0.004  # background layout work per tick: short enough not 
 LAYOUTS_KEPT = 3  # widths whose layouts are kept (a terminal resized back and forth)
 
 
-@dataclass(frozen=True, slots=True)
-class HighlightMark:
+class HighlightMark(NamedTuple):
     """What the reader needs to draw one highlight."""
 
     id: str

@@ -22,7 +22,6 @@ from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.widgets.document_list import ListEntry
-from aiwatch_tui.ui.widgets.outline import Outline
 from aiwatch_tui.ui.widgets.reader import Reader
 
 if TYPE_CHECKING:
@@ -403,6 +402,7 @@ class AiwatchApp(App[None]):
         from aiwatch_tui.ui.screens import search
         from aiwatch_tui.ui.screens.annotations import HELP_ROWS, AnnotationsScreen
         from aiwatch_tui.ui.screens.help import EXTRA_KEYS, HelpScreen, binding_rows
+        from aiwatch_tui.ui.widgets.outline import Outline
 
         if isinstance(self.screen, HelpScreen):
             return

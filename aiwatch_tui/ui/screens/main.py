@@ -20,14 +20,14 @@ from aiwatch_tui.core.find import find_near, nearest_at_or_after
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
 from aiwatch_tui.core.store import StoreError
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
-from aiwatch_tui.ui.widgets.find_bar import FindBar
-from aiwatch_tui.ui.widgets.outline import Outline
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from aiwatch_tui.ui.app import AiwatchApp
     from aiwatch_tui.ui.screens.note_editor import NoteEditor
+    from aiwatch_tui.ui.widgets.find_bar import FindBar
+    from aiwatch_tui.ui.widgets.outline import Outline
 
 # At this width and below the list and the reader are shown one at a time.
 NARROW_WIDTH = 80
@@ -118,10 +118,18 @@ class MainScreen(Screen[None]):
         self.remove_class("-reading")
         self.query_one(DocumentList).focus_list()
 
+    # The outline and the find bar are imported and mounted when first asked for: fewer
+    # modules and widgets to build before the first paint. Their messages are therefore
+    # handled by name (on_outline_jump...), not with @on, which needs the class.
+
     def _outline(self) -> Outline | None:
+        from aiwatch_tui.ui.widgets.outline import Outline
+
         return next(iter(self.query(Outline)), None)
 
     def _find_bar(self) -> FindBar | None:
+        from aiwatch_tui.ui.widgets.find_bar import FindBar
+
         return next(iter(self.query(FindBar)), None)
 
     def action_switch_pane(self) -> None:
@@ -135,6 +143,8 @@ class MainScreen(Screen[None]):
     async def action_toggle_outline(self) -> None:
         outline = self._outline()
         if outline is None:
+            from aiwatch_tui.ui.widgets.outline import Outline
+
             outline = Outline(id="outline")
             await self.query_one("#reader-pane").mount(outline)
             outline.show_document(self.document)
@@ -251,14 +261,12 @@ class MainScreen(Screen[None]):
             self._save_timer = None
         self.save_position()
 
-    @on(Outline.Jump)
-    def _jump(self, event: Outline.Jump) -> None:
+    def on_outline_jump(self, event: Outline.Jump) -> None:
         self.query_one(Reader).move_caret(event.offset, align="top")
         self._reading = True
         self._close_outline()
 
-    @on(Outline.Closed)
-    def _outline_closed(self) -> None:
+    def on_outline_closed(self) -> None:
         self._close_outline()
 
     def key_escape(self) -> None:
@@ -542,12 +550,13 @@ class MainScreen(Screen[None]):
         self._find_origin = self.query_one(Reader).caret
         bar = self._find_bar()
         if bar is None:
+            from aiwatch_tui.ui.widgets.find_bar import FindBar
+
             bar = FindBar(id="find-bar")
             await self.query_one("#reader-column").mount(bar)
         bar.open()
 
-    @on(FindBar.Changed)
-    def _find_changed(self, event: FindBar.Changed) -> None:
+    def on_find_bar_changed(self, event: FindBar.Changed) -> None:
         if self.document is None:
             return
         self._matches, self._matches_capped = find_near(
@@ -564,8 +573,7 @@ class MainScreen(Screen[None]):
         if (bar := self._find_bar()) is not None:
             bar.show_count(self._match_index, len(self._matches), self._matches_capped)
 
-    @on(FindBar.Step)
-    def _find_step_message(self, event: FindBar.Step) -> None:
+    def on_find_bar_step(self, event: FindBar.Step) -> None:
         self.action_find_step(event.forward)
 
     def action_find_step(self, forward: bool) -> None:
@@ -575,8 +583,7 @@ class MainScreen(Screen[None]):
         self._match_index = (current + (1 if forward else -1)) % len(self._matches)
         self._show_match()
 
-    @on(FindBar.Closed)
-    def _find_closed(self, event: FindBar.Closed) -> None:
+    def on_find_bar_closed(self, event: FindBar.Closed) -> None:
         if (bar := self._find_bar()) is not None:
             bar.close()
         reader = self.query_one(Reader)

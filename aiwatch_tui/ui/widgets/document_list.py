@@ -188,13 +188,13 @@ class DocumentRows(ScrollView, can_focus=True):
 
     # -- content -----------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[ShownRow], cursor: int, empty_message: str) -> None:
-        """Show `rows` with the cursor on `cursor` (clamped)."""
+    def set_rows(self, rows: Sequence[ShownRow], keep: str | None, empty_message: str) -> None:
+        """Show `rows` with the cursor on the row of document `keep` (else the first)."""
         self._rows = list(rows)
         self._row_of = {row.id: index for index, row in enumerate(self._rows)}
         self._empty_message = empty_message
         self.virtual_size = Size(self.scrollable_content_region.width, ROW_HEIGHT * len(rows))
-        self._cursor = self._clamp(cursor)
+        self._cursor = self._clamp(self._row_of.get(keep, 0) if keep is not None else 0)
         self.refresh()
         self.scroll_to_cursor()
         self._announce()
@@ -417,7 +417,7 @@ class DocumentList(Vertical):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self._entries: list[ListEntry] = []
-        self._entry_of: dict[str, int] = {}
+        self._entry_of: dict[str, int] | None = {}  # built when first needed
         self._index: FuzzyIndex | None = None  # built on the first filter keystroke
         self._index_texts: list[str] = []
 
@@ -450,7 +450,7 @@ class DocumentList(Vertical):
         """Replace what the list shows, keeping (or moving to) the selected document."""
         keep = select if select is not None else self.highlighted_key
         self._entries = list(entries)
-        self._entry_of = {entry.info.key: index for index, entry in enumerate(self._entries)}
+        self._entry_of = None
         if self._index is not None and self._search_texts() != self._index_texts:
             self._index = None
         self._show(keep)
@@ -458,6 +458,8 @@ class DocumentList(Vertical):
     def update_entry(self, entry: ListEntry) -> None:
         """One entry changed (progress, counts): redraw its row only."""
         key = entry.info.key
+        if self._entry_of is None:
+            self._entry_of = {entry.info.key: index for index, entry in enumerate(self._entries)}
         position = self._entry_of.get(key)
         if position is None:
             return
@@ -508,11 +510,8 @@ class DocumentList(Vertical):
             rows = self._filtered(query)
         else:
             rows = [ShownRow(entry.info.key, entry) for entry in self._entries]
-        cursor = 0
-        if keep is not None:
-            cursor = next((i for i, row in enumerate(rows) if row.id == keep), 0)
         message = NO_MATCH_MESSAGE if query else EMPTY_MESSAGE
-        self.options.set_rows(rows, cursor, message)
+        self.options.set_rows(rows, keep, message)
         self.refresh_bindings()
 
     @on(DocumentRows.StartFilter)

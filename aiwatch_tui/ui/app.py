@@ -278,9 +278,6 @@ class AiwatchApp(App[None]):
         if info is not None:
             self._main.update_entry(self.list_entries([info])[0])
 
-    def document_opened(self, document: Document) -> None:
-        self.sub_title = document.title
-
     def save_position(self, key: str, offset: int, progress: float) -> None:
         try:
             self.store.save_position(key, offset, progress)

@@ -37,6 +37,8 @@ POSITION_SAVE_DELAY = 2.0
 
 
 class MainScreen(Screen[None]):
+    # The list has focus from the first frame: focus moved later repaints the whole screen.
+    AUTO_FOCUS = "#documents"
     BINDINGS = [
         Binding("tab", "switch_pane", "List/Reader"),
         Binding("o", "toggle_outline", "Outline"),
@@ -76,6 +78,7 @@ class MainScreen(Screen[None]):
         self.document: Document | None = None
         self._reading = False  # the user has moved in the current document
         self._save_timer = None
+        self._status_text: Text | None = None  # what the status line shows
         self.highlights: dict[str, Highlight] = {}  # the open document's, by id
         self._reattaching: Highlight | None = None
         self._matches: list[Span] = []  # find-in-document results in the open document
@@ -96,14 +99,21 @@ class MainScreen(Screen[None]):
                 # widgets to build before the first paint.
                 with Vertical(id="reader-column"):
                     yield Reader(id="reader")
-        yield Static(id="status")
+        status = Static(id="status")
+        status.display = False  # shown by set_status when there is something to say
+        yield status
 
     def on_mount(self) -> None:
         self.on_resize()
         self.aiwatch.start()
         # The Footer rebuilds itself on every focus change, which start-up does several
         # times; mounted after the first paint, the article appears sooner.
-        self.call_after_refresh(self.mount, Footer())
+        self.call_after_refresh(self._mount_footer)
+
+    async def _mount_footer(self) -> None:
+        await self.mount(Footer())
+        # A Footer lists keys when told the bindings changed; focus settled before it came.
+        self.refresh_bindings()
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -205,7 +215,6 @@ class MainScreen(Screen[None]):
             self.query_one(DocumentList).select(key)
             self._reading = False
             self.show_notices(result)
-            self.aiwatch.document_opened(result)
         elif caret is not None:
             self.query_one(Reader).move_caret(caret, align="center")
         if focus:
@@ -231,6 +240,11 @@ class MainScreen(Screen[None]):
             self.set_status(None)
 
     def set_status(self, text: Text | None) -> None:
+        # Asked on every caret move: an unchanged line is not updated (an update lays the
+        # screen out again).
+        if text == self._status_text:
+            return
+        self._status_text = text
         status = self.query_one("#status", Static)
         status.update(text or "")
         status.display = text is not None

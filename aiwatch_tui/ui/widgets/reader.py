@@ -640,11 +640,25 @@ class Reader(ScrollView, can_focus=True):
 
     def _set_caret(self, offset: int) -> None:
         if offset != self._caret:
-            self._caret = offset
-            self.refresh()
+            old, self._caret = self._caret, offset
+            self._redraw_caret_rows(old, offset)
             self.post_message(self.CaretMoved(self, offset))
             if self._selection_anchor is not None:
-                self._selection_changed()
+                self._selection_changed(redraw=False)
+
+    def _redraw_caret_rows(self, old: int, new: int) -> None:
+        """Redraw the rows from the caret's old place to its new one, and no others: only
+        they change (the caret, and a selection growing or shrinking with it). Over a slow
+        link a redraw of the whole pane would cost kilobytes per keystroke; a scroll redraws
+        everything anyway."""
+        if self._layout is None:
+            self.refresh()
+            return
+        first, _ = self._position(old)
+        last, _ = self._position(new)
+        if first > last:
+            first, last = last, first
+        self.refresh_lines(first, last - first + 1)
 
     def _move(
         self,
@@ -660,17 +674,18 @@ class Reader(ScrollView, can_focus=True):
         if not keep_goal:
             self._goal_column = None
         offset = tm.snap_forward(max(0, min(offset, len(self._document.text))))
-        moved = offset != self._caret
+        old = self._caret
         self._caret = offset
         self._follow_caret(align)
-        if moved:
-            self.refresh()
+        if offset != old:
+            self._redraw_caret_rows(old, offset)
             self.post_message(self.CaretMoved(self, offset))
             if notify_selection and self._selection_anchor is not None:
-                self._selection_changed()
+                self._selection_changed(redraw=False)
 
-    def _selection_changed(self) -> None:
-        self.refresh()
+    def _selection_changed(self, *, redraw: bool = True) -> None:
+        if redraw:
+            self.refresh()
         self.refresh_bindings()
         self.post_message(self.SelectionChanged(self, self.selection))
 

@@ -107,6 +107,22 @@ async def test_narrow_terminal_shows_one_pane_at_a_time(tmp_path: Path) -> None:
         assert screen.query_one(DocumentList).region.width == 80
 
 
+async def test_tab_on_a_narrow_terminal_reads_the_document_under_the_list_cursor(
+    tmp_path: Path,
+) -> None:
+    app = make_app(db_path=tmp_path / "a.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down", "tab")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.document.key == KEY_002
+        assert app.focused is screen.query_one(Reader)
+        assert screen.query_one(Reader).region.width == 80
+        await pilot.press("tab", "up", "tab")  # back to the list, another document, read it
+        await pilot.pause()
+        assert screen.document.key == KEY_000 and app.focused is screen.query_one(Reader)
+
+
 async def test_resize_keeps_the_caret_on_the_same_text(tmp_path: Path) -> None:
     app = make_app(db_path=tmp_path / "a.db")
     async with app.run_test(size=(120, 40)) as pilot:

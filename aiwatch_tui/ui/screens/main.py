@@ -147,6 +147,12 @@ class MainScreen(Screen[None]):
         outline = self._outline()
         if reader.has_focus or (outline is not None and outline.has_focus):
             self.show_list()
+            return
+        # To the reader with the document the list cursor is on (side by side it is already
+        # previewed; one pane at a time, nothing has opened it yet).
+        key = self.query_one(DocumentList).highlighted_key
+        if key is not None and (self.document is None or self.document.key != key):
+            self.open_document(key, focus=True)
         elif self.document is not None:
             self.show_reader()
 

@@ -26,11 +26,10 @@ import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiwatch_tui.core.model import AnchorStatus, Highlight, utc_now
 
@@ -141,15 +140,13 @@ class StoreReadOnlyError(StoreError):
     """A write was attempted on a store that was opened read-only."""
 
 
-@dataclass(frozen=True, slots=True)
-class MergeResult:
+class MergeResult(NamedTuple):
     added: int
     updated: int
     unchanged: int
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentNote:
+class DocumentNote(NamedTuple):
     """A note about a whole document, with the time it was last changed (for merging)."""
 
     doc_key: str
@@ -157,8 +154,7 @@ class DocumentNote:
     modified: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class AnnotationsMerge:
+class AnnotationsMerge(NamedTuple):
     """What one merge_annotations() transaction did."""
 
     highlights: MergeResult
@@ -166,8 +162,7 @@ class AnnotationsMerge:
     library_added: tuple[str, ...]  # library paths that were not there before
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseReport:
+class DatabaseReport(NamedTuple):
     """What inspect_database() found; read without changing (or creating) anything."""
 
     path: Path

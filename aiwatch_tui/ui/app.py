@@ -199,8 +199,8 @@ class AiwatchApp(App[None]):
         if worker.is_cancelled:
             index.close()
             return
-        known = {s.key: s.path for s in self.catalog.sources}
-        fresh = [info for key, info in index.infos(known).items() if key in known]
+        catalog_paths = {s.key: s.path for s in self.catalog.sources}
+        fresh = [info for key, info in index.infos(catalog_paths).items() if key in catalog_paths]
         missing_before = {s.key for s in self.catalog.missing_infos()}
         self.catalog.adopt_infos(fresh)
         if missing_before:
@@ -438,7 +438,7 @@ class AiwatchApp(App[None]):
             yield SystemCommand(
                 f"Export highlights ({fmt})",
                 f"Write every highlight and note as {what}; the path is shown",
-                lambda fmt=fmt: self.export_highlights(fmt),  # type: ignore[misc]
+                lambda fmt=fmt: self.export_highlights(fmt),
             )
         yield SystemCommand(
             "Outline", "Jump to a heading of this document", self._main.action_toggle_outline

@@ -24,6 +24,8 @@ from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from aiwatch_tui.ui.app import AiwatchApp
     from aiwatch_tui.ui.screens.note_editor import NoteEditor
     from aiwatch_tui.ui.widgets.find_bar import FindBar
@@ -77,7 +79,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.document: Document | None = None
         self._reading = False  # the user has moved in the current document
-        self._save_timer = None
+        self._save_timer: Timer | None = None
         self._status_text: Text | None = None  # what the status line shows
         self.highlights: dict[str, Highlight] = {}  # the open document's, by id
         self._reattaching: Highlight | None = None
@@ -383,12 +385,13 @@ class MainScreen(Screen[None]):
     def _create_from_selection(self, color: str) -> Highlight | None:
         reader = self.query_one(Reader)
         span = reader.selection
-        if span is None or self.document is None:
+        document = self.document
+        if span is None or document is None:
             return None
         created: list[Highlight | None] = []
         if not self._write(
             lambda: created.append(
-                self.aiwatch.annotations.create(self.document, span.start, span.end, color)
+                self.aiwatch.annotations.create(document, span.start, span.end, color)
             )
         ):
             return None
@@ -398,13 +401,12 @@ class MainScreen(Screen[None]):
 
     def action_highlight(self) -> None:
         reader = self.query_one(Reader)
-        if self._reattaching is not None and reader.selection is not None and self.document:
+        document = self.document
+        if self._reattaching is not None and reader.selection is not None and document:
             orphan, span = self._reattaching, reader.selection
             self._reattaching = None
             if self._write(
-                lambda: self.aiwatch.annotations.reattach(
-                    orphan, self.document, span.start, span.end
-                )
+                lambda: self.aiwatch.annotations.reattach(orphan, document, span.start, span.end)
             ):
                 reader.clear_selection()
                 self._after_change()

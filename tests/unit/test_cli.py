@@ -21,15 +21,13 @@ from pathlib import Path
 import pytest
 
 from aiwatch_tui import cli
-from aiwatch_tui.core.anchoring import make_quote
 from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.export import READWISE_COLUMNS, document_note_id, source_uri
 from aiwatch_tui.core.model import AnchorStatus, Highlight
 from aiwatch_tui.core.store import Store
 from tests.conftest import REPO, SEED_000, SEED_002
+from tests.highlights import T1, T2, highlight_on
 
-T1 = "2025-01-01T00:00:00.000Z"
-T2 = "2025-06-01T12:00:00.000Z"
 SEED_000_KEY = "seeds/" + SEED_000.name
 SEED_000_TITLE = "The Growing Pains of the Artificial Intelligence Era"
 
@@ -38,26 +36,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = cli.main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def highlight_on(path: Path, phrase: str, **fields: object) -> Highlight:
-    document = load_document(path)
-    start = document.text.index(phrase)
-    exact, prefix, suffix = make_quote(document.text, start, start + len(phrase))
-    values: dict[str, object] = {
-        "id": str(uuid.uuid4()),
-        "doc_key": document.key,
-        "doc_hash": document.content_hash,
-        "start": start,
-        "end": start + len(phrase),
-        "exact": exact,
-        "prefix": prefix,
-        "suffix": suffix,
-        "created": T1,
-        "modified": T1,
-    }
-    values.update(fields)
-    return Highlight(**values)  # type: ignore[arg-type]
 
 
 def rows(db: Path) -> list[tuple[object, ...]]:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core.anchoring import make_quote
 from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.export import InterchangeError, source_uri
 from aiwatch_tui.core.interchange import (
@@ -27,37 +26,16 @@ from aiwatch_tui.core.interchange import (
     search_library,
 )
 from aiwatch_tui.core.library import bundled_sources, discover, seeds_dir
-from aiwatch_tui.core.model import AnchorStatus, Highlight
+from aiwatch_tui.core.model import AnchorStatus
 from aiwatch_tui.core.store import Store
 from tests.conftest import SEED_000
-
-T1 = "2025-01-01T00:00:00.000Z"
+from tests.highlights import T1, highlight_on
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store(tmp_path / "data" / "a.db") as opened:
         yield opened
-
-
-def highlight_on(path: Path, phrase: str, **fields: object) -> Highlight:
-    document = load_document(path)
-    start = document.text.index(phrase)
-    exact, prefix, suffix = make_quote(document.text, start, start + len(phrase))
-    values: dict[str, object] = {
-        "id": str(uuid.uuid4()),
-        "doc_key": document.key,
-        "doc_hash": document.content_hash,
-        "start": start,
-        "end": start + len(phrase),
-        "exact": exact,
-        "prefix": prefix,
-        "suffix": suffix,
-        "created": T1,
-        "modified": T1,
-    }
-    values.update(fields)
-    return Highlight(**values)  # type: ignore[arg-type]
 
 
 def write_annotations(path: Path, items: list[dict[str, object]]) -> Path:

@@ -12,22 +12,16 @@ posted to the app, so the app can keep its undo history and refresh the reader.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Footer, Input, Static
 
@@ -36,6 +30,7 @@ from aiwatch_tui.core.search import FuzzyIndex
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.visible import visible
+from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
 # A fuzzy filter shows the best matches, not all of them, so typing stays quick.
 MAX_FILTERED = 500
@@ -267,10 +262,9 @@ def row_lines(row: AnnotationRow, width: int, matched: Sequence[int] = ()) -> tu
 # --- widgets --------------------------------------------------------------------------------
 
 
-class AnnotationList(ScrollView, can_focus=True):
-    """The rows, two lines each, drawn with the line API: only the visible rows are rendered,
-    so ten thousand annotations cost what ten do. Printable keys that no binding claims
-    start the filter."""
+class AnnotationList(RowList["tuple[AnnotationRow, tuple[int, ...]]"]):
+    """The rows (each with the filter's matched positions), two lines each. Printable keys
+    that no binding claims start the filter; a double-click opens."""
 
     COMPONENT_CLASSES = {"annotation-list--cursor"}
     DEFAULT_CSS = """
@@ -294,144 +288,50 @@ class AnnotationList(ScrollView, can_focus=True):
         Binding("end,G", "move_to(-1)", "Last", show=False),
     ]
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
-
-    @dataclass
-    class StartFilter(Message):
-        character: str
-
     @dataclass
     class Opened(Message):
         """A row was double-clicked."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
-        self._rows: list[tuple[AnnotationRow, tuple[int, ...]]] = []
-        self._generation = 0
-        self._strips: LRUCache[tuple[int, int, int, bool, bool, int], Strip] = LRUCache(512)
-
-    @property
-    def row_count(self) -> int:
-        return len(self._rows)
+        self._generation = 0  # drawn lines are cached per filling of the list
 
     @property
     def current(self) -> AnnotationRow | None:
-        return self._rows[self.cursor][0] if 0 <= self.cursor < len(self._rows) else None
+        row = self.current_row
+        return row[0] if row is not None else None
 
     def set_rows(self, rows: Sequence[tuple[AnnotationRow, tuple[int, ...]]], cursor: int) -> None:
-        self._rows = list(rows)
         self._generation += 1
         self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, 2 * len(self._rows))
-        self.cursor = cursor
-        self.refresh()
+        self.show_rows(rows, cursor)
 
-    def validate_cursor(self, cursor: int) -> int:
-        return max(0, min(cursor, len(self._rows) - 1))
+    def row_clicked(self, index: int, chain: int) -> None:
+        self.move_cursor(index)
+        if chain >= 2:
+            self.post_message(self.Opened())
 
-    def watch_cursor(self) -> None:
-        self.refresh()
-        self.scroll_to_cursor()
+    def line_key(self, index: int, part: int, width: int, on_cursor: bool) -> Hashable:
+        return (self._generation, index, part, on_cursor, self.has_focus, width)
 
-    def scroll_to_cursor(self) -> None:
-        height = self.scrollable_content_region.height
-        top = 2 * self.cursor
-        if top < self.scroll_offset.y:
-            self.scroll_to(y=top, animate=False)
-        elif height and top + 2 > self.scroll_offset.y + height:
-            self.scroll_to(y=top + 2 - height, animate=False)
-
-    # -- keys and mouse ----------------------------------------------------------------------
-
-    def action_move(self, rows: int) -> None:
-        self.cursor += rows
-
-    def action_page(self, direction: int) -> None:
-        self.cursor += direction * max(1, self.scrollable_content_region.height // 2)
-
-    def action_move_to(self, index: int) -> None:
-        self.cursor = index if index >= 0 else len(self._rows) - 1
-
-    def on_key(self, event: events.Key) -> None:
-        if not event.is_printable or event.character is None:
-            return
-        if event.key in self.app.active_bindings:
-            return  # x, a, 1-5, q ... keep their meaning
-        event.stop()
-        event.prevent_default()
-        self.post_message(self.StartFilter(event.character))
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        index = (offset.y + self.scroll_offset.y) // 2
-        if 0 <= index < len(self._rows):
-            self.cursor = index
-            if event.chain >= 2:
-                self.post_message(self.Opened())
-
-    # -- drawing -----------------------------------------------------------------------------
-
-    def on_resize(self) -> None:
-        self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, 2 * len(self._rows))
-        self.scroll_to_cursor()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        line = self.scroll_offset.y + y
-        index, part = divmod(line, 2)
-        if index >= len(self._rows) or width <= 0:
-            return Strip.blank(width, self.rich_style)
-        on_cursor = index == self.cursor
-        key = (self._generation, index, part, on_cursor, self.has_focus, width)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_part(index, part, on_cursor, width)
-            self._strips[key] = strip
-        return strip
-
-    def _render_part(self, index: int, part: int, on_cursor: bool, width: int) -> Strip:
+    def render_row_line(self, index: int, part: int, width: int, on_cursor: bool) -> Strip:
         row, matched = self._rows[index]
         text = row_lines(row, width, matched)[part]
         base = self.rich_style
         if on_cursor:
             # Under the text's own styles (as the base), so the cursor background shows while
             # the swatch keeps its colour.
-            base = base + self._cursor_style()
-        segments = Segment.apply_style(text.render(self.app.console), base)
-        return Strip(segments).crop_extend(0, width, base)
-
-    def _cursor_style(self) -> Style:
-        # Only the background and text style: the swatch keeps its colour on the cursor row.
-        styles = self.get_component_styles("annotation-list--cursor")
-        background = styles.background
-        if background.a < 1:
-            background = self.background_colors[1] + background
-        return Style(bgcolor=background.rich_color) + styles.text_style
+            base = base + self.blended_style("annotation-list--cursor", color=False)
+        return self.text_strip(text, width, base)
 
 
-class _FilterInput(Input):
+class _FilterInput(RowFilter):
     """The filter box: arrows move the list below, Esc clears the filter and returns to it."""
 
-    BINDINGS = [
-        Binding("down", "move_list(1)", "Next", show=False),
-        Binding("up", "move_list(-1)", "Previous", show=False),
-        Binding("pagedown", "page_list(1)", "Page down", show=False),
-        Binding("pageup", "page_list(-1)", "Page up", show=False),
-        Binding("escape", "leave", "Clear filter", show=False),
-    ]
+    BINDINGS = [Binding("escape", "leave", "Clear filter", show=False)]
 
-    def action_move_list(self, rows: int) -> None:
-        self.screen.query_one(AnnotationList).action_move(rows)
-
-    def action_page_list(self, direction: int) -> None:
-        self.screen.query_one(AnnotationList).action_page(direction)
+    def row_list(self) -> AnnotationList:
+        return self.screen.query_one(AnnotationList)
 
     def action_leave(self) -> None:
         # Esc clears a filter first; on an empty filter it leaves the screen, as Esc does there.

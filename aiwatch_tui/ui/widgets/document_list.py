@@ -1,6 +1,6 @@
 """The document list: titles with reading time, progress and annotation counts; type to filter.
 
-The rows are drawn with the line API (`DocumentRows`, a `ScrollView`): only the rows on
+The rows are drawn with the line API (`DocumentRows`, a `RowList`): only the rows on
 screen are rendered, so setting ten thousand entries costs a list copy and a dict, not ten
 thousand widgets or prompts. Filtering ranks titles and file names with
 `aiwatch_tui.core.search.FuzzyIndex`, imported and built on the first filter keystroke so
@@ -9,34 +9,28 @@ that start-up never loads rapidfuzz.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.containers import Vertical
-from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input
 
 from aiwatch_tui.core.model import DocumentInfo
 from aiwatch_tui.ui.visible import visible
+from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
 if TYPE_CHECKING:
     from aiwatch_tui.core.search import FuzzyIndex
 
 # Filtering a very large library shows the best matches, not all of them.
 _MAX_FILTERED = 500
-# Each entry takes two lines: the title and a line of facts.
-ROW_HEIGHT = 2
 # Reading speed behind "N min".
 WORDS_PER_MINUTE = 230
 
@@ -111,9 +105,9 @@ class ShownRow(NamedTuple):
     matched: tuple[int, ...] = ()
 
 
-class DocumentRows(ScrollView, can_focus=True):
-    """The entries, two lines each, drawn with the line API. Printable keys that no binding
-    claims start the filter (letters are kept for filtering, so no j/k here).
+class DocumentRows(RowList[ShownRow]):
+    """The entries, two lines each. Printable keys that no binding claims start the filter
+    (letters are kept for filtering, so no j/k here).
 
     The `option_count`, `get_option_at_index` and `highlighted` names match Textual's
     OptionList, so code written against the old list keeps working.
@@ -146,33 +140,25 @@ class DocumentRows(ScrollView, can_focus=True):
         Binding("enter", "open", "Open", show=False),
     ]
 
-    @dataclass
-    class StartFilter(Message):
-        character: str
-
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
-        self._rows: list[ShownRow] = []
         self._row_of: dict[str, int] = {}
-        self._cursor = 0
         self._announced: str | None = None  # the key the last Highlighted message named
         self._empty_message = EMPTY_MESSAGE
         self._click_opened = False
-        # Keyed by what a line shows, not where: an updated entry simply misses the cache.
-        self._strips: LRUCache[tuple[ShownRow, int, int, int], Strip] = LRUCache(1024)
 
     # -- OptionList-compatible view ----------------------------------------------------------
 
     @property
     def option_count(self) -> int:
-        return len(self._rows)
+        return self.row_count
 
     def get_option_at_index(self, index: int) -> ShownRow:
         return self._rows[index]
 
     @property
     def highlighted(self) -> int | None:
-        return self._cursor if self._rows else None
+        return self.cursor if self._rows else None
 
     @highlighted.setter
     def highlighted(self, index: int | None) -> None:
@@ -181,7 +167,7 @@ class DocumentRows(ScrollView, can_focus=True):
 
     @property
     def current(self) -> ShownRow | None:
-        return self._rows[self._cursor] if self._rows else None
+        return self.current_row
 
     def index_of(self, key: str) -> int | None:
         return self._row_of.get(key)
@@ -190,197 +176,91 @@ class DocumentRows(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[ShownRow], keep: str | None, empty_message: str) -> None:
         """Show `rows` with the cursor on the row of document `keep` (else the first)."""
-        self._rows = list(rows)
-        self._row_of = {row.id: index for index, row in enumerate(self._rows)}
+        self._row_of = {row.id: index for index, row in enumerate(rows)}
         self._empty_message = empty_message
-        self.virtual_size = Size(self.scrollable_content_region.width, ROW_HEIGHT * len(rows))
-        self._cursor = self._clamp(self._row_of.get(keep, 0) if keep is not None else 0)
-        self.refresh()
-        self.scroll_to_cursor()
-        self._announce()
+        self.show_rows(rows, self._row_of.get(keep, 0) if keep is not None else 0)
 
-    def replace_row(self, row: ShownRow) -> None:
+    def update_row(self, row: ShownRow) -> None:
         """Show a changed entry in place; only its two lines are redrawn."""
         index = self._row_of.get(row.id)
-        if index is None:
-            return
-        self._rows[index] = row
-        self.refresh_lines(ROW_HEIGHT * index, ROW_HEIGHT)
+        if index is not None:
+            self.replace_row(index, row)
 
-    # -- the cursor --------------------------------------------------------------------------
-
-    def _clamp(self, index: int) -> int:
-        return max(0, min(index, len(self._rows) - 1))
-
-    def move_cursor(self, index: int) -> None:
-        index = self._clamp(index)
-        if index != self._cursor:
-            self.refresh_lines(ROW_HEIGHT * self._cursor, ROW_HEIGHT)
-            self._cursor = index
-            self.refresh_lines(ROW_HEIGHT * index, ROW_HEIGHT)
-        self.scroll_to_cursor()
-        self._announce()
-
-    def _announce(self) -> None:
-        row = self.current
+    def cursor_moved(self) -> None:
+        row = self.current_row
         if row is not None and row.id != self._announced:
             self._announced = row.id
             self.post_message(DocumentList.Highlighted(row.id))
 
-    def scroll_to_cursor(self) -> None:
-        height = self.scrollable_content_region.height
-        top = ROW_HEIGHT * self._cursor
-        if top < self.scroll_offset.y:
-            self.scroll_to(y=top, animate=False, immediate=True)
-        elif height and top + ROW_HEIGHT > self.scroll_offset.y + height:
-            self.scroll_to(y=top + ROW_HEIGHT - height, animate=False, immediate=True)
-
     # -- keys and mouse ----------------------------------------------------------------------
 
-    def action_move(self, rows: int) -> None:
-        self.move_cursor(self._cursor + rows)
-
-    def action_page(self, direction: int) -> None:
-        page = max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
-        self.move_cursor(self._cursor + direction * page)
-
-    def action_move_to(self, index: int) -> None:
-        self.move_cursor(index if index >= 0 else len(self._rows) - 1)
-
     def action_open(self) -> None:
-        row = self.current
+        row = self.current_row
         if row is not None:
             self.post_message(DocumentList.Opened(row.id))
 
-    def on_key(self, event: events.Key) -> None:
-        character = event.character
-        if not event.is_printable or character is None or character.isspace():
-            return
-        if event.key in self.app.active_bindings:
-            return  # a key the app or screen binds (q, ?, o, ...) keeps its meaning
-        event.stop()
-        event.prevent_default()
-        self.post_message(self.StartFilter(character))
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        index = (offset.y + self.scroll_offset.y) // ROW_HEIGHT
-        if not 0 <= index < len(self._rows):
-            return
-        if index != self._cursor:
+    def row_clicked(self, index: int, chain: int) -> None:
+        if index != self.cursor:
             self._click_opened = False
             self.move_cursor(index)
             return
         # A click on the selected row opens it; a double-click that already did, not twice.
-        if event.chain > 1 and self._click_opened:
+        if chain > 1 and self._click_opened:
             return
         self._click_opened = True
         self.action_open()
 
     # -- drawing -----------------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, ROW_HEIGHT * len(self._rows))
-        self.scroll_to_cursor()
+    def empty_text(self) -> Text:
+        return Text(" " + self._empty_message, style="dim italic")
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        if width <= 0:
-            return Strip.blank(0, base)
-        index, part = divmod(self.scroll_offset.y + y, ROW_HEIGHT)
-        if not self._rows:
-            if index == 0 and part == 0:
-                message = Text(" " + self._empty_message, style="dim italic")
-                return self._strip(message, width, base)
-            return Strip.blank(width, base)
-        if index >= len(self._rows):
-            return Strip.blank(width, base)
-        row = self._rows[index]
-        cursor_state = self._cursor_state() if index == self._cursor else 0
-        key = (row, part, width, cursor_state)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_part(row, part, width, base, cursor_state)
-            self._strips[key] = strip
-        return strip
+    def line_key(self, index: int, part: int, width: int, on_cursor: bool) -> Hashable:
+        # Keyed by what a line shows, not where: an updated entry simply misses the cache.
+        return (self._rows[index], part, width, self._cursor_state() if on_cursor else 0)
 
     def _cursor_state(self) -> int:
         """1: the cursor of a list in the background; 2: of the list the keys steer."""
         return 2 if self.has_focus or self.has_class("-steered") else 1
 
-    def _render_part(
-        self, row: ShownRow, part: int, width: int, base: Style, cursor_state: int
-    ) -> Strip:
+    def render_row_line(self, index: int, part: int, width: int, on_cursor: bool) -> Strip:
+        row = self._rows[index]
+        base = self.rich_style
         lines = entry_lines(row.entry, max(0, width - 2), row.matched)
-        if cursor_state:
-            base += self._component_style("document-rows--cursor")
+        if on_cursor:
+            base += self.blended_style("document-rows--cursor")
             # A left bar, so the cursor shows even where the theme's background does not
             # (16-colour terminals, the ANSI theme).
-            marker = Text.assemble(("▌", self._component_style("document-rows--marker")))
+            marker = Text.assemble(("▌", self.blended_style("document-rows--marker")))
         else:
             marker = Text(" ")
         marker.append_text(lines[part])
-        return self._strip(marker, width, base)
-
-    def _strip(self, text: Text, width: int, base: Style) -> Strip:
-        segments = Segment.apply_style(text.render(self.app.console), base)
-        return Strip(segments).crop_extend(0, width, base)
-
-    def _component_style(self, name: str) -> Style:
-        styles = self.get_component_styles(name)
-        background = self.background_colors[1]
-        style = Style()
-        if styles.has_rule("background"):
-            cursor_background = background + styles.background
-            style += Style(bgcolor=cursor_background.rich_color)
-            background = cursor_background
-        if styles.has_rule("color"):
-            style += Style(color=(background + styles.color).rich_color)
-        return style + styles.text_style
+        return self.text_strip(marker, width, base)
 
 
 # --- the filter box -------------------------------------------------------------------------
 
 
-class _FilterInput(Input):
+class _FilterInput(RowFilter):
     """The filter box: arrows, pages and Enter act on the list below; Esc returns to it."""
 
     BINDINGS = [
-        Binding("down", "move_list(1)", "Next", show=False),
-        Binding("up", "move_list(-1)", "Previous", show=False),
-        Binding("pagedown", "page_list(1)", "Page down", show=False),
-        Binding("pageup", "page_list(-1)", "Page up", show=False),
         Binding("enter", "open_highlighted", "Open", show=False),
         Binding("escape", "leave", "Back to the list", show=False),
     ]
 
-    def _rows(self) -> DocumentRows | None:
+    def row_list(self) -> DocumentRows | None:
         parent = self.parent
         return parent.query_one(DocumentRows) if parent is not None else None
 
-    def action_move_list(self, rows: int) -> None:
-        if (target := self._rows()) is not None:
-            target.action_move(rows)
-
-    def action_page_list(self, direction: int) -> None:
-        if (target := self._rows()) is not None:
-            target.action_page(direction)
-
     def action_open_highlighted(self) -> None:
-        if (target := self._rows()) is not None:
+        if (target := self.row_list()) is not None:
             target.action_open()
 
     def action_leave(self) -> None:
         # Esc clears a filter and returns to the list; on an empty filter it just returns.
         self.value = ""
-        rows = self._rows()
+        rows = self.row_list()
         if rows is not None:
             rows.focus()
 
@@ -472,7 +352,7 @@ class DocumentList(Vertical):
         index = rows.index_of(key)
         if index is not None:
             matched = rows.get_option_at_index(index).matched if same_title else ()
-            rows.replace_row(ShownRow(key, entry, matched))
+            rows.update_row(ShownRow(key, entry, matched))
 
     def select(self, key: str) -> None:
         """Move the cursor to `key` if the list shows it."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import signal
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 _PARSE_INLINE_BYTES = 2 * 1024 * 1024
 # How often to look for commits by another aiwatch on the same database (PRAGMA data_version).
 _WATCH_SECONDS = 1.5
+# How often to make sure the terminal is still there (see AiwatchApp._check_terminal).
+_HANG_UP_CHECK_SECONDS = 1.0
 THEME_SETTING = "theme"
 
 
@@ -102,6 +106,16 @@ class AiwatchApp(App[None]):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # no SIGHUP here (or not the main thread, as in tests)
+        terminal = _terminal_fd(sys.__stdin__)
+        if terminal is not None and not self.is_headless:
+            self.set_interval(_HANG_UP_CHECK_SECONDS, lambda: self._check_terminal(terminal))
+
+    def _check_terminal(self, fd: int) -> None:
+        """A terminal can go away without a SIGHUP reaching us (its pseudo-terminal closed while
+        aiwatch is not its session's leader, say under setsid). Textual's input loop would then
+        spin on the dead terminal for ever: treat it as the hang-up it is."""
+        if _hung_up(fd):
+            self._hang_up()
 
     def _hang_up(self) -> None:
         """The SSH link dropped: keep the draft being typed and the reading position, then go."""
@@ -474,6 +488,25 @@ class AiwatchApp(App[None]):
         # (closing a connection another thread is using can crash SQLite).
         if self.fulltext is not None and self.indexing is None:
             self.fulltext.close()
+
+
+def _terminal_fd(stream: TextIO | None) -> int | None:
+    """The file descriptor of `stream` if it is a terminal (asked while it is one: a terminal
+    that has hung up no longer says it is)."""
+    try:
+        return stream.fileno() if stream is not None and stream.isatty() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _hung_up(fd: int) -> bool:
+    """Whether the terminal on `fd` has hung up (polled, so no input is taken)."""
+    try:
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        return any(events & (select.POLLHUP | select.POLLERR) for _, events in poll.poll(0))
+    except (OSError, ValueError):
+        return False
 
 
 def _small(sources: Sequence[Source]) -> bool:

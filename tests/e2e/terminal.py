@@ -99,6 +99,14 @@ class Terminal:
     def wait_exit(self, timeout: float = 10.0) -> int:
         return self.process.wait(timeout=timeout)
 
+    def hang_up(self) -> None:
+        """Close the terminal side, as a closed window or a dropped link does, with no signal
+        sent (the program does not have this terminal as its controlling one)."""
+        self._done.set()
+        self._reader.join(timeout=2)
+        os.close(self._fd)
+        self._fd = -1
+
     def close(self) -> None:
         if self.process.poll() is None:
             try:
@@ -112,7 +120,8 @@ class Terminal:
                 self.process.wait(timeout=3)
         self._done.set()
         self._reader.join(timeout=2)
-        os.close(self._fd)
+        if self._fd >= 0:
+            os.close(self._fd)
 
     def __enter__(self) -> Terminal:
         return self

@@ -96,6 +96,25 @@ def test_a_note_draft_survives_a_hangup_and_is_offered_back(tmp_path: Path) -> N
     assert _rows(db, "SELECT count(*) FROM drafts") == [(0,)]
 
 
+def test_a_terminal_closed_without_a_hangup_signal_ends_the_app_with_its_position(
+    tmp_path: Path,
+) -> None:
+    # No SIGHUP reaches a program whose terminal is not its controlling one: it must notice
+    # the dead terminal itself, not spin on it for ever.
+    env = aiwatch_env(tmp_path)
+    db = Path(env["AIWATCH_DB"])
+    with Terminal([AIWATCH], cols=120, rows=40, env=env, cwd=str(tmp_path)) as term:
+        term.wait_for(FIRST_TITLE)
+        term.send("\r")
+        term.wait_for(r"v Select")
+        term.send("G")  # to the end: a reading position worth keeping
+        term.wait_for(r"short-term gains")
+        term.hang_up()
+        assert term.wait_exit(timeout=10) == 0
+    ((offset,),) = _rows(db, "SELECT text_offset FROM positions")
+    assert int(str(offset)) > 5000
+
+
 def _both_show(terms: tuple[Terminal, ...], wanted: tuple[str, ...], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -57,3 +57,16 @@ def test_moving_in_the_list_redraws_the_preview_not_the_whole_screen(tmp_path: P
     # The preview pane is redrawn (its text changed), the list rows and the title: about a
     # screenful, where a repaint of everything on top of that would be two.
     assert max(sizes) < 1.5 * 7_500, sizes
+
+
+def test_start_up_sends_the_screen_a_few_times_not_seven(tmp_path: Path) -> None:
+    with Terminal([AIWATCH], cols=COLS, rows=ROWS, env=_env(tmp_path)) as term:
+        term.wait_for(r"no longer a distant concept")
+        _quiet(term, settle=1.0)  # the Footer's keys, the indexing worker, the first poll
+        sent = len(term.raw)
+        term.send("q")
+        assert term.wait_exit() == 0
+    # A whole screen at 100x30 is about 7.5 KB. Textual draws the first frame, then repaints
+    # it once as it settles; the list's focus, the Footer and a document's title must not
+    # each add another whole screen (start-up sent about 50 KB when they did).
+    assert sent < 5 * 7_500, sent

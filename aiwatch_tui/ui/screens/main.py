@@ -104,18 +104,16 @@ class MainScreen(Screen[None]):
         status = Static(id="status")
         status.display = False  # shown by set_status when there is something to say
         yield status
+        # In the first layout, so that its arrival does not lay the screen out again and
+        # send it whole a second time (about 7 KB at 100x30).
+        yield Footer()
 
     def on_mount(self) -> None:
         self.on_resize()
         self.aiwatch.start()
-        # The Footer rebuilds itself on every focus change, which start-up does several
-        # times; mounted after the first paint, the article appears sooner.
-        self.call_after_refresh(self._mount_footer)
-
-    async def _mount_footer(self) -> None:
-        await self.mount(Footer())
-        # A Footer lists keys when told the bindings changed; focus settled before it came.
-        self.refresh_bindings()
+        # The Footer lists keys when told the bindings changed, and focus (set at compose,
+        # see AUTO_FOCUS) will not tell it: its keys follow the first frame.
+        self.call_after_refresh(self.refresh_bindings)
 
     # -- layout -----------------------------------------------------------------------------
 

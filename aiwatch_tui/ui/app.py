@@ -422,7 +422,6 @@ class AiwatchApp(App[None]):
             ("Outline", binding_rows(Outline.BINDINGS) + [("enter", "jump to the heading")]),
             ("Document list", EXTRA_KEYS["Document list"]),
             ("Reader: panes and annotating", binding_rows(MainScreen.BINDINGS)),
-            ("Screen", [("esc", "back to the list (narrow); cancels re-attaching")]),
             ("Annotations screen (n)", binding_rows(AnnotationsScreen.BINDINGS) + HELP_ROWS),
             ("Palette (ctrl+p)", commands.HELP_ROWS),
             ("Full-text search (ctrl+f)", search.HELP_ROWS),

@@ -123,6 +123,25 @@ async def test_tab_on_a_narrow_terminal_reads_the_document_under_the_list_cursor
         assert screen.document.key == KEY_000 and app.focused is screen.query_one(Reader)
 
 
+async def test_esc_on_a_narrow_terminal_clears_a_selection_before_leaving_the_reader(
+    tmp_path: Path,
+) -> None:
+    app = make_app(db_path=tmp_path / "a.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "v", "j")
+        await pilot.pause()
+        screen = app.screen
+        reader = screen.query_one(Reader)
+        assert reader.selection is not None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert reader.selection is None
+        assert app.focused is reader and reader.region.width == 80  # still reading
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.query_one(DocumentList).region.width == 80 and reader.region.width == 0
+
+
 async def test_resize_keeps_the_caret_on_the_same_text(tmp_path: Path) -> None:
     app = make_app(db_path=tmp_path / "a.db")
     async with app.run_test(size=(120, 40)) as pilot:

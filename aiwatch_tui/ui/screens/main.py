@@ -60,6 +60,9 @@ class MainScreen(Screen[None]):
         Binding("slash", "find", "Find"),
         Binding("n", "find_step(True)", "Next match", show=False),
         Binding("N", "find_step(False)", "Previous match", show=False),
+        # A binding, not a key handler: the focused widget's own Esc (clearing a selection,
+        # a filter) is then tried first and, when it applies, this one does not also run.
+        Binding("escape", "back", "Back: clear find, stop re-attaching, to the list", show=False),
     ]
     READER_ACTIONS = frozenset(
         {
@@ -289,8 +292,9 @@ class MainScreen(Screen[None]):
     def on_outline_closed(self) -> None:
         self._close_outline()
 
-    def key_escape(self) -> None:
-        # Reached only when nothing focused used Esc (e.g. no selection to clear).
+    def action_back(self) -> None:
+        """Esc, when nothing focused used it: stop re-attaching, or clear the find matches,
+        or (one pane at a time) go back from the reader to the list."""
         if self.cancel_reattach():
             return
         if self._matches:
@@ -307,6 +311,13 @@ class MainScreen(Screen[None]):
             return bool(self._matches) and self.query_one(Reader).has_focus
         if action in self.READER_ACTIONS:
             return self.document is not None and self.query_one(Reader).has_focus
+        if action == "back":
+            # Otherwise Esc keeps its meaning further up.
+            return bool(
+                self._reattaching is not None
+                or self._matches
+                or (self.query_one(Reader).has_focus and self.has_class("-narrow"))
+            )
         return True
 
     def refresh_highlights(self) -> None:

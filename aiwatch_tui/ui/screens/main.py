@@ -10,7 +10,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from aiwatch_tui.core.annotations import Change
@@ -39,8 +41,12 @@ POSITION_SAVE_DELAY = 2.0
 
 
 class MainScreen(Screen[None]):
-    # The list has focus from the first frame: focus moved later repaints the whole screen.
+    # The list has focus from the first frame (rather than being given it after).
     AUTO_FOCUS = "#documents"
+    # Textual repaints the whole screen when focus moves, though the widgets gaining and
+    # losing it redraw themselves (their styles change): over a slow link that is a screen
+    # sent again (about 7 KB at 100x30) for each tab.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     BINDINGS = [
         Binding("tab", "switch_pane", "List/Reader"),
         Binding("o", "toggle_outline", "Outline"),

@@ -78,18 +78,13 @@ def run_reader(argv: Sequence[str]) -> int:
     args = _reader_parser().parse_args(argv)
     # Start-up allocates tens of thousands of long-lived objects (Textual's classes and
     # styles, the documents), and the cycle collector's passes over them cost about 20 ms
-    # before the first frame. It is held off until that frame is on screen; the objects
-    # that exist by then are frozen out of later passes, since they live as long as the app.
+    # before the first frame. It is held off until that frame is on screen; then see
+    # aiwatch_tui.ui.collector.
     gc.disable()
     try:
         return _run_reader(args)
     finally:
         gc.enable()
-
-
-def _resume_collector() -> None:
-    gc.freeze()
-    gc.enable()
 
 
 def _run_reader(args: argparse.Namespace) -> int:
@@ -115,7 +110,9 @@ def _run_reader(args: argparse.Namespace) -> int:
         if isinstance(loaded, Problem):
             app.store.close()
             return _fail(loaded.message, 1)
-    app.after_first_paint.append(_resume_collector)
+    from aiwatch_tui.ui.collector import hold_full_collections
+
+    app.after_first_paint.append(hold_full_collections)
     app.run()
     return 0
 

@@ -7,10 +7,12 @@ import os
 import select
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import Provider
@@ -22,6 +24,7 @@ from aiwatch_tui.core.library import Source, discover, library_sources
 from aiwatch_tui.core.model import Document, DocumentInfo
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
+from aiwatch_tui.ui.collector import collect_when_idle
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.widgets.document_list import ListEntry
 from aiwatch_tui.ui.widgets.reader import Reader
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
 _PARSE_INLINE_BYTES = 2 * 1024 * 1024
 # How often to look for commits by another aiwatch on the same database (PRAGMA data_version).
 _WATCH_SECONDS = 1.5
+# A full cycle collection waits for this long without a key (see aiwatch_tui.ui.collector).
+_IDLE_SECONDS = 2.0
 # How often to make sure the terminal is still there (see AiwatchApp._check_terminal).
 _HANG_UP_CHECK_SECONDS = 1.0
 THEME_SETTING = "theme"
@@ -84,6 +89,7 @@ class AiwatchApp(App[None]):
         self.fulltext: FullTextIndex | None = None  # set once the indexing worker opened it
         self.indexing: tuple[int, int] | None = None  # (done, total) while the index updates
         self._main = MainScreen()
+        self._last_input = time.monotonic()  # when a key (or the mouse) last came
         # Run once the first frame is on screen (work that must not delay it).
         self.after_first_paint: list[Callable[[], object]] = []
 
@@ -102,6 +108,7 @@ class AiwatchApp(App[None]):
         for notice in self.store.notices:
             self.notify(notice, markup=False, timeout=8)
         self.set_interval(_WATCH_SECONDS, self._watch_store)
+        self.set_interval(_IDLE_SECONDS, self._collect_if_idle)
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         except (NotImplementedError, RuntimeError, ValueError):
@@ -116,6 +123,15 @@ class AiwatchApp(App[None]):
         spin on the dead terminal for ever: treat it as the hang-up it is."""
         if _hung_up(fd):
             self._hang_up()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_if_idle(self) -> None:
+        if time.monotonic() - self._last_input >= _IDLE_SECONDS:
+            collect_when_idle()
 
     def _hang_up(self) -> None:
         """The SSH link dropped: keep the draft being typed and the reading position, then go."""

@@ -81,26 +81,3 @@ def test_a_binary_file_gets_one_line_and_no_traceback(tmp_path: Path) -> None:
         output = term.text()
     assert status == 1
     assert "blob.txt" in output and "Traceback" not in output
-
-
-def test_keys_typed_ahead_follow_the_focus_they_moved(tmp_path: Path) -> None:
-    # Over SSH, keys typed quickly arrive together: "tab s 1" in one read must go to the
-    # reader that tab focused (select a sentence, highlight it), not type "s1" into the list.
-    with Terminal([AIWATCH], cols=100, rows=30, env=_env(tmp_path)) as term:
-        term.wait_for(r"no longer a distant concept")
-        term.wait_for(r"\? Help")  # the Footer: start-up has settled
-        term.send("\ts1")
-        screen = term.wait_for(r"● yellow")
-        term.send("q")
-        assert term.wait_exit() == 0
-    assert "s1" not in screen.splitlines()[1]  # the filter box is still empty
-
-
-def test_keys_typed_after_enter_go_to_the_opened_document(tmp_path: Path) -> None:
-    with Terminal([AIWATCH], cols=80, rows=24, env=_env(tmp_path)) as term:
-        term.wait_for(r"\? Help")
-        term.send("\rG")  # open the first article and, before it is drawn, go to its end
-        screen = term.wait_for(r"short-term gains")
-        term.send("q")
-        assert term.wait_exit() == 0
-    assert "type to filter" not in screen  # the reader shows, not a filtered list

@@ -21,7 +21,6 @@ from aiwatch_tui.core.documents import sanitize
 from aiwatch_tui.core.find import find_near, nearest_at_or_after
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
 from aiwatch_tui.core.store import StoreError
-from aiwatch_tui.ui.focus import focus_now
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
@@ -49,11 +48,8 @@ class MainScreen(Screen[None]):
     # sent again (about 7 KB at 100x30) for each tab.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     BINDINGS = [
-        # Keys that move the focus are priority bindings (see aiwatch_tui.ui.focus), so the
-        # keys typed after them go where they moved it.
-        Binding("tab", "switch_pane", "List/Reader", priority=True),
+        Binding("tab", "switch_pane", "List/Reader"),
         Binding("o", "toggle_outline", "Outline"),
-        Binding("enter", "open_from_list", "Open", show=False, priority=True),
         # Annotation keys: active while the reader has focus (see check_action).
         Binding("enter", "highlight", "Highlight"),
         *[
@@ -135,7 +131,7 @@ class MainScreen(Screen[None]):
 
     def show_reader(self) -> None:
         self.add_class("-reading")
-        focus_now(self.query_one(Reader))
+        self.query_one(Reader).focus()
 
     def show_list(self) -> None:
         self.remove_class("-reading")
@@ -210,12 +206,6 @@ class MainScreen(Screen[None]):
     @on(DocumentList.Opened)
     def _opened(self, event: DocumentList.Opened) -> None:
         self.open_document(event.key, focus=True)
-
-    def action_open_from_list(self) -> None:
-        """Enter in the list or its filter box: read the document under the list cursor."""
-        key = self.query_one(DocumentList).highlighted_key
-        if key is not None:
-            self.open_document(key, focus=True)
 
     # -- the reader -------------------------------------------------------------------------
 
@@ -327,10 +317,6 @@ class MainScreen(Screen[None]):
             return bool(self._matches) and self.query_one(Reader).has_focus
         if action in self.READER_ACTIONS:
             return self.document is not None and self.query_one(Reader).has_focus
-        if action == "open_from_list":
-            # Only from the list or its filter box; elsewhere Enter keeps its meaning.
-            focused = self.focused
-            return focused is not None and self.query_one(DocumentList) in focused.ancestors
         if action == "back":
             # Otherwise Esc keeps its meaning further up.
             return bool(

@@ -23,7 +23,6 @@ from textual.strip import Strip
 from textual.widgets import Input
 
 from aiwatch_tui.core.model import DocumentInfo
-from aiwatch_tui.ui.focus import focus_now
 from aiwatch_tui.ui.visible import visible
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
@@ -325,7 +324,7 @@ class DocumentList(Vertical):
         return row.id if row is not None else None
 
     def focus_list(self) -> None:
-        focus_now(self.options)
+        self.options.focus()
 
     def set_entries(self, entries: Sequence[ListEntry], select: str | None = None) -> None:
         """Replace what the list shows, keeping (or moving to) the selected document."""

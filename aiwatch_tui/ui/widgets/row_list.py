@@ -47,6 +47,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         super().__init__(id=id)
         self._rows: list[RowT] = []
         self._cursor = 0
+        self._typing = False  # a filter has started; its box has not taken the focus yet
         self._strips: LRUCache[Hashable, Strip] = LRUCache(1024)
 
     # -- rows and the cursor -----------------------------------------------------------------
@@ -112,14 +113,22 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     def action_move_to(self, index: int) -> None:
         self.move_cursor(index if index >= 0 else len(self._rows) - 1)
 
+    def on_focus(self) -> None:
+        self._typing = False
+
     def on_key(self, event: events.Key) -> None:
         character = event.character
-        if not event.is_printable or character is None or character.isspace():
+        if not event.is_printable or character is None:
             return
-        if event.key in self.app.active_bindings:
-            return  # a key the app or screen binds (q, ?, x, 1-5, ...) keeps its meaning
+        # Until a filter starts, a bound key (q, ?, x, 1-5, ...) keeps its meaning and a space
+        # starts nothing. Once one has, the keys already typed behind the first (a fast
+        # typist, or a slow link delivering "polished" at once) reach this list before the
+        # filter box takes the focus: they are the filter's too, bound or not.
+        if not self._typing and (character.isspace() or event.key in self.app.active_bindings):
+            return
         event.stop()
         event.prevent_default()
+        self._typing = True
         self.post_message(self.StartFilter(character))
 
     def on_click(self, event: events.Click) -> None:

@@ -493,9 +493,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
     @on(AnnotationList.StartFilter)
     def _start_filter(self, event: AnnotationList.StartFilter) -> None:
         event.stop()
-        box = self.query_one(_FilterInput)
-        box.focus()
-        box.insert_text_at_cursor(event.character)
+        self.query_one(_FilterInput).take_over(event.character)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -397,9 +397,7 @@ class DocumentList(Vertical):
     @on(DocumentRows.StartFilter)
     def _start_filter(self, event: DocumentRows.StartFilter) -> None:
         event.stop()
-        box = self.query_one(_FilterInput)
-        box.focus()
-        box.insert_text_at_cursor(event.character)
+        self.query_one(_FilterInput).take_over(event.character)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

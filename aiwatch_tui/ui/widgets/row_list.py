@@ -218,6 +218,11 @@ class RowFilter(Input):
     def row_list(self) -> RowList[Any] | None:
         raise NotImplementedError
 
+    def take_over(self, character: str) -> None:
+        """Take the focus and the first character of a filter the list started."""
+        self.focus()
+        self.insert_text_at_cursor(character)
+
     def action_move_list(self, rows: int) -> None:
         if (target := self.row_list()) is not None:
             target.action_move(rows)

@@ -177,12 +177,20 @@ def _export_parser() -> argparse.ArgumentParser:
 def _import_parser() -> argparse.ArgumentParser:
     parser = _subparser(
         "import",
-        "Merge W3C Web Annotations (an aiwatch JSON export, or another tool's with a "
-        "TextQuoteSelector) into the database. Highlights are placed in the current text of "
-        "their documents; on conflict the newer `modified` wins; a file not yet in the "
-        "library is added to it. A malformed file changes nothing. The summary goes to stderr.",
+        "Merge W3C Web Annotations (an aiwatch JSON export, or another tool's, Hypothesis's "
+        "included) into the database, by annotation id. Highlights are placed in the current "
+        "text of their documents; on conflict the newer `modified` wins. Only documents of "
+        "the library (and the PATHs given) are read: annotations on any other file or page "
+        "are kept as orphans, placed when the file is imported again after `aiwatch add`. "
+        "A malformed file changes nothing. The summary goes to stderr.",
     )
     parser.add_argument("file", metavar="FILE", help="the JSON file (- reads stdin)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="documents (files or folders) to read for this import, without adding them",
+    )
     return parser
 
 
@@ -311,7 +319,8 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
     with _open_store(paths) as store:
         document = None
         if args.document is not None:
-            known = {h.doc_key for h in store.highlights()} | set(store.document_notes())
+            known = {h.doc_key for h in store.highlights()}
+            known |= {note.doc_key for note in store.document_notes()}
             document = resolve_document(args.document, known)
         text = export_annotations(
             store, None, args.format, document, cached=cached_infos(paths.cache_dir)
@@ -329,6 +338,13 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
 def _cmd_import(args: argparse.Namespace, paths: Paths) -> int:
     from aiwatch_tui.core.export import parse_annotations
     from aiwatch_tui.core.interchange import import_parsed, read_annotation_file
+    from aiwatch_tui.core.library import discover
+
+    named, problems = discover([Path(p) for p in args.paths])
+    if problems:
+        for problem in problems:
+            print(f"{PROG}: {problem}", file=sys.stderr)
+        return _fail("nothing was imported", 1)
 
     # Read and check the whole file before the database is even opened.
     if args.file == "-":
@@ -338,7 +354,7 @@ def _cmd_import(args: argparse.Namespace, paths: Paths) -> int:
         name = _safe(args.file)
         parsed = read_annotation_file(Path(args.file))
     with _open_store(paths) as store:
-        summary = import_parsed(store, parsed, name)
+        summary = import_parsed(store, parsed, name, named=named)
     for line in summary.lines():
         print(line, file=sys.stderr)
     return 0

@@ -12,95 +12,51 @@ export -> import -> export gives the same bytes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from types import MappingProxyType
-from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
+from aiwatch_tui import __version__
+from aiwatch_tui.core.documents import HIDDEN_NOTICE, hidden_character_notices, sanitize
+from aiwatch_tui.core.html_text import html_to_markdown
 from aiwatch_tui.core.model import (
     DEFAULT_COLOR,
     HIGHLIGHT_COLORS,
     AnchorStatus,
     DocumentInfo,
+    DocumentNote,
     Highlight,
 )
+from aiwatch_tui.core.sources import NamedSource, SourceKind, name_source
+from aiwatch_tui.core.sources import document_note_id as document_note_id
+from aiwatch_tui.core.sources import key_from_source as key_from_source
+from aiwatch_tui.core.sources import source_uri as source_uri
 
 ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-# Mirrors library.SEED_PREFIX; kept here so the interchange code does not depend on the library.
-SEED_PREFIX = "seeds/"
-SEED_URN_PREFIX = "urn:aiwatch:seeds/"
 READWISE_COLUMNS = ("Highlight", "Title", "Author", "URL", "Note", "Location", "Date")
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The tool that wrote an export (W3C `generator`). Who made each annotation (`creator`) is a
+# person: aiwatch has no accounts, and a name from the system would leak into shared files,
+# so the person is left anonymous.
+GENERATOR: Mapping[str, str] = MappingProxyType(
+    {"type": "Software", "name": f"aiwatch {__version__}"}
+)
+CREATOR: Mapping[str, str] = MappingProxyType({"type": "Person"})
 
-_NO_NOTES: Mapping[str, str] = MappingProxyType({})
+_NO_NOTES: Sequence[DocumentNote] = ()
+_NO_TAGS: Mapping[str, Sequence[str]] = MappingProxyType({})
 
 
 class InterchangeError(Exception):
     """A file that cannot be imported; str(e) is one line: "<file>: <where>: <what is wrong>"."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Document identity
-# ---------------------------------------------------------------------------------------------
-
-
-def source_uri(doc_key: str) -> str:
-    """The URI that names a document in exported annotations.
-
-    A bundled article ("seeds/<name>") becomes "urn:aiwatch:seeds/<name>"; any other key must be
-    an absolute path and becomes its file:// URI. Both are percent-encoded ASCII.
-    """
-    if doc_key.startswith(SEED_PREFIX):
-        name = doc_key[len(SEED_PREFIX) :]
-        return SEED_URN_PREFIX + quote(name, safe="", errors="surrogateescape")
-    return Path(doc_key).as_uri()
-
-
-def key_from_source(uri: str) -> str | None:
-    """The document key a source URI names, or None when it names nothing aiwatch can open.
-
-    The path of a file:// URI is returned as it is written; callers canonicalise it (resolve
-    symlinks) with library.document_key. A path with ".." segments is refused rather than
-    guessed at, and so is a seed name that could escape the seeds folder.
-    """
-    if uri[: len(SEED_URN_PREFIX)].lower() == SEED_URN_PREFIX:
-        name = unquote(uri[len(SEED_URN_PREFIX) :], errors="surrogateescape")
-        if name in ("", ".", "..") or "/" in name or "\\" in name or "\x00" in name:
-            return None
-        return SEED_PREFIX + name
-    return _path_from_file_uri(uri)
-
-
-def _path_from_file_uri(uri: str) -> str | None:
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return None
-    # A fragment names a part of the same file, so it is dropped; a query names something else.
-    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost") or parts.query:
-        return None
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
-        from urllib.request import url2pathname
-
-        path = url2pathname(parts.path)
-        return path if PurePath(path).is_absolute() else None
-    path = os.fsdecode(unquote_to_bytes(parts.path))
-    if not path.startswith("/") or "\x00" in path or ".." in path.split("/"):
-        return None
-    return path
-
-
-def document_note_id(doc_key: str) -> str:
-    """The fixed id of a document's note, so re-exporting it gives the same annotation."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, source_uri(doc_key) + "#document-note"))
 
 
 def foreign_id(raw_id: str) -> str:
@@ -140,7 +96,7 @@ class ExportDocument:
 @dataclass(frozen=True, slots=True)
 class _DocumentGroup:
     document: ExportDocument
-    note: str
+    notes: tuple[DocumentNote, ...]  # each with its id, in creation order
     highlights: tuple[Highlight, ...]
 
 
@@ -148,61 +104,99 @@ def _highlight_order(h: Highlight) -> tuple[str, int, int, str]:
     return (h.doc_key, h.start, h.end, h.id)
 
 
+def _note_id(note: DocumentNote) -> str:
+    return note.id or document_note_id(note.doc_key)
+
+
+def _note_order(note: DocumentNote) -> tuple[str, str, str]:
+    return (note.doc_key, note.created or note.modified, _note_id(note))
+
+
 def _document_for(key: str, documents: Mapping[str, ExportDocument]) -> ExportDocument:
     known = documents.get(key)
     if known is not None:
         return known
-    # A highlight can outlive its document (file removed); it is still exported, by file name.
-    return ExportDocument(key=key, title=PurePath(key).name or key, content_hash="")
+    # A highlight can outlive its document (file removed), or be on a document aiwatch never
+    # read (a web page): it is still exported, named by its file name or its address.
+    name = key if ":" in key.split("/", 1)[0] else PurePath(key).name
+    return ExportDocument(key=key, title=name or key, content_hash="")
 
 
 def _group_by_document(
     highlights: Iterable[Highlight],
     documents: Mapping[str, ExportDocument],
-    document_notes: Mapping[str, str],
+    document_notes: Iterable[DocumentNote],
 ) -> list[_DocumentGroup]:
     by_key: dict[str, list[Highlight]] = {}
     for h in sorted(highlights, key=_highlight_order):
         by_key.setdefault(h.doc_key, []).append(h)
-    keys = set(by_key) | {key for key, note in document_notes.items() if note}
+    notes_by_key: dict[str, list[DocumentNote]] = {}
+    for note in sorted(document_notes, key=_note_order):
+        if note.text.strip():
+            notes_by_key.setdefault(note.doc_key, []).append(note)
     return [
         _DocumentGroup(
             document=_document_for(key, documents),
-            note=document_notes.get(key, ""),
+            notes=tuple(notes_by_key.get(key, ())),
             highlights=tuple(by_key.get(key, ())),
         )
-        for key in sorted(keys)
+        for key in sorted(set(by_key) | set(notes_by_key))
     ]
 
 
 # --- JSON ------------------------------------------------------------------------------------
 
 # json.dumps(ensure_ascii=False) escapes C0 controls but writes DEL, C1 controls (0x9b is CSI on
-# some terminals) and lone surrogates (unencodable as UTF-8) raw; \u escapes read back the same.
-# Bidi overrides and invisible characters are escaped too, so a file shown in a terminal or an
-# editor reads as it is stored (Trojan Source); ZWJ/ZWNJ stay, emoji and scripts need them.
+# some terminals), lone surrogates (unencodable as UTF-8), line/paragraph separators, and
+# bidi and invisible characters raw. Each of those is written as a \u escape, which reads back
+# the same: the file keeps the exact text, and shown in a terminal or an editor it reads as it
+# is stored (Trojan Source). ZWJ/ZWNJ are escaped too, emoji sequences included: a JSON
+# reader joins them again, and a terminal showing the file never draws hidden joins.
 _JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\ud800-\udfff\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+    "[\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f]"
 )
 
 
-def _textual_body(note: str) -> dict[str, object]:
-    return {"type": "TextualBody", "value": note, "format": "text/markdown"}
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the BMP: JSON spells it as a UTF-16 surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def _highlight_annotation(h: Highlight, document: ExportDocument) -> dict[str, object]:
+def _bodies(note: str, tags: Sequence[str]) -> dict[str, object] | list[dict[str, object]]:
+    """The W3C body of a note and its tags: one TextualBody, or a list with tagging ones."""
+    comment: dict[str, object] = {"type": "TextualBody", "value": note, "format": "text/markdown"}
+    if not tags:
+        return comment
+    bodies = [{**comment, "purpose": "commenting"}] if note else []
+    bodies += [{"type": "TextualBody", "value": tag, "purpose": "tagging"} for tag in tags]
+    return bodies
+
+
+def _provenance(annotation: dict[str, object], created: str, modified: str) -> None:
+    if created:
+        annotation["created"] = created
+    if modified:
+        annotation["modified"] = modified
+    annotation["creator"] = dict(CREATOR)
+    annotation["generator"] = dict(GENERATOR)
+
+
+def _highlight_annotation(
+    h: Highlight, document: ExportDocument, tags: Sequence[str]
+) -> dict[str, object]:
     annotation: dict[str, object] = {
         "@context": ANNOTATION_CONTEXT,
         "id": f"urn:uuid:{h.id}",
         "type": "Annotation",
         "motivation": "commenting" if h.note else "highlighting",
     }
-    if h.created:
-        annotation["created"] = h.created
-    if h.modified:
-        annotation["modified"] = h.modified
-    if h.note:
-        annotation["body"] = _textual_body(h.note)
+    _provenance(annotation, h.created, h.modified)
+    if h.note or tags:
+        annotation["body"] = _bodies(h.note, tags)
     annotation["target"] = {
         "source": source_uri(h.doc_key),
         "selector": [
@@ -220,64 +214,76 @@ def _highlight_annotation(h: Highlight, document: ExportDocument) -> dict[str, o
     return annotation
 
 
-def _document_note_annotation(document: ExportDocument, note: str) -> dict[str, object]:
-    return {
+def _document_note_annotation(
+    document: ExportDocument, note: DocumentNote, tags: Sequence[str]
+) -> dict[str, object]:
+    annotation: dict[str, object] = {
         "@context": ANNOTATION_CONTEXT,
-        "id": f"urn:uuid:{document_note_id(document.key)}",
+        "id": f"urn:uuid:{_note_id(note)}",
         "type": "Annotation",
         "motivation": "commenting",
-        "body": _textual_body(note),
-        "target": source_uri(document.key),  # the whole document: a source and no selector
-        "aiwatch": {"title": document.title, "content_hash": document.content_hash},
     }
+    _provenance(annotation, note.created or note.modified, note.modified)
+    annotation["body"] = _bodies(note.text, tags)
+    annotation["target"] = source_uri(document.key)  # the whole document: no selector
+    annotation["aiwatch"] = {"title": document.title, "content_hash": document.content_hash}
+    return annotation
 
 
 def to_json(
     highlights: Iterable[Highlight],
     documents: Mapping[str, ExportDocument],
-    document_notes: Mapping[str, str] = _NO_NOTES,
+    document_notes: Iterable[DocumentNote] = _NO_NOTES,
+    tags: Mapping[str, Sequence[str]] = _NO_TAGS,
     *,
     generated: str | None = None,
 ) -> str:
     """W3C Web Annotation JSON-LD: an AnnotationCollection of every highlight and document note.
 
-    Items are ordered by document key, the document note first, then highlights by position.
-    `generated` (an ISO time) is written only when given, so tests and round trips stay exact.
+    Items are ordered by document key, the document's notes first (oldest first), then its
+    highlights by position. The collection and its page are named by ids derived from what
+    they hold, so the same annotations always export to the same bytes. `generated` (an ISO
+    time) is written only when given, so tests and round trips stay exact.
     """
     items: list[dict[str, object]] = []
     for group in _group_by_document(highlights, documents, document_notes):
-        if group.note:
-            items.append(_document_note_annotation(group.document, group.note))
-        items.extend(_highlight_annotation(h, group.document) for h in group.highlights)
+        for note in group.notes:
+            note_tags = tags.get(_note_id(note), ())
+            items.append(_document_note_annotation(group.document, note, note_tags))
+        items.extend(
+            _highlight_annotation(h, group.document, tags.get(h.id, ())) for h in group.highlights
+        )
+    digest = hashlib.sha256(json.dumps(items, sort_keys=True).encode("utf-8", "surrogatepass"))
+    collection_id = uuid.uuid5(uuid.NAMESPACE_URL, "urn:aiwatch:export:" + digest.hexdigest())
+    page_id = uuid.uuid5(collection_id, "page 1")
     collection: dict[str, object] = {
         "@context": ANNOTATION_CONTEXT,
+        "id": f"urn:uuid:{collection_id}",
         "type": "AnnotationCollection",
         "label": "aiwatch highlights",
         "total": len(items),
     }
     if generated is not None:
         collection["generated"] = generated
-    collection["first"] = {"type": "AnnotationPage", "startIndex": 0, "items": items}
+    collection["generator"] = dict(GENERATOR)
+    collection["first"] = {
+        "id": f"urn:uuid:{page_id}",
+        "type": "AnnotationPage",
+        "partOf": f"urn:uuid:{collection_id}",
+        "startIndex": 0,
+        "items": items,
+    }
     text = json.dumps(collection, indent=2, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return _JSON_UNSAFE.sub(_json_escape, text) + "\n"
 
 
 # --- text shared by Markdown and CSV ---------------------------------------------------------
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _control_picture(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # U+2400 block: a visible symbol for each C0 control
-    return "\u2421" if code == 0x7F else "\ufffd"
-
 
 def _visible(text: str) -> str:
-    """Text with newlines normalised and no control character left to reach a terminal."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub(_control_picture, text)
+    """Text as the reader shows it: newlines normalised, and every control, bidi or invisible
+    character its visible symbol (one for one), so none reaches a terminal or a notes app."""
+    return sanitize(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 # --- Markdown --------------------------------------------------------------------------------
@@ -316,25 +322,41 @@ def _markdown_quote(exact: str) -> list[str]:
     return [f"> {line}" if line else ">" for line in _inert_lines(exact)]
 
 
-def _markdown_highlight(h: Highlight) -> list[str]:
+def _tags_line(tags: Sequence[str]) -> list[str]:
+    if not tags:
+        return []
+    return [_inert_line("Tags: " + ", ".join(" ".join(_visible(tag).split()) for tag in tags)), ""]
+
+
+def _markdown_highlight(h: Highlight, tags: Sequence[str]) -> list[str]:
     lines = _markdown_quote(h.exact) + [""]
     if h.note.strip():
         lines += _inert_lines(h.note.strip("\n")) + [""]
+    lines += _tags_line(tags)
     color = " ".join(_visible(h.color).split())
     lines += [f"— {color} · {h.status} · characters {h.start}–{h.end}", ""]
     return lines
 
 
-def _markdown_document(group: _DocumentGroup) -> list[str]:
+def _hides_characters(group: _DocumentGroup) -> bool:
+    texts = [group.document.title, *(note.text for note in group.notes)]
+    texts += [text for h in group.highlights for text in (h.exact, h.note)]
+    return any(hidden_character_notices(text) for text in texts)
+
+
+def _markdown_document(group: _DocumentGroup, tags: Mapping[str, Sequence[str]]) -> list[str]:
     document = group.document
     title = _heading_text(document.title) or _heading_text(PurePath(document.key).name)
     lines = [f"## {title}", "", f"Source: <{source_uri(document.key)}>", ""]
-    if group.note.strip():
-        lines += _inert_lines(group.note.strip("\n")) + [""]
+    if _hides_characters(group):  # flagged as the reader flags such a document
+        lines += [f"Note: {HIDDEN_NOTICE}.", ""]
+    for note in group.notes:
+        lines += _inert_lines(note.text.strip("\n")) + [""]
+        lines += _tags_line(tags.get(_note_id(note), ()))
     placed = [h for h in group.highlights if h.status is not AnchorStatus.ORPHANED]
     orphaned = [h for h in group.highlights if h.status is AnchorStatus.ORPHANED]
     for h in placed:
-        lines += _markdown_highlight(h)
+        lines += _markdown_highlight(h, tags.get(h.id, ()))
     if orphaned:
         lines += [
             "### Orphaned highlights",
@@ -343,14 +365,15 @@ def _markdown_document(group: _DocumentGroup) -> list[str]:
             "",
         ]
         for h in orphaned:
-            lines += _markdown_highlight(h)
+            lines += _markdown_highlight(h, tags.get(h.id, ()))
     return lines
 
 
 def to_markdown(
     highlights: Iterable[Highlight],
     documents: Mapping[str, ExportDocument],
-    document_notes: Mapping[str, str] = _NO_NOTES,
+    document_notes: Iterable[DocumentNote] = _NO_NOTES,
+    tags: Mapping[str, Sequence[str]] = _NO_TAGS,
     *,
     generated: str | None = None,
 ) -> str:
@@ -358,7 +381,9 @@ def to_markdown(
 
     Text from articles and notes keeps its inline Markdown, but a line that would open a
     heading, fence, HTML block or rule is escaped so it cannot break the page's structure.
-    Locations are the highlight's code-point offsets, as in the JSON's TextPositionSelector.
+    Control, bidi and invisible characters are written as the reader shows them (␦ and the
+    like), and a document holding any is flagged. Locations are the highlight's code-point
+    offsets, as in the JSON's TextPositionSelector.
     """
     lines = ["# aiwatch highlights", ""]
     if generated is not None:
@@ -367,7 +392,7 @@ def to_markdown(
     if not groups:
         lines += ["No highlights or notes.", ""]
     for group in groups:
-        lines += _markdown_document(group)
+        lines += _markdown_document(group, tags)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -406,7 +431,7 @@ def to_csv(highlights: Iterable[Highlight], documents: Mapping[str, ExportDocume
                 _csv_cell(h.exact),
                 _csv_cell(document.title),
                 _csv_cell(document.author),
-                source_uri(h.doc_key),
+                _csv_cell(source_uri(h.doc_key)),
                 _csv_cell(h.note),
                 str(h.start),
                 _readwise_date(h.created),
@@ -424,6 +449,8 @@ def to_csv(highlights: Iterable[Highlight], documents: Mapping[str, ExportDocume
 class ImportedHighlight:
     """A highlight read from an annotation file, before it is anchored in the current text.
 
+    `doc_key` is the key the source names (see core.sources: a path as the file spells it, a
+    bundled article, a web page's URL); which documents may be read is decided on import.
     `start`/`end` are None when the file gave no TextPositionSelector; `status`, `title` and
     `content_hash` are hints from an aiwatch export (None / "" from other tools).
     """
@@ -443,6 +470,7 @@ class ImportedHighlight:
     status: AnchorStatus | None = None
     title: str = ""
     content_hash: str = ""
+    tags: tuple[str, ...] = ()
 
     def to_highlight(self, doc_hash: str, start: int, end: int, status: AnchorStatus) -> Highlight:
         """The Highlight to store once anchoring has placed it in the text hashed `doc_hash`."""
@@ -475,6 +503,12 @@ class ImportedDocumentNote:
     modified: str = ""
     title: str = ""
     content_hash: str = ""
+    tags: tuple[str, ...] = ()
+
+    def to_note(self, doc_key: str) -> DocumentNote:
+        """The DocumentNote to store, on the document known as `doc_key`."""
+        modified = self.modified or self.created
+        return DocumentNote(doc_key, self.note, modified, self.id, self.created or modified)
 
 
 ImportedAnnotation = ImportedHighlight | ImportedDocumentNote
@@ -504,7 +538,18 @@ class _Unfit(Exception):
 
 
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-_TOP_LEVEL_SHAPES = "an Annotation, a JSON array of Annotations, or an AnnotationCollection/Page"
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*")
+_TOP_LEVEL_SHAPES = (
+    "an Annotation, a JSON array of Annotations, an AnnotationCollection/Page, "
+    "or a Hypothesis export"
+)
+# W3C resource sets: alternatives (Choice) and groups (Composite, List, Independents).
+_SETS = frozenset({"Choice", "Composite", "List", "Independents"})
+# Sets inside sets, and selectors refined by selectors, are followed this deep at most.
+_MAX_NESTING = 16
+_HTML_FORMATS = ("text/html", "application/xhtml+xml")
+_LOCAL_KINDS = frozenset({SourceKind.SEED, SourceKind.FILE})
+NOT_FETCHED = "Linked body (not fetched)"
 
 
 def _shown(value: object) -> str:
@@ -533,13 +578,18 @@ def _types(obj: dict[str, object]) -> set[str]:
     return {name.removeprefix("oa:") for name in names if isinstance(name, str)}
 
 
+def _numbered(where: str, count: int, number: int) -> str:
+    return where if count == 1 else f"{where} {number}"
+
+
 def parse_annotations(data: str | bytes, source_name: str) -> ParseResult:
-    """Read W3C Web Annotations (aiwatch's export or other tools') from a JSON file's contents.
+    """Read W3C Web Annotations (aiwatch's export or other tools') or Hypothesis's API shape
+    from a JSON file's contents.
 
     Raises InterchangeError (one line naming `source_name` and the place) for a malformed file:
     not JSON, wrong shape, missing ids or targets, wrong value types, bad timestamps, repeated
-    ids. Annotations that are valid but unusable here (no TextQuoteSelector, a web page as
-    source) are returned in `skipped` with the reason.
+    ids. Annotations that are valid but unusable here (a target aiwatch cannot select in, a
+    source that names no document) are returned in `skipped` with the reason, one by one.
     """
     root = _load_json(data, source_name)
     try:
@@ -587,6 +637,11 @@ def _load_json(data: str | bytes, source_name: str) -> object:
         raise InterchangeError(f"{source_name}: JSON nested too deeply to be annotations") from None
 
 
+def _looks_like_hypothesis(obj: dict[str, object]) -> bool:
+    """Hypothesis's API shape: no `type`, a `uri` or a list of targets."""
+    return not _types(obj) and ("uri" in obj or isinstance(obj.get("target"), list))
+
+
 def _top_level_items(root: object) -> list[object]:
     if isinstance(root, list):
         return root
@@ -599,6 +654,14 @@ def _top_level_items(root: object) -> list[object]:
         return _collection_items(root)
     if "AnnotationPage" in types:
         return list(_page_items(root, "the page"))
+    if not types:
+        # Hypothesis: the client's export ("annotations"), an API search ("rows"), or one.
+        for name in ("annotations", "rows"):
+            listed = root.get(name)
+            if isinstance(listed, list):
+                return listed
+        if _looks_like_hypothesis(root):
+            return [root]
     found = ", ".join(sorted(types)) or "no type"
     raise _Malformed(f"expected {_TOP_LEVEL_SHAPES}; found an object with {found}")
 
@@ -637,46 +700,49 @@ def _page_items(page: dict[str, object], where: str) -> Iterator[object]:
         page = following
 
 
+# --- one annotation --------------------------------------------------------------------------
+
+
 def _read_annotation(item: object) -> ImportedAnnotation:
     if not isinstance(item, dict):
         raise _Malformed(f"expected an Annotation object, found {_json_kind(item)}")
-    types = _types(item)
-    if "Annotation" not in types:
-        found = ", ".join(sorted(types)) or "no type"
-        raise _Unfit(f"not an Annotation ({found})")
+    if "Annotation" not in _types(item):
+        if not _looks_like_hypothesis(item):
+            found = ", ".join(sorted(_types(item))) or "no type"
+            raise _Unfit(f"not an Annotation ({found})")
+        item = _from_hypothesis(item)
     annotation_id = _read_id(item)
     created = _read_time(item, "created")
     modified = _read_time(item, "modified") or created  # without it, creation is the last change
-    note = _read_note(item)
-    source, doc_key, selectors, target_name = _read_target(item.get("target"))
+    note, tags = _read_bodies(item)
+    target, named = _read_target(item.get("target"))
     hints = _read_hints(item.get("aiwatch"))
-    quote_selector = _first_selector(selectors, "TextQuoteSelector")
-    if quote_selector is None:
-        if selectors:
-            raise _Unfit("target has no TextQuoteSelector")
-        if not note:
+    if target.quote is None:
+        if target.unusable:
+            raise _Unfit(target.unusable)
+        if not note and not tags:
             raise _Unfit("nothing aiwatch can keep: no TextQuoteSelector and no note")
         return ImportedDocumentNote(
             id=annotation_id,
-            doc_key=doc_key,
-            source=source,
+            doc_key=named.key,
+            source=target.source,
             note=note,
             created=created,
             modified=modified,
             title=_hint_text(hints, "title"),
             content_hash=_hint_text(hints, "content_hash"),
+            tags=tags,
         )
-    exact, prefix, suffix = _read_quote(target_name, *quote_selector)
-    start, end = _read_position(target_name, selectors)
+    exact, prefix, suffix = target.quote
     return ImportedHighlight(
         id=annotation_id,
-        doc_key=doc_key,
-        source=source,
+        doc_key=named.key,
+        source=target.source,
         exact=exact,
         prefix=prefix,
         suffix=suffix,
-        start=start,
-        end=end,
+        start=target.start,
+        end=target.end,
         color=_read_color(hints),
         note=note,
         created=created,
@@ -684,7 +750,47 @@ def _read_annotation(item: object) -> ImportedAnnotation:
         status=_read_status(hints),
         title=_hint_text(hints, "title"),
         content_hash=_hint_text(hints, "content_hash"),
+        tags=tags,
     )
+
+
+def _from_hypothesis(item: dict[str, object]) -> dict[str, object]:
+    """A Hypothesis API annotation (`uri`, `target[].selector[]`, `text`, `tags`, `updated`)
+    as the W3C annotation it stands for; its fields are checked under their own names."""
+    references = item.get("references")
+    if isinstance(references, list) and references:
+        raise _Unfit("a reply in a Hypothesis discussion (aiwatch keeps no threads)")
+    text = item.get("text", "")
+    if not isinstance(text, str):
+        raise _Malformed(f'"text" should be a string, found {_json_kind(text)}')
+    tags = item.get("tags", [])
+    if tags is None:
+        tags = []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise _Malformed(f'"tags" should be an array of strings, found {_shown(tags)}')
+    uri = item.get("uri")
+    if uri is not None and not isinstance(uri, str):
+        raise _Malformed(f'"uri" should be a string, found {_json_kind(uri)}')
+    target = item.get("target")
+    if target is None and uri is not None:
+        target = [{"source": uri}]  # a page note
+    elif isinstance(target, list) and uri is not None:
+        target = [
+            {"source": uri, **one} if isinstance(one, dict) and "source" not in one else one
+            for one in target
+        ]
+    converted: dict[str, object] = {"type": "Annotation", "id": item.get("id"), "target": target}
+    for theirs, ours in (("created", "created"), ("updated", "modified")):
+        if item.get(theirs) is not None:
+            _read_time(item, theirs)  # a bad time is reported under Hypothesis's name for it
+            converted[ours] = item[theirs]
+    bodies: list[dict[str, object]] = []
+    if text:
+        bodies.append({"type": "TextualBody", "value": text, "format": "text/markdown"})
+    bodies += [{"type": "TextualBody", "value": tag, "purpose": "tagging"} for tag in tags]
+    if bodies:
+        converted["body"] = bodies
+    return converted
 
 
 def _read_id(item: dict[str, object]) -> str:
@@ -716,94 +822,203 @@ def _read_time(item: dict[str, object], name: str) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _read_note(item: dict[str, object]) -> str:
-    if "bodyValue" in item:
-        value = item["bodyValue"]
-        if not isinstance(value, str):
-            raise _Malformed(f'"bodyValue" should be a string, found {_json_kind(value)}')
-        return value
-    body = item.get("body")
-    if body is None:
-        return ""
-    bodies = body if isinstance(body, list) else [body]
+# --- bodies ----------------------------------------------------------------------------------
+
+
+def _read_bodies(item: dict[str, object]) -> tuple[str, tuple[str, ...]]:
+    """(note, tags): every textual body's text, in order, and every tagging body's tag."""
     texts: list[str] = []
     tags: list[str] = []
-    for number, one in enumerate(bodies, start=1):
-        where = "body" if len(bodies) == 1 else f"body {number}"
-        text, is_tag = _read_body(one, where)
-        if text:
-            (tags if is_tag else texts).append(text)
-    if tags:  # other tools' tags are kept as a line of the note rather than lost
-        texts.append("Tags: " + ", ".join(tags))
-    return "\n\n".join(texts)
+    if "bodyValue" in item:
+        value = item["bodyValue"]
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if not isinstance(value, str):
+            raise _Malformed(f'"bodyValue" should be a string, found {_json_kind(value)}')
+        texts.append(value)  # a TextualBody in text/plain
+    body = item.get("body")
+    if body is not None:
+        for where, one in _resources(body, "body"):
+            _read_body(one, where, texts, tags)
+    unique_tags = tuple(dict.fromkeys(tag for tag in tags if tag.strip()))
+    return "\n\n".join(text for text in texts if text), unique_tags
 
 
-def _read_body(body: object, where: str) -> tuple[str, bool]:
-    """(text, is it a tag) of one body; a body that is a link to a resource has no text."""
+def _resources(value: object, where: str) -> list[tuple[str, object]]:
+    """The bodies or targets in `value`, each with where it is: arrays and W3C sets are
+    opened (a Choice gives its first option, the one a client shows by default)."""
+    found: list[tuple[str, object]] = []
+
+    def walk(value: object, where: str, depth: int) -> None:
+        if depth > _MAX_NESTING:
+            raise _Malformed(f"{where}: sets nested more than {_MAX_NESTING} deep")
+        if isinstance(value, list):
+            if not value:
+                raise _Malformed(f'"{where}" is an empty array')
+            for number, one in enumerate(value, start=1):
+                walk(one, _numbered(where, len(value), number), depth + 1)
+            return
+        kinds = _types(value) & _SETS if isinstance(value, dict) else set()
+        if not isinstance(value, dict) or not kinds:
+            found.append((where, value))
+            return
+        items = value.get("items")
+        kind = min(kinds)
+        if not isinstance(items, list) or not items:
+            raise _Malformed(f'{where}: a {kind} needs "items", a non-empty array')
+        if kind == "Choice":
+            walk(items[0], f"{where} (Choice) item 1", depth + 1)
+            return
+        for number, one in enumerate(items, start=1):
+            walk(one, f"{where} ({kind}) item {number}", depth + 1)
+
+    walk(value, where, 0)
+    return found
+
+
+def _purposes(resource: dict[str, object]) -> set[str]:
+    purpose = resource.get("purpose")
+    listed = purpose if isinstance(purpose, list) else [purpose]
+    return {p.removeprefix("oa:") for p in listed if isinstance(p, str)}
+
+
+def _read_body(body: object, where: str, texts: list[str], tags: list[str]) -> None:
     if isinstance(body, str):
-        return body, False
+        # A body given as a string is the IRI of a resource (W3C 3.2.3); it is not fetched.
+        # Some tools put plain text there instead, which is kept as the note.
+        texts.append(f"{NOT_FETCHED}: <{body}>" if _IRI.fullmatch(body) else body)
+        return
     if not isinstance(body, dict):
         raise _Malformed(f"{where} should be an object or a string, found {_json_kind(body)}")
-    value = body.get("value")
-    if value is None:
-        return "", False
-    if not isinstance(value, str):
-        raise _Malformed(f'{where}: "value" should be a string, found {_json_kind(value)}')
-    return value, body.get("purpose") == "tagging"
+    tagging = "tagging" in _purposes(body)
+    if "value" in body:  # a TextualBody
+        value = body["value"]
+        if not isinstance(value, str):
+            raise _Malformed(f'{where}: "value" should be a string, found {_json_kind(value)}')
+        if _format(body).startswith(_HTML_FORMATS):
+            value = html_to_markdown(value)
+        (tags if tagging else texts).append(value)
+        return
+    # A SpecificResource (a part of another resource) or an External Web Resource.
+    reference = body.get("source", body.get("id"))
+    if isinstance(reference, dict):
+        reference = reference.get("id")
+    if isinstance(reference, str) and reference.strip():
+        # A semantic tag names its concept by IRI: the IRI is the tag.
+        (tags if tagging else texts).append(
+            reference if tagging else f"{NOT_FETCHED}: <{reference}>"
+        )
 
 
-def _read_target(target: object) -> tuple[str, str, list[dict[str, object]], str]:
-    """(source URI, document key, selectors, where) of the first target aiwatch can open."""
+def _format(resource: dict[str, object]) -> str:
+    declared = resource.get("format")
+    listed = declared if isinstance(declared, list) else [declared]
+    return next((f.strip().lower() for f in listed if isinstance(f, str)), "")
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """One target as aiwatch can use it."""
+
+    source: str
+    named: NamedSource | None  # None: the source names no document (data:, javascript:...)
+    quote: tuple[str, str, str] | None = None  # (exact, prefix, suffix)
+    start: int | None = None
+    end: int | None = None
+    unusable: str = ""  # why the selectors give aiwatch nothing to anchor ("" if they do)
+
+    @property
+    def rank(self) -> int:
+        """Which target an annotation is kept on: lowest first (a quote on a local document,
+        a quote elsewhere, a whole local document, a whole one elsewhere, then the rest)."""
+        local = self.named is not None and self.named.kind in _LOCAL_KINDS
+        if self.unusable:
+            return 4
+        return (0 if self.quote is not None else 2) + (0 if local else 1)
+
+
+def _read_target(target: object) -> tuple[_Target, NamedSource]:
+    """The target the annotation is kept on, of all it names (arrays and sets opened), and
+    what its source names."""
     if target is None:
         raise _Malformed('has no "target"')
-    targets = target if isinstance(target, list) else [target]
-    if not targets:
-        raise _Malformed('"target" is an empty array')
-    sources: list[str] = []
-    for number, one in enumerate(targets, start=1):
-        where = "target" if len(targets) == 1 else f"target {number}"
-        source, selectors = _read_one_target(one, where)
-        sources.append(source)
-        doc_key = key_from_source(source)
-        if doc_key is not None:
-            return source, doc_key, selectors, where
-    raise _Unfit(f"source {_shown(sources[0])} is not a file or bundled article aiwatch can open")
+    candidates = [_read_one_target(one, where) for where, one in _resources(target, "target")]
+    usable = [(c, c.named) for c in candidates if c.named is not None]
+    if not usable:
+        source = candidates[0].source
+        raise _Unfit(f"source {_shown(source)} names no document (never followed)")
+    return min(usable, key=lambda pair: pair[0].rank)  # min keeps the first of equal ranks
 
 
-def _read_one_target(target: object, where: str) -> tuple[str, list[dict[str, object]]]:
+def _read_one_target(target: object, where: str) -> _Target:
     if isinstance(target, str):
-        return target, []  # the whole resource, named by its IRI
+        return _Target(target, name_source(target))  # the whole resource, named by its IRI
     if not isinstance(target, dict):
         raise _Malformed(f"{where} should be an object or a URI string, found {_json_kind(target)}")
     source = target.get("source", target.get("id"))
+    if isinstance(source, dict):  # the source described in place: its id names it
+        source = source.get("id")
     if source is None:
+        if "value" in target:
+            raise _Unfit(f"{where} is embedded text, not a document")
         raise _Malformed(f'{where} has no "source"')
     if not isinstance(source, str):
         raise _Malformed(f'{where}: "source" should be a URI string, found {_shown(source)}')
-    return source, _read_selectors(target.get("selector"), where)
+    named = name_source(source)
+    selectors, references = _read_selectors(target.get("selector"), where)
+    for number, selector in enumerate(selectors, start=1):
+        quote, outermost = _quote_in(selector)
+        if quote is not None:
+            exact, prefix, suffix = _read_quote(where, number, quote)
+            # Positions describe the outermost selection; a quote refined inside another
+            # selector is found by its text alone.
+            start, end = _read_position(where, selectors) if outermost else (None, None)
+            return _Target(source, named, (exact, prefix, suffix), start, end)
+    if references:
+        reason = f"its selector is given by reference ({_shown(references[0])}), not fetched"
+        return _Target(source, named, unusable=f"target has no TextQuoteSelector: {reason}")
+    if selectors:
+        return _Target(source, named, unusable="target has no TextQuoteSelector")
+    return _Target(source, named)
 
 
-def _read_selectors(selector: object, where: str) -> list[dict[str, object]]:
+def _read_selectors(selector: object, where: str) -> tuple[list[dict[str, object]], list[str]]:
+    """(selector objects, IRIs of selectors given by reference)."""
     if selector is None:
-        return []
+        return [], []
     listed = selector if isinstance(selector, list) else [selector]
     selectors: list[dict[str, object]] = []
+    references: list[str] = []
     for number, one in enumerate(listed, start=1):
-        if not isinstance(one, dict):
+        if isinstance(one, dict):
+            selectors.append(one)
+        elif isinstance(one, str) and _IRI.fullmatch(one):
+            references.append(one)
+        else:
             raise _Malformed(
-                f"{where}: selector {number} should be an object, found {_json_kind(one)}"
+                f"{where}: selector {number} should be an object or an IRI, found {_json_kind(one)}"
             )
-        selectors.append(one)  # refinedBy and other members are ignored, not rejected
-    return selectors
+    return selectors, references
 
 
-def _first_selector(
-    selectors: list[dict[str, object]], kind: str
-) -> tuple[int, dict[str, object]] | None:
-    """(its number counting from 1, the selector) of the first selector of this kind."""
-    return next(
-        ((number, s) for number, s in enumerate(selectors, start=1) if kind in _types(s)), None
-    )
+def _quote_in(selector: dict[str, object]) -> tuple[dict[str, object] | None, bool]:
+    """(the innermost TextQuoteSelector of the selector and what refines it, and whether
+    that is the selector itself)."""
+    chain = [selector]
+    for _ in range(_MAX_NESTING):
+        refined = chain[-1].get("refinedBy")
+        if isinstance(refined, list):
+            refined = next((one for one in refined if isinstance(one, dict)), None)
+        if not isinstance(refined, dict):
+            break
+        chain.append(refined)
+    quotes = [depth for depth, s in enumerate(chain) if "TextQuoteSelector" in _types(s)]
+    if not quotes:
+        return None, False
+    return chain[quotes[-1]], quotes[-1] == 0
 
 
 def _read_quote(target: str, number: int, selector: dict[str, object]) -> tuple[str, str, str]:
@@ -818,6 +1033,15 @@ def _read_quote(target: str, number: int, selector: dict[str, object]) -> tuple[
             raise _Malformed(f'{where}: "{name}" should be a string, found {_shown(value)}')
         context.append(value)
     return exact, context[0], context[1]
+
+
+def _first_selector(
+    selectors: list[dict[str, object]], kind: str
+) -> tuple[int, dict[str, object]] | None:
+    """(its number counting from 1, the selector) of the first selector of this kind."""
+    return next(
+        ((number, s) for number, s in enumerate(selectors, start=1) if kind in _types(s)), None
+    )
 
 
 def _read_position(
@@ -841,6 +1065,9 @@ def _read_position(
     if end < start:
         raise _Malformed(f"{where}: end {end} is before start {start}")
     return start, end
+
+
+# --- aiwatch's own hints ---------------------------------------------------------------------
 
 
 def _read_hints(hints: object) -> dict[str, object]:

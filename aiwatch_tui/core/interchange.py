@@ -32,7 +32,6 @@ from aiwatch_tui.core.export import (
     ImportedHighlight,
     InterchangeError,
     ParseResult,
-    key_from_source,
     parse_annotations,
     to_csv,
     to_json,
@@ -46,11 +45,11 @@ from aiwatch_tui.core.library import (
     document_key,
     seeds_dir,
 )
-from aiwatch_tui.core.model import AnchorStatus, Document, DocumentInfo, Highlight
+from aiwatch_tui.core.model import AnchorStatus, Document, DocumentInfo, DocumentNote, Highlight
+from aiwatch_tui.core.sources import SourceKind, key_from_source, name_source
 from aiwatch_tui.core.store import (
     SCHEMA_VERSION,
     DatabaseReport,
-    DocumentNote,
     MergeResult,
     Store,
     inspect_database,
@@ -226,9 +225,7 @@ def export_annotations(
     itself; a document that no longer exists is named by its file name.
     """
     highlights = store.highlights(document)
-    notes = store.document_notes()
-    if document is not None:
-        notes = {document: notes[document]} if document in notes else {}
+    notes = [note for note in store.document_notes() if document in (None, note.doc_key)]
     known: dict[str, DocumentInfo] = dict(cached or {})
     by_key: dict[str, Path] = {}
     if isinstance(documents, Catalog):
@@ -236,13 +233,14 @@ def export_annotations(
         known.update({info.key: info for info in documents.infos()})
     elif documents is not None:
         by_key = {source.key: source.path for source in documents}
-    keys = sorted({h.doc_key for h in highlights} | set(notes))
+    keys = sorted({h.doc_key for h in highlights} | {note.doc_key for note in notes})
     described = {key: _export_document(key, _path_of(key, by_key), known) for key in keys}
     export_documents = {key: doc for key, doc in described.items() if doc is not None}
+    tags = store.tags()
     if fmt == "json":
-        return to_json(highlights, export_documents, notes)
+        return to_json(highlights, export_documents, notes, tags)
     if fmt == "markdown":
-        return to_markdown(highlights, export_documents, notes)
+        return to_markdown(highlights, export_documents, notes, tags)
     return to_csv(highlights, export_documents)
 
 
@@ -276,6 +274,13 @@ def write_private_file(path: Path, text: str) -> Path:
 # Import
 # ---------------------------------------------------------------------------------------------
 
+# Why a source was not read, as the summary says it.
+NOT_IN_LIBRARY = "not in the library"
+NOT_BUNDLED = "no such bundled article"
+WEB_PAGE = "a web page (aiwatch does not fetch pages yet)"
+OTHER_HOST = "a file on another computer"
+NOT_READABLE = "not a document aiwatch can read"
+
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
@@ -285,14 +290,16 @@ class ImportSummary:
     highlights: MergeResult
     notes: MergeResult
     skipped: tuple[tuple[str, str], ...] = ()  # (where in the file, why)
-    orphaned: int = 0  # imported highlights not found in the current text of their document
-    missing_documents: tuple[str, ...] = ()  # keys whose document could not be read
-    library_added: tuple[str, ...] = ()
+    orphaned: int = 0  # imported highlights not found in the (read) text of their document
+    not_read: tuple[tuple[str, str], ...] = ()  # (document key, why it was not read)
+    unreadable: tuple[tuple[str, str], ...] = ()  # (library document, why it failed to load)
 
     @property
     def changed(self) -> bool:
-        h, n = self.highlights, self.notes
-        return bool(h.added or h.updated or n.added or n.updated or self.library_added)
+        return any(
+            result.added or result.updated or result.reanchored
+            for result in (self.highlights, self.notes)
+        )
 
     def lines(self) -> list[str]:
         """A readable summary, one line each (untrusted text made safe)."""
@@ -309,17 +316,24 @@ class ImportSummary:
                 f"  orphaned: {self.orphaned} (quote not found in the current text; kept, "
                 "shown apart from the text)"
             )
-        for key in self.missing_documents:
-            lines.append(f"  document not found, its highlights kept as orphaned: {one_line(key)}")
-        for path in self.library_added:
-            lines.append(f"  added to the library: {one_line(path)}")
+        if self.not_read:
+            lines.append("  not read, their annotations kept as orphaned:")
+            lines += [f"    {one_line(key)}: {why}" for key, why in self.not_read]
+            if any(why == NOT_IN_LIBRARY for _key, why in self.not_read):
+                lines.append(
+                    "  to read a file: aiwatch add PATH, then import again "
+                    "(or name it for this import only: aiwatch import FILE PATH)"
+                )
+        for key, problem in self.unreadable:
+            lines.append(f"  could not be read, kept as orphaned: {one_line(key)} ({problem})")
         if not self.changed:
             lines.append("  nothing changed")
         return lines
 
 
 def _counts(result: MergeResult) -> str:
-    return f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged"
+    counts = f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged"
+    return counts + (f", {result.reanchored} re-anchored" if result.reanchored else "")
 
 
 def read_annotation_file(path: Path) -> ParseResult:
@@ -341,29 +355,52 @@ def read_annotation_file(path: Path) -> ParseResult:
     return parse_annotations(data, name)
 
 
-class _Documents:
-    """The current text of each document an import refers to, loaded once."""
+class _ReadableDocuments:
+    """The documents an import may read, and nothing else: the library's (bundled, added,
+    under an added folder) and those named on the command line. A source from the file is
+    looked up here; the file system is asked only to resolve a path's symbolic links, so that
+    a library document named through a link is recognised. A document is loaded once."""
 
-    def __init__(self, by_key: Mapping[str, Path]) -> None:
-        self._by_key = by_key
-        self._loaded: dict[str, Document | None] = {}
+    def __init__(self, sources: Iterable[Source]) -> None:
+        self._paths = {source.key: source.path for source in sources}
+        self._loaded: dict[str, tuple[Document | None, str]] = {}
 
-    def get(self, key: str) -> Document | None:
+    def locate(self, source: str) -> tuple[str, str]:
+        """(document key, "") for a readable document, else (the key the source names, why
+        it is not read)."""
+        named = name_source(source)
+        if named is None:  # the parser skips these; kept safe here all the same
+            return source, NOT_READABLE
+        if named.kind is SourceKind.SEED:
+            return named.key, "" if named.key in self._paths else NOT_BUNDLED
+        if named.kind is SourceKind.WEB:
+            return named.key, WEB_PAGE
+        if named.kind is SourceKind.OTHER:
+            on_host = named.key[:7].lower() == "file://"
+            return named.key, OTHER_HOST if on_host else NOT_READABLE
+        if named.key in self._paths:
+            return named.key, ""
+        real = document_key(Path(named.path))
+        if real in self._paths:
+            return real, ""
+        return named.key, NOT_IN_LIBRARY
+
+    def loaded(self) -> Mapping[str, tuple[Document | None, str]]:
+        return self._loaded
+
+    def load(self, key: str) -> tuple[Document | None, str]:
+        """The document (a key `locate` found readable), or (None, why it failed)."""
         if key not in self._loaded:
-            path = _path_of(key, self._by_key)
-            document: Document | None = None
-            if path is not None:
-                try:
-                    document = load_document(path, key=key)
-                except DocumentError:
-                    document = None
-            self._loaded[key] = document
+            try:
+                self._loaded[key] = (load_document(self._paths[key], key=key), "")
+            except DocumentError as error:
+                self._loaded[key] = (None, str(error))
         return self._loaded[key]
 
 
 def _anchored(imported: ImportedHighlight, key: str, document: Document | None) -> Highlight:
     """The Highlight to store: placed in the document's current text by the re-anchoring
-    rules; kept (orphaned) when the document cannot be read."""
+    rules; kept (orphaned) when the document was not read."""
     start = imported.start if imported.start is not None else 0
     end = imported.end if imported.end is not None else 0
     # The file's hints (content hash, status) let re-anchoring keep what still holds, so an
@@ -374,7 +411,11 @@ def _anchored(imported: ImportedHighlight, key: str, document: Document | None) 
     )
     if document is None:
         return replace(highlight, status=AnchorStatus.ORPHANED)
-    return reanchor_highlight(document.text, document.content_hash, highlight)
+    placed = reanchor_highlight(document.text, document.content_hash, highlight)
+    if imported.start is None and placed.status is AnchorStatus.MOVED:
+        # Found by its quote, with no old position to have moved from.
+        placed = replace(placed, status=AnchorStatus.ANCHORED)
+    return placed
 
 
 def import_parsed(
@@ -382,54 +423,61 @@ def import_parsed(
     parsed: ParseResult,
     file_name: str,
     sources: Sequence[Source] | None = None,
+    named: Sequence[Source] = (),
 ) -> ImportSummary:
     """Anchor parsed annotations in the current texts and merge them in one transaction.
 
-    `sources` are the documents already in the library (default: library_sources(store)); a
-    file that annotations refer to and that is not among them is added to the library.
+    Only documents of the library (`sources`, default: library_sources(store)) and those
+    `named` on the command line are read. An annotation on any other source is kept, as an
+    orphan with its quote and note, under the key its source names; importing the file
+    again once the document is in the library places it. Nothing is added to the library.
     """
     if sources is None:
         sources, _problems = library_sources(store)
-    by_key = {source.key: source.path for source in sources}
-    documents = _Documents(by_key)
+    documents = _ReadableDocuments([*sources, *named])
     highlights: list[Highlight] = []
     notes: list[DocumentNote] = []
-    referenced: dict[str, None] = {}  # keys in the order the file names them
+    tags: dict[str, tuple[str, ...]] = {}
+    not_read: dict[str, str] = {}  # in the order the file names them
+    unreadable: dict[str, str] = {}
     for annotation in parsed.annotations:
-        key = canonical_key(annotation.doc_key)
-        referenced[key] = None
-        if isinstance(annotation, ImportedDocumentNote):
-            modified = annotation.modified or annotation.created
-            notes.append(DocumentNote(key, annotation.note, modified))
+        key, why = documents.locate(annotation.source)
+        document: Document | None = None
+        if why:
+            not_read.setdefault(key, why)
         else:
-            highlights.append(_anchored(annotation, key, documents.get(key)))
-    missing = tuple(key for key in referenced if documents.get(key) is None)
-    new_paths = [
-        key
-        for key in referenced
-        if key not in by_key and not key.startswith(SEED_PREFIX) and documents.get(key) is not None
-    ]
-    merged = store.merge_annotations(highlights, notes, new_paths)
-    orphaned = sum(
-        h.status is AnchorStatus.ORPHANED and h.doc_key not in missing for h in highlights
-    )
+            document, problem = documents.load(key)
+            if document is None:
+                unreadable.setdefault(key, problem)
+        if annotation.tags:
+            tags[annotation.id] = annotation.tags
+        if isinstance(annotation, ImportedDocumentNote):
+            notes.append(annotation.to_note(key))
+        else:
+            highlights.append(_anchored(annotation, key, document))
+    read = {key for key, (document, _) in documents.loaded().items() if document is not None}
+    merged = store.merge_annotations(highlights, notes, tags, read)
+    orphaned = sum(h.status is AnchorStatus.ORPHANED and h.doc_key in read for h in highlights)
     return ImportSummary(
         file=file_name,
         highlights=merged.highlights,
         notes=merged.notes,
         skipped=tuple(parsed.skipped),
         orphaned=orphaned,
-        missing_documents=missing,
-        library_added=merged.library_added,
+        not_read=tuple(not_read.items()),
+        unreadable=tuple(unreadable.items()),
     )
 
 
 def import_annotations(
-    store: Store, path: Path, sources: Sequence[Source] | None = None
+    store: Store,
+    path: Path,
+    sources: Sequence[Source] | None = None,
+    named: Sequence[Source] = (),
 ) -> ImportSummary:
     """Read, check, anchor and merge an annotation file: all of it or (malformed) none."""
     parsed = read_annotation_file(path)
-    return import_parsed(store, parsed, one_line(str(path)), sources)
+    return import_parsed(store, parsed, one_line(str(path)), sources, named)
 
 
 # ---------------------------------------------------------------------------------------------

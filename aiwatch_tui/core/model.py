@@ -129,6 +129,21 @@ class Highlight:
     status: AnchorStatus = AnchorStatus.ANCHORED
 
 
+class DocumentNote(NamedTuple):
+    """A note about a whole document (an annotation whose target has no selector).
+
+    A document may have several: the one aiwatch's `A` key edits, whose `id` is derived from
+    the document key (core.sources.document_note_id), and any number imported from other
+    tools under their own ids. An empty `id` means that derived one.
+    """
+
+    doc_key: str
+    text: str
+    modified: str = ""
+    id: str = ""
+    created: str = ""
+
+
 class DocumentInfo(NamedTuple):
     """What the document list needs, cheap to keep for thousands of documents.
 

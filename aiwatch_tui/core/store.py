@@ -24,16 +24,17 @@ import stat
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from aiwatch_tui.core.model import AnchorStatus, Highlight, utc_now
+from aiwatch_tui.core.model import AnchorStatus, DocumentNote, Highlight, utc_now
+from aiwatch_tui.core.sources import document_note_id
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x41495741  # "AIWA": marks the file as aiwatch's (PRAGMA application_id)
 BUSY_TIMEOUT_MS = 5000
 OPEN_DEADLINE_S = 10.0  # give up opening after this long of "busy" from a concurrent opener
@@ -98,6 +99,31 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             added TEXT NOT NULL
         )""",
     ),
+    3: (
+        # A document may have several notes (one's own, and others' imported), each an
+        # annotation with its own id and times. The existing note of each document keeps the
+        # id its exports already carried, so importing an old export merges with it.
+        """CREATE TABLE document_notes_v3 (
+            id TEXT PRIMARY KEY NOT NULL,
+            doc_key TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created TEXT NOT NULL,
+            modified TEXT NOT NULL
+        )""",
+        "INSERT INTO document_notes_v3 (id, doc_key, text, created, modified)"
+        " SELECT aiwatch_document_note_id(doc_key), doc_key, text, modified, modified"
+        " FROM document_notes",
+        "DROP TABLE document_notes",
+        "ALTER TABLE document_notes_v3 RENAME TO document_notes",
+        "CREATE INDEX document_notes_by_document ON document_notes (doc_key, created)",
+        # Tags of highlights and document notes, by annotation id. Only imports write them
+        # for now (from Hypothesis or W3C tagging bodies); exports give them back.
+        """CREATE TABLE annotation_tags (
+            annotation_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (annotation_id, tag)
+        ) WITHOUT ROWID""",
+    ),
 }
 
 _IDENTIFY = (
@@ -144,14 +170,9 @@ class MergeResult(NamedTuple):
     added: int
     updated: int
     unchanged: int
-
-
-class DocumentNote(NamedTuple):
-    """A note about a whole document, with the time it was last changed (for merging)."""
-
-    doc_key: str
-    text: str
-    modified: str = ""
+    # Kept as they were, but placed in a document at last: an orphan whose document has
+    # become readable (added to the library) gets the imported anchor; its note stays.
+    reanchored: int = 0
 
 
 class AnnotationsMerge(NamedTuple):
@@ -159,7 +180,6 @@ class AnnotationsMerge(NamedTuple):
 
     highlights: MergeResult
     notes: MergeResult
-    library_added: tuple[str, ...]  # library paths that were not there before
 
 
 class DatabaseReport(NamedTuple):
@@ -262,42 +282,116 @@ def _highlight_params(h: Highlight) -> tuple[object, ...]:
     )
 
 
-def _merge_highlight_rows(conn: sqlite3.Connection, hs: Sequence[Highlight]) -> MergeResult:
-    added = updated = unchanged = 0
+def _replace_tags(conn: sqlite3.Connection, annotation_id: str, tags: Sequence[str]) -> None:
+    conn.execute("DELETE FROM annotation_tags WHERE annotation_id = ?", (annotation_id,))
+    conn.executemany(
+        "INSERT OR IGNORE INTO annotation_tags (annotation_id, tag) VALUES (?, ?)",
+        [(annotation_id, tag) for tag in tags],
+    )
+
+
+def _add_tags(conn: sqlite3.Connection, annotation_id: str, tags: Sequence[str]) -> bool:
+    """Add the tags not yet there; True when any was."""
+    added = False
+    for tag in tags:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO annotation_tags (annotation_id, tag) VALUES (?, ?)",
+            (annotation_id, tag),
+        )
+        added = added or cursor.rowcount > 0
+    return added
+
+
+_ANCHOR_UPDATE = (
+    "UPDATE highlights SET doc_key = ?, doc_hash = ?, start_offset = ?, end_offset = ?,"
+    " exact = ?, prefix = ?, suffix = ?, status = ? WHERE id = ?"
+)
+
+
+def _merge_highlight_rows(
+    conn: sqlite3.Connection,
+    hs: Sequence[Highlight],
+    tags: Mapping[str, Sequence[str]],
+) -> MergeResult:
+    added = updated = unchanged = reanchored = 0
     for h in hs:
-        row = conn.execute("SELECT modified FROM highlights WHERE id = ?", (h.id,)).fetchone()
+        row = conn.execute(
+            "SELECT modified, status FROM highlights WHERE id = ?", (h.id,)
+        ).fetchone()
+        h_tags = tags.get(h.id, ())
         if row is None:
             conn.execute(_INSERT_HIGHLIGHT, _highlight_params(h))
+            _replace_tags(conn, h.id, h_tags)
             added += 1
         elif _is_newer(h.modified, str(row[0])):
             conn.execute(_REPLACE_HIGHLIGHT, _highlight_params(h))
+            _replace_tags(conn, h.id, h_tags)
             updated += 1
+        elif row[1] == AnchorStatus.ORPHANED and h.status is not AnchorStatus.ORPHANED:
+            # The same annotation, unedited since or edited here: what was edited here (note,
+            # colour) stays, and it takes the place the import found for it.
+            conn.execute(
+                _ANCHOR_UPDATE,
+                (h.doc_key, h.doc_hash, h.start, h.end, h.exact, h.prefix, h.suffix)
+                + (str(h.status), h.id),
+            )
+            _add_tags(conn, h.id, h_tags)
+            reanchored += 1
+        elif _add_tags(conn, h.id, h_tags):
+            updated += 1  # tags are never removed by an older copy, only added
         else:
             unchanged += 1
-    return MergeResult(added=added, updated=updated, unchanged=unchanged)
+    return MergeResult(added, updated, unchanged, reanchored)
 
 
-def _merge_note_rows(conn: sqlite3.Connection, notes: Sequence[DocumentNote]) -> MergeResult:
-    added = updated = unchanged = 0
+def _note_id(note: DocumentNote) -> str:
+    return note.id or document_note_id(note.doc_key)
+
+
+def _merge_note_rows(
+    conn: sqlite3.Connection,
+    notes: Sequence[DocumentNote],
+    tags: Mapping[str, Sequence[str]],
+    readable_keys: Collection[str],
+) -> MergeResult:
+    added = updated = unchanged = reanchored = 0
     for note in notes:
+        note_id = _note_id(note)
+        note_tags = tags.get(note_id, ())
         row = conn.execute(
-            "SELECT text, modified FROM document_notes WHERE doc_key = ?", (note.doc_key,)
+            "SELECT text, modified, doc_key FROM document_notes WHERE id = ?", (note_id,)
         ).fetchone()
-        if not note.text.strip() or (row is not None and str(row[0]) == note.text):
+        if not note.text.strip() and not note_tags:
             unchanged += 1
             continue
-        if row is not None and not _is_newer(note.modified, str(row[1])):
-            unchanged += 1  # the note here was changed more recently: it wins
-            continue
-        conn.execute(
-            "INSERT OR REPLACE INTO document_notes (doc_key, text, modified) VALUES (?, ?, ?)",
-            (note.doc_key, note.text, note.modified or utc_now()),
-        )
+        modified = note.modified or utc_now()
         if row is None:
+            conn.execute(
+                "INSERT INTO document_notes (id, doc_key, text, created, modified)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (note_id, note.doc_key, note.text, note.created or modified, modified),
+            )
+            _replace_tags(conn, note_id, note_tags)
             added += 1
-        else:
+        elif str(row[0]) != note.text and _is_newer(note.modified, str(row[1])):
+            conn.execute(
+                "UPDATE document_notes SET doc_key = ?, text = ?, modified = ? WHERE id = ?",
+                (note.doc_key, note.text, modified, note_id),
+            )
+            _replace_tags(conn, note_id, note_tags)
             updated += 1
-    return MergeResult(added=added, updated=updated, unchanged=unchanged)
+        elif str(row[2]) != note.doc_key and note.doc_key in readable_keys:
+            # Kept under the name the file gave; its document is now in the library.
+            conn.execute(
+                "UPDATE document_notes SET doc_key = ? WHERE id = ?", (note.doc_key, note_id)
+            )
+            _add_tags(conn, note_id, note_tags)
+            reanchored += 1
+        elif _add_tags(conn, note_id, note_tags):
+            updated += 1
+        else:
+            unchanged += 1  # the same text, or the note here was changed more recently
+    return MergeResult(added, updated, unchanged, reanchored)
 
 
 def _insert_library_path(conn: sqlite3.Connection, path: str) -> bool:
@@ -563,6 +657,10 @@ class Store:
             if version > SCHEMA_VERSION:
                 conn.execute("ROLLBACK")
                 return version
+            # Used by migration 3 to give each existing document note its exported id.
+            conn.create_function(
+                "aiwatch_document_note_id", 1, document_note_id, deterministic=True
+            )
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[step]:
                     conn.execute(statement)
@@ -755,21 +853,28 @@ class Store:
         """doc_key -> (highlights, notes), notes counting highlight notes and the document note."""
         return {key: (int(h), int(n)) for key, h, n in self._read(_ANNOTATION_COUNTS)}
 
-    def document_note(self, doc_key: str) -> str:
-        rows = self._read("SELECT text FROM document_notes WHERE doc_key = ?", (doc_key,))
+    def document_note(self, doc_key: str, note_id: str = "") -> str:
+        """The text of a document's note: its own (the one `A` edits), or the one `note_id`."""
+        rows = self._read(
+            "SELECT text FROM document_notes WHERE id = ?", (note_id or document_note_id(doc_key),)
+        )
         return str(rows[0][0]) if rows else ""
 
-    def set_document_note(self, doc_key: str, text: str) -> None:
-        """Save the note of a whole document; an empty (or blank) text deletes it."""
+    def set_document_note(self, doc_key: str, text: str, note_id: str = "") -> None:
+        """Save a document's own note (or the note `note_id`); an empty (or blank) text
+        deletes it. Its creation time is kept across edits."""
+        note_id = note_id or document_note_id(doc_key)
         with self._write() as conn:
             if text.strip():
+                now = utc_now()
                 conn.execute(
-                    "INSERT OR REPLACE INTO document_notes (doc_key, text, modified)"
-                    " VALUES (?, ?, ?)",
-                    (doc_key, text, utc_now()),
+                    "INSERT INTO document_notes (id, doc_key, text, created, modified)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+                    " SET text = excluded.text, modified = excluded.modified",
+                    (note_id, doc_key, text, now, now),
                 )
             else:
-                conn.execute("DELETE FROM document_notes WHERE doc_key = ?", (doc_key,))
+                conn.execute("DELETE FROM document_notes WHERE id = ?", (note_id,))
 
     def save_draft(self, target: str, text: str) -> None:
         with self._write() as conn:
@@ -795,26 +900,42 @@ class Store:
     def merge_highlights(self, hs: Sequence[Highlight]) -> MergeResult:
         """Merge by id in one transaction: new ids are added, a newer `modified` wins."""
         with self._write() as conn:
-            return _merge_highlight_rows(conn, hs)
+            return _merge_highlight_rows(conn, hs, {})
 
     def merge_annotations(
         self,
         highlights: Sequence[Highlight],
         notes: Sequence[DocumentNote] = (),
-        library_paths: Sequence[str] = (),
+        tags: Mapping[str, Sequence[str]] | None = None,
+        readable_keys: Collection[str] = (),
     ) -> AnnotationsMerge:
-        """An import, in one transaction: highlights merged by id and document notes by
-        document (a newer `modified` wins; an identical text is unchanged), and the library
-        paths the imported annotations need remembered. All of it is written, or none."""
+        """An import, in one transaction, everything merged by annotation id: a new id is
+        added, a newer `modified` wins (with its tags), and an identical or older copy leaves
+        what is here, with two exceptions. An orphan here that the import could place takes
+        that place (its note and colour stay); a note kept under another document key moves
+        to its key in `readable_keys` (documents the import could read). Tags (by annotation
+        id) are only ever added by an older copy. All of it is written, or none."""
         with self._write() as conn:
-            merged_highlights = _merge_highlight_rows(conn, highlights)
-            merged_notes = _merge_note_rows(conn, notes)
-            added = tuple(path for path in library_paths if _insert_library_path(conn, path))
-        return AnnotationsMerge(merged_highlights, merged_notes, added)
+            merged_highlights = _merge_highlight_rows(conn, highlights, tags or {})
+            merged_notes = _merge_note_rows(conn, notes, tags or {}, frozenset(readable_keys))
+        return AnnotationsMerge(merged_highlights, merged_notes)
 
-    def document_notes(self) -> dict[str, str]:
-        """Every document note by document key."""
-        return {str(k): str(t) for k, t in self._read("SELECT doc_key, text FROM document_notes")}
+    def document_notes(self) -> list[DocumentNote]:
+        """Every note of a whole document, by document key, then by creation."""
+        rows = self._read(
+            "SELECT doc_key, text, modified, id, created FROM document_notes"
+            " ORDER BY doc_key, created, id"
+        )
+        return [DocumentNote(*(str(value) for value in row)) for row in rows]
+
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """The tags of each tagged annotation (highlight or document note), by its id."""
+        tags: dict[str, list[str]] = {}
+        for annotation_id, tag in self._read(
+            "SELECT annotation_id, tag FROM annotation_tags ORDER BY annotation_id, tag"
+        ):
+            tags.setdefault(str(annotation_id), []).append(str(tag))
+        return {key: tuple(values) for key, values in tags.items()}
 
     # -- the library -------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from textual.content import Content, Span
 from textual.screen import Screen
 from textual.style import Style
 
-from aiwatch_tui.core.model import Document, DocumentInfo, Highlight
+from aiwatch_tui.core.model import Document, DocumentInfo, DocumentNote, Highlight
 from aiwatch_tui.core.search import FuzzyIndex
 from aiwatch_tui.ui.visible import visible
 
@@ -114,7 +114,9 @@ def section_entries(
 
 
 def annotation_entries(
-    highlights: Iterable[Highlight], document_notes: dict[str, str], titles: dict[str, str]
+    highlights: Iterable[Highlight],
+    document_notes: Iterable[DocumentNote],
+    titles: dict[str, str],
 ) -> list[Entry]:
     """A highlight by its quote, its note (if any) by the note; a document note by its text."""
     entries: list[Entry] = []
@@ -134,10 +136,11 @@ def annotation_entries(
             entries.append(
                 Entry("note", one_line(h.note.strip()), on_quote, h.doc_key, h.start, h.id)
             )
-    for key, note in document_notes.items():
-        if key in titles and note.strip():
+    for note in document_notes:
+        key = note.doc_key
+        if key in titles and note.text.strip():
             context = one_line(f"{titles[key]} · document note", CONTEXT_CHARS)
-            entries.append(Entry("note", one_line(note.strip()), context, key))
+            entries.append(Entry("note", one_line(note.text.strip()), context, key))
     return entries
 
 

@@ -24,7 +24,7 @@ from aiwatch_tui import cli
 from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.export import READWISE_COLUMNS, document_note_id, source_uri
 from aiwatch_tui.core.model import AnchorStatus, Highlight
-from aiwatch_tui.core.store import Store
+from aiwatch_tui.core.store import SCHEMA_VERSION, Store
 from tests.conftest import REPO, SEED_000, SEED_002
 from tests.highlights import T1, T2, highlight_on
 
@@ -341,7 +341,7 @@ def test_export_to_a_file_is_private_and_atomic(
     assert sorted(p.name for p in target.parent.iterdir()) == ["notes.md"]  # no temporary left
 
 
-def test_import_adds_an_outside_file_to_the_library(
+def test_import_reads_an_outside_file_only_once_it_is_added(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     article = tmp_path / "mine.txt"
@@ -354,8 +354,16 @@ def test_import_adds_an_outside_file_to_the_library(
     file = tmp_path / "a.json"
     file.write_text(json.dumps(annotation), encoding="utf-8")
     code, _, err = run(capsys, "import", str(file), "--db", str(db))
-    assert code == 0 and f"added to the library: {article.resolve()}" in err
-    assert run(capsys, "list", "--paths", "--db", str(db))[1] == f"{article.resolve()}\n"
+    # An import never adds to the library (issue 12): it says what was not read, and how.
+    assert code == 0 and f"not read, their annotations kept as orphaned:\n    {article}" in err
+    assert "aiwatch add PATH, then import again" in err
+    assert run(capsys, "list", "--paths", "--db", str(db))[1] == ""
+    assert run(capsys, "add", str(article), "--db", str(db))[0] == 0
+    code, _, err = run(capsys, "import", str(file), "--db", str(db))
+    assert code == 0 and "highlights: 0 added, 0 updated, 0 unchanged, 1 re-anchored" in err
+    with Store(db) as store:
+        (placed,) = store.highlights()
+    assert placed.status is AnchorStatus.ANCHORED and placed.doc_key == str(article.resolve())
 
 
 # --- the library ------------------------------------------------------------------------------
@@ -469,7 +477,7 @@ def test_doctor_on_a_healthy_database(
     code, out, _ = run(capsys, "doctor", "--db", str(db))
     assert code == 0
     assert f"database:     {db}" in out
-    assert "schema:       2" in out and "integrity:    ok" in out
+    assert f"schema:       {SCHEMA_VERSION}" in out and "integrity:    ok" in out
     assert "highlights:   4 (1 orphaned)" in out
     assert "notes:        2 (1 on highlights, 1 on documents)" in out
     assert "documents:    2 (2 bundled, 0 in the library)" in out

@@ -15,6 +15,7 @@ import pytest
 from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.export import InterchangeError, source_uri
 from aiwatch_tui.core.interchange import (
+    NOT_IN_LIBRARY,
     cached_infos,
     doctor,
     document_infos,
@@ -169,6 +170,7 @@ def test_import_places_quotes_in_the_current_text(store: Store, tmp_path: Path) 
     )
     # The article changed since: text was inserted before the quote.
     article.write_text("# A\n\nNew opening line.\n\nThe quick brown fox jumps.\n", encoding="utf-8")
+    store.add_library_path(str(article.resolve()))
     summary = import_annotations(store, file)
     (stored,) = store.highlights()
     text = load_document(article).text
@@ -186,18 +188,36 @@ def test_import_without_positions_finds_the_quote(store: Store, tmp_path: Path) 
     import_annotations(store, file)
     (stored,) = store.highlights()
     assert load_document(SEED_000).text[stored.start : stored.end] == phrase
-    assert stored.status is not AnchorStatus.ORPHANED
+    # Found by its quote, with no old position to have moved from: anchored, not "moved".
+    assert stored.status is AnchorStatus.ANCHORED
 
 
-def test_a_file_not_in_the_library_is_added_to_it(store: Store, tmp_path: Path) -> None:
+def test_a_file_outside_the_library_is_not_read_and_not_added(store: Store, tmp_path: Path) -> None:
     article = tmp_path / "outside.txt"
-    article.write_text("Some words about compute budgets.\n", encoding="utf-8")
-    file = write_annotations(tmp_path / "in.json", [quote_annotation(article.as_uri(), "compute")])
+    phrase = "Some words about compute budgets, long enough to stand alone."
+    article.write_text(phrase + "\n", encoding="utf-8")
+    file = write_annotations(tmp_path / "in.json", [quote_annotation(article.as_uri(), phrase)])
     summary = import_annotations(store, file)
-    assert store.library_paths() == [str(article.resolve())]
-    assert summary.library_added == (str(article.resolve()),)
-    assert any("added to the library" in line for line in summary.lines())
-    assert import_annotations(store, file).library_added == ()
+    assert store.library_paths() == []
+    assert summary.not_read == ((str(article), NOT_IN_LIBRARY),)
+    assert store.highlights()[0].status is AnchorStatus.ORPHANED
+    # Named for this import only (the command line's PATH), it is read, and still not added.
+    summary = import_annotations(store, file, named=discover([article])[0])
+    assert summary.not_read == () and summary.highlights.reanchored == 1
+    assert store.library_paths() == []
+
+
+def test_a_library_document_that_cannot_be_read_keeps_its_annotations(
+    store: Store, tmp_path: Path
+) -> None:
+    article = tmp_path / "broken.txt"
+    article.write_bytes(b"\x00\x01\x02binary " * 50)
+    store.add_library_path(str(article.resolve()))
+    file = write_annotations(tmp_path / "in.json", [quote_annotation(article.as_uri(), "x")])
+    summary = import_annotations(store, file)
+    assert [key for key, _ in summary.unreadable] == [str(article.resolve())]
+    assert any("could not be read, kept as orphaned" in line for line in summary.lines())
+    assert store.highlights()[0].status is AnchorStatus.ORPHANED
 
 
 def test_quotes_that_cannot_be_placed_are_kept_as_orphans(store: Store, tmp_path: Path) -> None:
@@ -211,15 +231,14 @@ def test_quotes_that_cannot_be_placed_are_kept_as_orphans(store: Store, tmp_path
     )
     summary = import_annotations(store, file)
     assert [h.status for h in store.highlights()] == [AnchorStatus.ORPHANED] * 2
-    assert summary.orphaned == 1
-    assert summary.missing_documents == (str((tmp_path / "missing.txt").resolve()),)
-    assert store.library_paths() == []  # a file that does not exist is not added
+    assert summary.orphaned == 1  # the one whose document was read
+    assert summary.not_read == ((str(tmp_path / "missing.txt"), NOT_IN_LIBRARY),)
 
 
 def test_unusable_annotations_are_skipped_with_a_reason(store: Store, tmp_path: Path) -> None:
     file = write_annotations(
         tmp_path / "in.json",
-        [quote_annotation("https://example.com/page", "web text")],
+        [quote_annotation("javascript:alert(1)", "web text")],
     )
     summary = import_annotations(store, file)
     assert store.highlights() == []

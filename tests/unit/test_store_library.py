@@ -1,17 +1,20 @@
-"""Store additions for the library and for imports: schema 2, library paths, note merging,
-one-transaction merges and the read-only inspection behind `aiwatch doctor`."""
+"""Store additions for the library and for imports: schema 2 (library paths), schema 3
+(several notes per document, tags), merging by annotation id in one transaction, and the
+read-only inspection behind `aiwatch doctor`."""
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from aiwatch_tui.core import store as store_module
 from aiwatch_tui.core.model import AnchorStatus, Highlight
+from aiwatch_tui.core.sources import document_note_id
 from aiwatch_tui.core.store import (
     SCHEMA_VERSION,
     DocumentNote,
@@ -62,11 +65,12 @@ def make_version_1(path: Path) -> None:
     raw.close()
 
 
-def test_schema_version_is_two_with_a_library_table(db_path: Path) -> None:
-    assert SCHEMA_VERSION == 2
+def test_schema_version_is_three_with_a_library_table(db_path: Path) -> None:
+    assert SCHEMA_VERSION == 3
     with Store(db_path) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
         assert store.library_paths() == []
+        assert store.document_notes() == [] and store.tags() == {}
 
 
 def test_library_paths_are_remembered_in_order_once_and_survive_reopening(db_path: Path) -> None:
@@ -84,7 +88,7 @@ def test_library_paths_are_remembered_in_order_once_and_survive_reopening(db_pat
 def test_a_version_1_database_is_migrated_and_keeps_its_highlights(db_path: Path) -> None:
     make_version_1(db_path)
     with Store(db_path) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
         assert [h.note for h in store.highlights()] == ["kept"]
         store.add_library_path("/x")
         assert store.library_paths() == ["/x"]
@@ -108,30 +112,120 @@ def test_a_failed_migration_leaves_the_database_at_version_1(
     raw.close()
 
 
+def test_a_version_2_document_note_keeps_the_id_its_exports_carried(db_path: Path) -> None:
+    make_version_1(db_path)
+    raw = sqlite3.connect(db_path)
+    for statement in store_module._MIGRATIONS[2]:
+        raw.execute(statement)
+    raw.execute("INSERT INTO document_notes VALUES ('seeds/a.txt', 'old thoughts', ?)", (T1,))
+    raw.execute("PRAGMA user_version = 2")
+    raw.commit()
+    raw.close()
+    with Store(db_path) as store:
+        assert store.document_notes() == [
+            DocumentNote("seeds/a.txt", "old thoughts", T1, document_note_id("seeds/a.txt"), T1)
+        ]
+        assert store.document_note("seeds/a.txt") == "old thoughts"  # still the one `A` edits
+
+
 def test_document_notes_lists_every_note(db_path: Path) -> None:
     with Store(db_path) as store:
         store.set_document_note("seeds/a.txt", "first")
         store.set_document_note("/b.md", "second")
-        assert store.document_notes() == {"seeds/a.txt": "first", "/b.md": "second"}
+        notes = store.document_notes()
+        assert [(n.doc_key, n.text) for n in notes] == [
+            ("/b.md", "second"),
+            ("seeds/a.txt", "first"),
+        ]
+        assert [n.id for n in notes] == [
+            document_note_id("/b.md"),
+            document_note_id("seeds/a.txt"),
+        ]
+        assert all(n.created and n.created == n.modified for n in notes)
+
+
+def test_editing_a_document_note_keeps_its_creation_time(db_path: Path) -> None:
+    with Store(db_path) as store:
+        store.set_document_note("k", "first")
+        (before,) = store.document_notes()
+        store.set_document_note("k", "second")
+        (after,) = store.document_notes()
+    assert after.text == "second" and after.created == before.created
+    assert after.modified >= before.modified
+
+
+def test_a_document_keeps_several_notes_each_by_its_id(db_path: Path) -> None:
+    mine = DocumentNote("seeds/a.txt", "my own note", T1)
+    theirs = DocumentNote("seeds/a.txt", "an imported note", T1, "other-id", T1)
+    third = DocumentNote("seeds/a.txt", "another imported one", T2, "third-id", T2)
+    with Store(db_path) as store:
+        result = store.merge_annotations([], [mine, theirs, third])
+        assert result.notes == MergeResult(3, 0, 0)
+        assert [n.text for n in store.document_notes()] == [
+            "my own note",
+            "an imported note",
+            "another imported one",
+        ]
+        # `A` edits the document's own note; the others are edited by id.
+        store.set_document_note("seeds/a.txt", "my own note, edited")
+        store.set_document_note("seeds/a.txt", "theirs, edited", note_id="other-id")
+        assert store.document_note("seeds/a.txt") == "my own note, edited"
+        assert store.document_note("seeds/a.txt", note_id="other-id") == "theirs, edited"
+        assert store.annotation_counts() == {"seeds/a.txt": (0, 3)}
 
 
 def test_merge_annotations_adds_everything_in_one_go(db_path: Path) -> None:
     h = make_highlight()
+    note = DocumentNote("seeds/a.txt", "about a", T1)
+    tags = {h.id: ("chips", "policy"), document_note_id("seeds/a.txt"): ("summary",)}
     with Store(db_path) as store:
-        result = store.merge_annotations(
-            [h], [DocumentNote("seeds/a.txt", "about a", T1)], ["/lib/a.md"]
-        )
+        result = store.merge_annotations([h], [note], tags)
         assert result.highlights == MergeResult(1, 0, 0)
         assert result.notes == MergeResult(1, 0, 0)
-        assert result.library_added == ("/lib/a.md",)
         assert store.highlight(h.id) == h
         assert store.document_note("seeds/a.txt") == "about a"
-        again = store.merge_annotations(
-            [h], [DocumentNote("seeds/a.txt", "about a", T1)], ["/lib/a.md"]
-        )
+        assert store.tags() == tags
+        again = store.merge_annotations([h], [note], tags)
         assert again.highlights == MergeResult(0, 0, 1)
         assert again.notes == MergeResult(0, 0, 1)
-        assert again.library_added == ()
+
+
+def test_tags_follow_the_newer_copy_and_are_only_added_by_an_older_one(db_path: Path) -> None:
+    h = make_highlight()
+    with Store(db_path) as store:
+        store.merge_annotations([h], [], {h.id: ("a", "b")})
+        store.merge_annotations([h], [], {h.id: ("c",)})  # the same age: tags are added
+        assert store.tags() == {h.id: ("a", "b", "c")}
+        newer = make_highlight(id=h.id, modified=T2)
+        assert store.merge_annotations([newer], [], {h.id: ("d",)}).highlights.updated == 1
+        assert store.tags() == {h.id: ("d",)}
+
+
+def test_an_orphan_takes_the_place_an_import_found_and_keeps_its_note(db_path: Path) -> None:
+    orphan = make_highlight("/given/link.txt", status=AnchorStatus.ORPHANED, doc_hash="")
+    with Store(db_path) as store:
+        store.add_highlight(orphan)
+        store.update_highlight(replace(orphan, note="edited here", modified=T2))
+        placed = make_highlight(id=orphan.id, doc_key="/real/file.txt", start=40, end=45)
+        result = store.merge_annotations([placed], [])
+        assert result.highlights == MergeResult(0, 0, 0, 1)
+        stored = store.highlight(orphan.id)
+    assert stored is not None
+    assert (stored.doc_key, stored.start) == ("/real/file.txt", 40)
+    assert stored.status is AnchorStatus.ANCHORED
+    assert (stored.note, stored.modified) == ("edited here", T2)  # the edit made here stays
+
+
+def test_a_note_kept_under_another_name_moves_to_its_readable_document(db_path: Path) -> None:
+    kept = DocumentNote("/given/link.txt", "about it", T1, "note-id", T1)
+    with Store(db_path) as store:
+        store.merge_annotations([], [kept])
+        found = kept._replace(doc_key="/real/file.txt")
+        assert store.merge_annotations([], [found]).notes == MergeResult(0, 0, 1)  # not read
+        result = store.merge_annotations([], [found], readable_keys={"/real/file.txt"})
+        assert result.notes == MergeResult(0, 0, 0, 1)
+        (moved,) = store.document_notes()
+    assert (moved.doc_key, moved.text) == ("/real/file.txt", "about it")
 
 
 @pytest.mark.parametrize(
@@ -158,10 +252,10 @@ def test_a_failing_merge_writes_nothing(db_path: Path) -> None:
     broken = make_highlight(exact=None)  # NOT NULL: fails inside the transaction
     with Store(db_path) as store:
         with pytest.raises(ValueError):
-            store.merge_annotations([good, broken], [DocumentNote("k", "n", T1)], ["/p"])
+            store.merge_annotations([good, broken], [DocumentNote("k", "n", T1)], {good.id: ("t",)})
         assert store.highlights() == []
-        assert store.document_notes() == {}
-        assert store.library_paths() == []
+        assert store.document_notes() == []
+        assert store.tags() == {}
 
 
 def test_inspecting_a_missing_database_creates_nothing(tmp_path: Path) -> None:

@@ -1,0 +1,176 @@
+"""What a source URI in an annotation names, and the key a document is kept under.
+
+Pure string work: nothing here touches the file system or the network. Which of the named
+documents may actually be read is decided elsewhere (core.interchange, against the library),
+because a URI comes from a file someone else wrote.
+
+Document keys are of three kinds, which never collide:
+- "seeds/<name>": a bundled article, named in exports as "urn:aiwatch:seeds/<name>";
+- "/absolute/path": a file (as resolved when the library found it);
+- "<scheme>:...": anything else an annotation was made on, kept as the URI names it — a web
+  page by its normalised URL (the key feeds and pages will use), or a name such as a file on
+  another host or a PDF fingerprint ("urn:x-pdf:...").
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path, PurePath
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit, urlunsplit
+
+SEED_PREFIX = "seeds/"  # mirrors library.SEED_PREFIX; the library is not imported here
+SEED_URN_PREFIX = "urn:aiwatch:seeds/"
+
+# Schemes whose URIs are not names of documents but content or code: never kept, never
+# followed ("data:text/plain,..." carries its own text; "javascript:" is a program).
+NOT_DOCUMENT_SCHEMES = frozenset({"data", "javascript", "vbscript", "about", "blob"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class SourceKind(StrEnum):
+    SEED = "seed"  # a bundled article's name
+    FILE = "file"  # an absolute local path
+    WEB = "web"  # an http(s) page
+    OTHER = "other"  # a document name aiwatch keeps but cannot open
+
+
+@dataclass(frozen=True, slots=True)
+class NamedSource:
+    """What a source URI names: its kind and the document key it is kept under.
+
+    For FILE the key is the path as the URI spells it, with "." and ".." segments resolved
+    as text: a name, not a promise that the file exists or may be read; `path` is the path
+    exactly as spelt (what the file system would be asked for).
+    """
+
+    kind: SourceKind
+    key: str
+    path: str = ""
+
+
+def source_uri(doc_key: str) -> str:
+    """The URI that names a document in exported annotations.
+
+    A bundled article becomes "urn:aiwatch:seeds/<name>", a path its file:// URI (both
+    percent-encoded ASCII), and a key that is already a URI (a web page) stays as it is.
+    """
+    if doc_key.startswith(SEED_PREFIX):
+        name = doc_key[len(SEED_PREFIX) :]
+        return SEED_URN_PREFIX + quote(name, safe="", errors="surrogateescape")
+    if not PurePath(doc_key).is_absolute():
+        # A URI already (a web page); a relative key is never a document's, but is named
+        # (percent-encoded) rather than refused.
+        if _SCHEME.match(doc_key):
+            return doc_key
+        return quote(doc_key, safe="/", errors="surrogateescape")
+    return Path(doc_key).as_uri()
+
+
+def document_note_id(doc_key: str) -> str:
+    """The fixed id of the note aiwatch keeps on a whole document (the one `A` edits), so
+    re-exporting it gives the same annotation."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, source_uri(doc_key) + "#document-note"))
+
+
+def name_source(uri: str) -> NamedSource | None:
+    """What `uri` names, or None when it names no document (a relative reference, or a
+    data:/javascript: URI and the like)."""
+    match = _SCHEME.match(uri)
+    if match is None:
+        return None
+    scheme = match.group()[:-1].lower()
+    if scheme in NOT_DOCUMENT_SCHEMES:
+        return None
+    if uri[: len(SEED_URN_PREFIX)].lower() == SEED_URN_PREFIX:
+        name = _seed_name(uri)
+        if name is not None:
+            return NamedSource(SourceKind.SEED, SEED_PREFIX + name)
+        return NamedSource(SourceKind.OTHER, uri)
+    if scheme == "file":
+        path = _path_from_file_uri(uri, allow_dot_segments=True)
+        if path is not None:
+            return NamedSource(SourceKind.FILE, normal_path(path), path)
+        return NamedSource(SourceKind.OTHER, uri)
+    if scheme in _DEFAULT_PORTS:
+        web = normal_url(uri)
+        return NamedSource(SourceKind.WEB, web) if web is not None else None
+    return NamedSource(SourceKind.OTHER, scheme + uri[len(scheme) :])
+
+
+def normal_path(path: str) -> str:
+    """An absolute path with "//", "." and ".." resolved as text (the file system is not
+    asked: a symbolic link is not followed)."""
+    return "/" + posixpath.normpath(path).lstrip("/")
+
+
+def normal_url(url: str) -> str | None:
+    """An http(s) URL in the one form pages are kept under: scheme and host in lower case,
+    the default port and the fragment dropped, an empty path as "/"; the rest (path, query,
+    percent-encoding) exactly as given. None when it has no host."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return None
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def key_from_source(uri: str) -> str | None:
+    """The key of a bundled article or local file that a URI typed by the user names, or None.
+
+    Stricter than name_source: a path with ".." segments is refused rather than guessed at,
+    and so is a seed name that could escape the seeds folder. The path is returned as it is
+    written; callers canonicalise it (resolve symlinks) with library.document_key.
+    """
+    if uri[: len(SEED_URN_PREFIX)].lower() == SEED_URN_PREFIX:
+        name = _seed_name(uri)
+        return SEED_PREFIX + name if name is not None else None
+    return _path_from_file_uri(uri, allow_dot_segments=False)
+
+
+def _seed_name(uri: str) -> str | None:
+    name = unquote(uri[len(SEED_URN_PREFIX) :], errors="surrogateescape")
+    if name in ("", ".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        return None
+    return name
+
+
+def _path_from_file_uri(uri: str, *, allow_dot_segments: bool) -> str | None:
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return None
+    # A fragment names a part of the same file, so it is dropped; a query names something else.
+    if (
+        parts.scheme.lower() != "file"
+        or parts.netloc.lower() not in ("", "localhost")
+        or parts.query
+    ):
+        return None
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        from urllib.request import url2pathname
+
+        path = url2pathname(parts.path)
+        return path if PurePath(path).is_absolute() else None
+    path = os.fsdecode(unquote_to_bytes(parts.path))
+    if not path.startswith("/") or "\x00" in path:
+        return None
+    if not allow_dot_segments and ".." in path.split("/"):
+        return None
+    return path

@@ -126,13 +126,14 @@ def _group_by_document(
     highlights: Iterable[Highlight],
     documents: Mapping[str, ExportDocument],
     document_notes: Iterable[DocumentNote],
+    tags: Mapping[str, Sequence[str]],
 ) -> list[_DocumentGroup]:
     by_key: dict[str, list[Highlight]] = {}
     for h in sorted(highlights, key=_highlight_order):
         by_key.setdefault(h.doc_key, []).append(h)
     notes_by_key: dict[str, list[DocumentNote]] = {}
     for note in sorted(document_notes, key=_note_order):
-        if note.text.strip():
+        if note.text.strip() or tags.get(_note_id(note)):
             notes_by_key.setdefault(note.doc_key, []).append(note)
     return [
         _DocumentGroup(
@@ -221,7 +222,7 @@ def _document_note_annotation(
         "@context": ANNOTATION_CONTEXT,
         "id": f"urn:uuid:{_note_id(note)}",
         "type": "Annotation",
-        "motivation": "commenting",
+        "motivation": "commenting" if note.text else "tagging",
     }
     _provenance(annotation, note.created or note.modified, note.modified)
     annotation["body"] = _bodies(note.text, tags)
@@ -246,7 +247,7 @@ def to_json(
     time) is written only when given, so tests and round trips stay exact.
     """
     items: list[dict[str, object]] = []
-    for group in _group_by_document(highlights, documents, document_notes):
+    for group in _group_by_document(highlights, documents, document_notes, tags):
         for note in group.notes:
             note_tags = tags.get(_note_id(note), ())
             items.append(_document_note_annotation(group.document, note, note_tags))
@@ -351,7 +352,8 @@ def _markdown_document(group: _DocumentGroup, tags: Mapping[str, Sequence[str]])
     if _hides_characters(group):  # flagged as the reader flags such a document
         lines += [f"Note: {HIDDEN_NOTICE}.", ""]
     for note in group.notes:
-        lines += _inert_lines(note.text.strip("\n")) + [""]
+        if note.text.strip():
+            lines += _inert_lines(note.text.strip("\n")) + [""]
         lines += _tags_line(tags.get(_note_id(note), ()))
     placed = [h for h in group.highlights if h.status is not AnchorStatus.ORPHANED]
     orphaned = [h for h in group.highlights if h.status is AnchorStatus.ORPHANED]
@@ -388,7 +390,7 @@ def to_markdown(
     lines = ["# aiwatch highlights", ""]
     if generated is not None:
         lines += [f"Exported {_heading_text(generated)}.", ""]
-    groups = _group_by_document(highlights, documents, document_notes)
+    groups = _group_by_document(highlights, documents, document_notes, tags)
     if not groups:
         lines += ["No highlights or notes.", ""]
     for group in groups:
@@ -838,15 +840,16 @@ def _read_bodies(item: dict[str, object]) -> tuple[str, tuple[str, ...]]:
         texts.append(value)  # a TextualBody in text/plain
     body = item.get("body")
     if body is not None:
-        for where, one in _resources(body, "body"):
+        for where, one in _resources(body, "body", first_choice=True):
             _read_body(one, where, texts, tags)
     unique_tags = tuple(dict.fromkeys(tag for tag in tags if tag.strip()))
     return "\n\n".join(text for text in texts if text), unique_tags
 
 
-def _resources(value: object, where: str) -> list[tuple[str, object]]:
+def _resources(value: object, where: str, *, first_choice: bool) -> list[tuple[str, object]]:
     """The bodies or targets in `value`, each with where it is: arrays and W3C sets are
-    opened (a Choice gives its first option, the one a client shows by default)."""
+    opened. A Choice gives every option, or with `first_choice` only its first (for bodies:
+    the one a client shows by default)."""
     found: list[tuple[str, object]] = []
 
     def walk(value: object, where: str, depth: int) -> None:
@@ -866,7 +869,7 @@ def _resources(value: object, where: str) -> list[tuple[str, object]]:
         kind = min(kinds)
         if not isinstance(items, list) or not items:
             raise _Malformed(f'{where}: a {kind} needs "items", a non-empty array')
-        if kind == "Choice":
+        if kind == "Choice" and first_choice:
             walk(items[0], f"{where} (Choice) item 1", depth + 1)
             return
         for number, one in enumerate(items, start=1):
@@ -945,7 +948,7 @@ def _read_target(target: object) -> tuple[_Target, NamedSource]:
     what its source names."""
     if target is None:
         raise _Malformed('has no "target"')
-    candidates = [_read_one_target(one, where) for where, one in _resources(target, "target")]
+    candidates = [_read_one_target(one, where) for where, one in _resources(target, "target", first_choice=False)]
     usable = [(c, c.named) for c in candidates if c.named is not None]
     if not usable:
         source = candidates[0].source

@@ -274,6 +274,9 @@ def write_private_file(path: Path, text: str) -> Path:
 # Import
 # ---------------------------------------------------------------------------------------------
 
+# A quote imported with neither position nor enough context is placed where it occurs when
+# it occurs exactly once in the text and is at least this long (two or three words).
+UNIQUE_QUOTE_CHARS = 12
 # Why a source was not read, as the summary says it.
 NOT_IN_LIBRARY = "not in the library"
 NOT_BUNDLED = "no such bundled article"
@@ -412,9 +415,24 @@ def _anchored(imported: ImportedHighlight, key: str, document: Document | None) 
     if document is None:
         return replace(highlight, status=AnchorStatus.ORPHANED)
     placed = reanchor_highlight(document.text, document.content_hash, highlight)
-    if imported.start is None and placed.status is AnchorStatus.MOVED:
+    if imported.start is not None:
+        return placed
+    if placed.status is AnchorStatus.MOVED:
         # Found by its quote, with no old position to have moved from.
-        placed = replace(placed, status=AnchorStatus.ANCHORED)
+        return replace(placed, status=AnchorStatus.ANCHORED)
+    if placed.status is AnchorStatus.ORPHANED and len(imported.exact) >= UNIQUE_QUOTE_CHARS:
+        # Another tool's quote without context or position: re-anchoring wants context for
+        # a short quote, but a quote found once, and only once, in the text is that place.
+        first = document.text.find(imported.exact)
+        if first >= 0 and document.text.find(imported.exact, first + 1) < 0:
+            end = first + len(imported.exact)
+            return replace(
+                placed,
+                start=first,
+                end=end,
+                status=AnchorStatus.ANCHORED,
+                doc_hash=document.content_hash,
+            )
     return placed
 
 

@@ -112,14 +112,29 @@ def normalize_newlines(text: str) -> str:
 # Characters that could drive a terminal or hide text: C0 (but tab and newline), DEL, C1,
 # bidirectional overrides and isolates, invisible format characters, line/paragraph
 # separators, lone surrogates (unencodable) and tag characters ("ASCII smuggling").
-# Left alone on purpose: ZWNJ/ZWJ (U+200C/D, needed by scripts and emoji), soft hyphen,
-# variation selectors.
+# ZWNJ/ZWJ (U+200C/D) are handled apart (_UNSAFE_JOINER), since a ZWJ inside an emoji
+# sequence is drawn by the terminal. Left alone on purpose: soft hyphen, variation selectors.
 _UNSAFE_CLASS = (
     "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0001\U000e0020-\U000e007f"
 )
 _UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
 FORMAT_SYMBOL = "\u2426"  # ␦ stands for an invisible format or bidi character
+
+# Pictographs that join into one emoji with ZWJ (👩‍💻, 👨‍👩‍👧, 🏳️‍🌈): the Unicode
+# Extended_Pictographic ranges, approximately (Python's re has no property classes).
+_EMOJI = (
+    "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u24c2\u25aa-\u27bf"
+    "\u2934\u2935\u2b05-\u2b55\u3030\u303d\u3297\u3299\U0001f000-\U0001faff"
+)
+# Zero-width non-joiners and joiners change how text reads without being seen: each is shown
+# as FORMAT_SYMBOL, except a ZWJ between two pictographs (the first maybe followed by the
+# emoji variation selector), which the terminal draws as one emoji or as the pictographs
+# side by side. (Scripts that use them, such as Persian or Devanagari, show the symbol:
+# what a terminal would do with them is not predictable.)
+_UNSAFE_JOINER = re.compile(
+    f"\u200c|(?<![{_EMOJI}])(?<![{_EMOJI}]\ufe0f)\u200d|\u200d(?![{_EMOJI}])"
+)
 C1_SYMBOL = "\ufffd"
 
 
@@ -160,9 +175,13 @@ def _plainly_safe(text: str) -> bool:
 
 def sanitize(text: str) -> str:
     """Replace control and invisible format characters by visible symbols, one for one."""
-    if _plainly_safe(text) or _UNSAFE.search(text) is None:
+    if _plainly_safe(text):
         return text
-    return _UNSAFE.sub(lambda match: _SYMBOLS[match.group()], text)
+    if _UNSAFE.search(text) is not None:
+        text = _UNSAFE.sub(lambda match: _SYMBOLS[match.group()], text)
+    if "\u200c" in text or "\u200d" in text:
+        text = _UNSAFE_JOINER.sub(FORMAT_SYMBOL, text)
+    return text
 
 
 # The subset of the above that a reader cannot see at all and that can make text read
@@ -178,7 +197,9 @@ HIDDEN_NOTICE = (
 
 def hidden_character_notices(text: str) -> tuple[str, ...]:
     """A notice when unsanitised `text` holds bidi controls or invisible characters."""
-    return (HIDDEN_NOTICE,) if _HIDDEN.search(text) is not None else ()
+    if _HIDDEN.search(text) is not None or _UNSAFE_JOINER.search(text) is not None:
+        return (HIDDEN_NOTICE,)
+    return ()
 
 
 def one_line(text: str) -> str:

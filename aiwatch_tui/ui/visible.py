@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import unicodedata
 
+from aiwatch_tui.core.documents import FORMAT_SYMBOL, sanitize
+
 
 def visible(text: str) -> str:
     """`text` on one line with nothing a terminal would act on, keeping its length (so matched
-    positions still hold): white space becomes spaces, controls their visible symbols."""
+    positions still hold): white space becomes spaces, controls their visible symbols, bidi
+    and invisible characters ␦, as the reader shows them."""
     if text.isprintable():
         return text
-    return "".join(_visible_char(char) for char in text)
+    return "".join(_visible_char(char) for char in sanitize(text))
 
 
 def _visible_char(char: str) -> str:
-    if char.isprintable():
+    # sanitize() has made controls, bidi and invisible characters visible; what is left
+    # unprintable is white space, a ZWJ it kept inside an emoji, or another format character.
+    if char.isprintable() or char == "\u200d":
         return char
     if char.isspace():
         return " "
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␀..␟, the Unicode control pictures
-    if code == 0x7F:
-        return "\u2421"  # ␡
     if unicodedata.category(char) == "Cf":
-        return "\u00b7"  # format characters (bidi overrides, zero-width joiners): a dot
+        return FORMAT_SYMBOL
     return "\ufffd"

@@ -103,12 +103,16 @@ RLO = "\u202e"
 PDI = "\u2069"
 LRI = "\u2066"
 INVISIBLES = ("\u200b", "\u2060", "\ufeff")
+ZWNJ = "\u200c"
+ZWJ = "\u200d"
 BIDI_TXT = (
     "Trojan Source Sample\n"
     "\n"
     f"access level = user{RLO} {LRI}// Check if admin{PDI} {LRI}\n"
     "\n"
     f"Invisible{INVISIBLES[0]}space, word{INVISIBLES[1]}joiner and bom{INVISIBLES[2]}inside.\n"
+    "\n"
+    f"Joiners: non{ZWNJ}joiner, zero{ZWJ}width joiner, an emoji \U0001f469{ZWJ}\U0001f4bb kept.\n"
 )
 
 CJK_SENTENCE = "日本語のテキストと中文字符，全角文字が並ぶ段落です。"

@@ -29,6 +29,33 @@ FORBIDDEN_CSI = ("\x1b[2J", "\x1b[3J", "\x1bc", "\x1b[6n", "\x1b[21t", "\x1b[200
 FORBIDDEN_OSC = {"0", "1", "2", "8", "52"}
 
 
+# Characters that make text read otherwise than it is stored, drawn by no terminal: bidi
+# controls, zero-width and invisible format characters. A ZWJ is allowed only between two
+# pictographs (an emoji sequence such as 👩‍💻, which the terminal draws).
+_HIDDEN = re.compile(
+    "[\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def _pictograph(char: str) -> bool:
+    return ord(char) >= 0x1F000 or 0x2600 <= ord(char) <= 0x27BF
+
+
+def _stray_joiners(text: str) -> list[int]:
+    """Positions of ZWJs that do not join two pictographs."""
+    stray = []
+    for index, char in enumerate(text):
+        if char != "\u200d":
+            continue
+        before = text[index - 1] if index else ""
+        if before == "\ufe0f" and index > 1:
+            before = text[index - 2]
+        after = text[index + 1] if index + 1 < len(text) else ""
+        if not (before and after and _pictograph(before) and _pictograph(after)):
+            stray.append(index)
+    return stray
+
+
 def sequences(output: str) -> list[str]:
     return _SEQUENCE.findall(output)
 
@@ -55,6 +82,10 @@ def problems(raw: bytes, markers: Iterable[str]) -> list[str]:
     plain = _SEQUENCE.sub("", output)
     for control in sorted({c for c in plain if c < " " and c not in "\r\n"}):
         found.append(f"a bare control character {control!r} was written")
+    for hidden in sorted(set(_HIDDEN.findall(plain))):
+        found.append(f"a hidden character U+{ord(hidden):04X} was written")
+    if _stray_joiners(plain):
+        found.append("a zero-width joiner outside an emoji sequence was written")
     return found
 
 

@@ -110,6 +110,8 @@ def test_bidi_overrides_and_invisibles_are_visible_and_flag_the_document(
         assert hidden not in doc.text
     assert "user␦ ␦// Check if admin␦ ␦" in doc.text
     assert "Invisible␦space, word␦joiner and bom␦inside." in doc.text
+    # ZWNJ/ZWJ hide too, but a ZWJ joining two pictographs is the emoji the terminal draws.
+    assert "Joiners: non␦joiner, zero␦width joiner, an emoji \U0001f469\u200d\U0001f4bb" in doc.text
     # the same flag for text that did not come from a file (e.g. pasted)
     assert document_from_text(BIDI_TXT, "k").notices == (HIDDEN_NOTICE,)
     # and no flag where there is nothing hidden: ZWJ in emoji, a leading BOM

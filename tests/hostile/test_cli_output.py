@@ -17,8 +17,12 @@ from aiwatch_tui.core.store import Store
 from tests.hostile.corpus import BEL, CONTROL_LINES, ESC, FILENAME_TITLE
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# Markdown and CSV keep a note's own bidi marks (right-to-left notes need them); CSV has CRLF.
-TEXT_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Markdown and CSV show bidi controls and zero-width (non-)joiners as the reader does (␦);
+# JSON keeps them, escaped. CSV has CRLF.
+TEXT_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
+JSON_UNSAFE = re.compile(f"{UNSAFE.pattern[:-1]}\u200b-\u200f]")
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -47,7 +51,7 @@ def annotated(tmp_path: Path, hostile_folder: Path) -> Path:
                 exact=controls.text[start:end],
                 prefix=controls.text[max(0, start - 32) : start],
                 suffix=controls.text[end : end + 32],
-                note=f"{CONTROL_LINES[3]}\n[@click=app.quit]q[/] \u202eevil",
+                note=f"{CONTROL_LINES[3]}\n[@click=app.quit]q[/] \u202eevil\u200cand\u200djoined",
                 created=now,
                 modified=now,
             )
@@ -78,12 +82,16 @@ def test_exports_carry_no_control_character(
     status, out, err = _run(["--db", str(annotated), "export", "-f", form], capsys)
     assert status == 0 and err == ""
     assert "[@click=app.quit]q[/]" in out  # markup kept as the user wrote it
-    assert (UNSAFE if form == "json" else TEXT_UNSAFE).search(out) is None
+    assert (JSON_UNSAFE if form == "json" else TEXT_UNSAFE).search(out) is None
     if form == "json":
         # escaped, not lost: reading the export back gives the note as it was
         notes = [item["body"]["value"] for item in json.loads(out)["first"]["items"]]
         note = next(n for n in notes if "Title line" in n)
-        assert note.startswith(CONTROL_LINES[3]) and note.endswith("\u202eevil")
+        assert note.startswith(CONTROL_LINES[3]) and note.endswith(
+            "\u202eevil\u200cand\u200djoined"
+        )
+    else:
+        assert "␦evil␦and␦joined" in out  # the symbol the reader shows, one for each
 
 
 def test_error_messages_name_hostile_files_inertly(

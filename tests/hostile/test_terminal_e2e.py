@@ -161,9 +161,14 @@ def test_the_checker_catches_what_would_leak() -> None:
         b"\x1b[200~",
         b"bell\x07",
         b"back\x08",
+        "user\u202e admin".encode(),
+        "non\u200cjoiner".encode(),
+        "zero\u200dwidth".encode(),
     )
     for leak in leaks:
         assert problems(before + leak + after, MARKERS), leak
+    emoji = "\U0001f469\u200d\U0001f4bb \U0001f3f3\ufe0f\u200d\U0001f308".encode()
+    assert problems(before + emoji + after, MARKERS) == []
     assert not restored(b"\x1b[?1049h text \x1b[?1049l more text")
 
 

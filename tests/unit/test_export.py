@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import random
+import re
 import uuid
 from datetime import UTC
 from pathlib import Path
@@ -694,6 +695,46 @@ def test_markdown_shows_control_characters_as_symbols() -> None:
     text = to_markdown([make_highlight(1, SEED_KEY, 0, "bell\x07", note="esc \x1b[2J")], DOCUMENTS)
     assert "\x07" not in text and "\x1b" not in text
     assert "> bell\u2407" in text and "esc \u241b[2J" in text
+
+
+# Bidi controls, zero-width (non-)joiners and other invisible characters, in a title, a quote,
+# a note and a document note; and an emoji whose ZWJ joins two pictographs.
+HIDDEN = "x\u202egnp.exe \u2066y\u2069 non\u200cjoiner zero\u200dwidth \u200b\U000e0041"
+HIDDEN_SHOWN = "x␦gnp.exe ␦y␦ non␦joiner zero␦width ␦␦"
+EMOJI = "\U0001f469\u200d\U0001f4bb"
+RAW_HIDDEN = re.compile(
+    "[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\U000e0000-\U000e007f]"
+)
+
+
+def hidden_everywhere() -> tuple[list[Highlight], dict[str, ExportDocument], list[DocumentNote]]:
+    documents = {SEED_KEY: ExportDocument(SEED_KEY, f"Title {HIDDEN}", "a" * 64)}
+    marks = [make_highlight(1, SEED_KEY, 0, f"quote {HIDDEN}", note=f"note {HIDDEN} {EMOJI}")]
+    return marks, documents, [DocumentNote(SEED_KEY, f"document {HIDDEN}")]
+
+
+def test_markdown_and_csv_show_hidden_characters_as_the_reader_does() -> None:
+    marks, documents, notes = hidden_everywhere()
+    markdown = to_markdown(marks, documents, notes)
+    table = to_csv(marks, documents)
+    for text in (markdown, table):
+        assert RAW_HIDDEN.sub("", text.replace(EMOJI, "")) == text.replace(EMOJI, "")
+        assert f"quote {HIDDEN_SHOWN}" in text and f"note {HIDDEN_SHOWN} {EMOJI}" in text
+    assert f"## Title {HIDDEN_SHOWN}" in markdown and f"document {HIDDEN_SHOWN}" in markdown
+    # The document is flagged, as the reader flags it.
+    assert "Note: contains bidirectional-override or invisible characters (shown as ␦)." in markdown
+    assert "bidirectional" not in to_markdown(HIGHLIGHTS, DOCUMENTS, DOCUMENT_NOTES)
+
+
+def test_json_escapes_hidden_characters_and_keeps_them_exactly() -> None:
+    marks, documents, notes = hidden_everywhere()
+    text = to_json(marks, documents, notes)
+    assert RAW_HIDDEN.search(text) is None
+    assert "\\u202e" in text and "\\udb40\\udc41" in text  # a tag character: a surrogate pair
+    result = parse_annotations(text, "hidden.json")
+    assert result.highlights[0].note == f"note {HIDDEN} {EMOJI}"
+    assert result.highlights[0].exact == f"quote {HIDDEN}"
+    assert result.document_notes[0].note == f"document {HIDDEN}"
 
 
 def test_markdown_title_ending_in_hashes_keeps_them() -> None:

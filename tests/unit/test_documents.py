@@ -13,11 +13,13 @@ import pytest
 
 from aiwatch_tui.core import documents
 from aiwatch_tui.core.documents import (
+    HIDDEN_NOTICE,
     LEGACY_NOTICE,
     DocumentError,
     count_words,
     decode,
     document_from_text,
+    hidden_character_notices,
     load_document,
     parse,
     sanitize,
@@ -183,9 +185,17 @@ def test_sanitize_makes_bidi_and_invisible_format_characters_visible() -> None:
     assert clean == "x␦gnp.exe␦y␦␦␦␦␦z"
 
 
-def test_sanitize_keeps_ordinary_text_joiners_and_emoji() -> None:
-    text = "naïve 東京 👩\u200d💻 \u0645\u200c\u06cc tab\there\nnext"
+def test_sanitize_keeps_ordinary_text_and_emoji_sequences() -> None:
+    text = "naïve 東京 👩\u200d💻 🏳\ufe0f\u200d🌈 e\u0301 tab\there\nnext"
     assert sanitize(text) == text
+
+
+def test_sanitize_shows_zero_width_joiners_outside_emoji_as_the_format_symbol() -> None:
+    # Issue 12: they reached the terminal. A ZWJ joining two pictographs is an emoji (kept).
+    raw = "\u0645\u200c\u06cc a\u200db \u200d👩 👩\u200d 👩\u200d💻"
+    assert sanitize(raw) == "\u0645␦\u06cc a␦b ␦👩 👩␦ 👩\u200d💻"
+    assert hidden_character_notices(raw) == (HIDDEN_NOTICE,)
+    assert hidden_character_notices("👩\u200d💻") == ()
 
 
 # ------------------------------------------------------------------------- loading

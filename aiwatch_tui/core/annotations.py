@@ -37,6 +37,7 @@ class Change(NamedTuple):
     doc_key: str = ""  # for document notes
     text_before: str = ""
     text_after: str = ""
+    note_id: str = ""  # which of the document's notes: "" for its own
 
     @property
     def highlight(self) -> Highlight | None:
@@ -204,7 +205,7 @@ class Annotations:
     def _apply(self, change: Change, *, backwards: bool) -> None:
         if change.kind is ChangeKind.DOCUMENT_NOTE:
             text = change.text_before if backwards else change.text_after
-            self.store.set_document_note(change.doc_key, text)
+            self.store.set_document_note(change.doc_key, text, change.note_id)
             return
         target = change.before if backwards else change.after
         other = change.after if backwards else change.before

@@ -948,7 +948,10 @@ def _read_target(target: object) -> tuple[_Target, NamedSource]:
     what its source names."""
     if target is None:
         raise _Malformed('has no "target"')
-    candidates = [_read_one_target(one, where) for where, one in _resources(target, "target", first_choice=False)]
+    candidates = [
+        _read_one_target(one, where)
+        for where, one in _resources(target, "target", first_choice=False)
+    ]
     usable = [(c, c.named) for c in candidates if c.named is not None]
     if not usable:
         source = candidates[0].source

@@ -409,6 +409,7 @@ class AiwatchApp(App[None]):
                 doc_key=event.doc_key,
                 text_before=event.note_before,
                 text_after=event.note_after,
+                note_id=event.note_id,
             )
         else:
             kind = {

@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from aiwatch_tui.core.model import AnchorStatus
+from textual.widgets import TextArea
+
+from aiwatch_tui.core.annotations import Change, ChangeKind
+from aiwatch_tui.core.model import AnchorStatus, DocumentNote
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
@@ -177,6 +180,38 @@ async def test_document_note(tmp_path: Path) -> None:
     assert store.document_note(KEY_000) == "Read again before the board meeting"
     assert store.annotation_counts()[KEY_000][1] == 1
     store.close()
+
+
+async def test_a_edits_the_own_note_and_leaves_imported_notes_alone(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with Store(db) as store:
+        store.merge_annotations([], [DocumentNote(KEY_000, "Imported from elsewhere", "", "x")])
+    app = make_app(db_path=db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter", "A")
+        await pilot.pause()
+        assert pilot.app.screen.query_one(TextArea).text == ""  # its own note: none yet
+        await pilot.press(*"Mine")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        # Undo of a change to an imported note restores that note, not the own one.
+        pilot.app.annotations.store.set_document_note(KEY_000, "Edited", note_id="x")
+        pilot.app.annotations.record(
+            Change(
+                ChangeKind.DOCUMENT_NOTE,
+                doc_key=KEY_000,
+                text_before="Imported from elsewhere",
+                text_after="Edited",
+                note_id="x",
+            )
+        )
+        pilot.app.annotations.undo()
+    with Store(db) as store:
+        assert sorted(n.text for n in store.document_notes()) == [
+            "Imported from elsewhere",
+            "Mine",
+        ]
+        assert store.annotation_counts()[KEY_000][1] == 2
 
 
 async def test_changed_article_keeps_highlights_and_orphans_are_not_drawn(tmp_path: Path) -> None:

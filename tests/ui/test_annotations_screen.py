@@ -10,7 +10,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, TextArea
 
-from aiwatch_tui.core.model import AnchorStatus, Highlight
+from aiwatch_tui.core.model import AnchorStatus, DocumentNote, Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.screens.annotations import (
     EMPTY_MESSAGE,
@@ -324,6 +324,36 @@ async def test_a_on_a_document_note_edits_the_document_note(store: Store) -> Non
             MODELS,
             "first thoughts",
             "second thoughts",
+        )
+
+
+async def test_imported_notes_on_a_document_are_listed_and_edited_one_by_one(
+    store: Store,
+) -> None:
+    # Issue 12: several notes on one document (one's own, others imported) are all kept.
+    store.set_document_note(MODELS, "my own note")
+    imported = DocumentNote(MODELS, "an imported note", "2025-02-01T00:00:00.000Z", "theirs")
+    store.merge_annotations([], [imported])
+    app = AnnotationsApp(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AnnotationsScreen)
+        notes = [row.note for row in screen.rows if row.kind == "note"]
+        assert sorted(notes) == ["an imported note", "my own note"]
+        while screen.current_row is not None and screen.current_row.note != "an imported note":
+            await pilot.press("down")
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "their note, edited here"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.document_note(MODELS, note_id="theirs") == "their note, edited here"
+        assert store.document_note(MODELS) == "my own note"  # the one `A` edits: untouched
+        [change] = app.changes
+        assert (change.kind, change.note_id, change.note_after) == (
+            "document_note",
+            "theirs",
+            "their note, edited here",
         )
 
 

@@ -27,6 +27,7 @@ from textual.widgets import Footer, Input, Static
 
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Highlight, utc_now
 from aiwatch_tui.core.search import FuzzyIndex
+from aiwatch_tui.core.sources import document_note_id
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.visible import visible
@@ -93,11 +94,16 @@ class AnnotationRow:
     doc_title: str
     highlight: Highlight | None = None
     note: str = ""  # the document note's text (a highlight's note is highlight.note)
+    # Which of the document's notes: its own (the one `A` edits) is "", others (imported
+    # from other tools) have their annotation id.
+    note_id: str = ""
 
     @property
     def id(self) -> str:
         if self.highlight is not None:
             return f"highlight:{self.highlight.id}"
+        if self.note_id:
+            return f"document:{self.doc_key}#{self.note_id}"
         return f"document:{self.doc_key}"
 
     @property
@@ -388,6 +394,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         doc_key: str = ""
         note_before: str = ""
         note_after: str = ""
+        note_id: str = ""  # "" for the document's own note, else the imported note's id
 
     def __init__(self, store: Store, titles: Callable[[str], str]) -> None:
         super().__init__()
@@ -439,10 +446,13 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
             AnnotationRow("highlight", h.doc_key, self._title(h.doc_key), highlight=h)
             for h in self._store.highlights()
         ]
-        for doc_key, (_highlights, notes) in self._store.annotation_counts().items():
-            text = self._store.document_note(doc_key) if notes else ""
-            if text.strip():
-                rows.append(AnnotationRow("note", doc_key, self._title(doc_key), note=text))
+        for note in self._store.document_notes():
+            if note.text.strip():
+                other = "" if note.id == document_note_id(note.doc_key) else note.id
+                title = self._title(note.doc_key)
+                rows.append(
+                    AnnotationRow("note", note.doc_key, title, note=note.text, note_id=other)
+                )
         # Grouped by document (title order); its note first, then highlights in text order.
         rows.sort(
             key=lambda r: (
@@ -603,17 +613,18 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         self._open_editor("Note", highlight.note, highlight.exact, target, save)
 
     def _edit_document_note(self, row: AnnotationRow) -> None:
-        target = f"document:{row.doc_key}"
+        target = row.id  # the draft's key: "document:<key>" for its own note, as the reader's
+        key, note_id = row.doc_key, row.note_id
 
         def save(text: str) -> bool:
             index = self.annotation_list.cursor
             try:
-                before = self._store.document_note(row.doc_key)
+                before = self._store.document_note(key, note_id)
                 if text != before:
-                    self._store.set_document_note(row.doc_key, text)
-                    after = self._store.document_note(row.doc_key)
+                    self._store.set_document_note(key, text, note_id)
+                    after = self._store.document_note(key, note_id)
                     self._announce(
-                        self.Changed("document_note", None, None, row.doc_key, before, after)
+                        self.Changed("document_note", None, None, key, before, after, note_id)
                     )
             except StoreError as error:
                 self.notify(str(error), severity="error", markup=False)

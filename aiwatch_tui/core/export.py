@@ -903,14 +903,19 @@ def _read_body(body: object, where: str, texts: list[str], tags: list[str]) -> N
         (tags if tagging else texts).append(value)
         return
     # A SpecificResource (a part of another resource) or an External Web Resource.
-    reference = body.get("source", body.get("id"))
+    reference = body.get("source", _resource_id(body))
     if isinstance(reference, dict):
-        reference = reference.get("id")
+        reference = _resource_id(reference)
     if isinstance(reference, str) and reference.strip():
         # A semantic tag names its concept by IRI: the IRI is the tag.
         (tags if tagging else texts).append(
             reference if tagging else f"{NOT_FETCHED}: <{reference}>"
         )
+
+
+def _resource_id(resource: dict[str, object]) -> object:
+    """A resource's IRI: `id` in the W3C context, `@id` in plain JSON-LD."""
+    return resource.get("id", resource.get("@id"))
 
 
 def _format(resource: dict[str, object]) -> str:
@@ -964,9 +969,9 @@ def _read_one_target(target: object, where: str) -> _Target:
         return _Target(target, name_source(target))  # the whole resource, named by its IRI
     if not isinstance(target, dict):
         raise _Malformed(f"{where} should be an object or a URI string, found {_json_kind(target)}")
-    source = target.get("source", target.get("id"))
+    source = target.get("source", _resource_id(target))
     if isinstance(source, dict):  # the source described in place: its id names it
-        source = source.get("id")
+        source = _resource_id(source)
     if source is None:
         if "value" in target:
             raise _Unfit(f"{where} is embedded text, not a document")

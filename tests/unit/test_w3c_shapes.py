@@ -154,6 +154,18 @@ def test_a_source_described_in_place_is_named_by_its_id() -> None:
     assert only_highlight(annotation(13, target=target)).doc_key == SEED_KEY
 
 
+def test_plain_json_ld_ids_name_targets_and_bodies() -> None:
+    item = {
+        "@id": "http://example.org/anno14",
+        "@type": "oa:Annotation",
+        "body": {"@id": "http://example.org/body1", "@type": "dctypes:Sound"},
+        "target": {"@id": SEED, "@type": "dctypes:Text"},
+    }
+    note = only_note(item)
+    assert note.doc_key == SEED_KEY
+    assert note.note == "Linked body (not fetched): <http://example.org/body1>"
+
+
 def test_targets_that_cannot_be_kept_are_skipped_one_by_one() -> None:
     image_region = {
         "source": "http://example.org/image1.jpg",

@@ -519,6 +519,11 @@ def _describe_file(path: Path) -> str:
     return f"{one_line(str(path))} ({human_size(status.st_size)})"
 
 
+def _is_local(key: str) -> bool:
+    """A bundled article's or a file's key, not a web page's or another URI's."""
+    return key.startswith(SEED_PREFIX) or os.path.isabs(key)
+
+
 def _document_exists(key: str) -> bool:
     if key.startswith(SEED_PREFIX):
         return _seed_path(key) is not None
@@ -577,13 +582,16 @@ def doctor(db: Path, cache_dir: Path, config_dir: Path) -> DoctorReport:
     library, problems = discover([Path(p) for p in report.library_paths])
     bundled_keys = {source.key for source in bundled}
     extra = len({s.key for s in library} - bundled_keys)
-    vanished = sum(not _document_exists(key) for key in report.annotated_keys)
+    local = [key for key in report.annotated_keys if _is_local(key)]
+    vanished = sum(not _document_exists(key) for key in local)
+    elsewhere = len(report.annotated_keys) - len(local)
     lines += [
         f"documents:    {len(bundled) + extra} ({len(bundled)} bundled, {extra} in the library)",
         f"highlights:   {report.highlights} ({report.orphaned} orphaned)",
         f"notes:        {report.highlight_notes + report.document_notes} "
         f"({report.highlight_notes} on highlights, {report.document_notes} on documents)",
         f"annotated documents that no longer exist: {vanished}",
+        f"annotated pages and documents not read yet (imported): {elsewhere}",
         f"library:      {len(report.library_paths)} path(s)",
     ]
     for path in report.library_paths:

@@ -472,14 +472,19 @@ def test_backup_default_name_and_no_database(
 def test_doctor_on_a_healthy_database(
     annotated: list[Highlight], db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    web = replace(annotated[0], id=str(uuid.uuid4()), doc_key="https://example.com/a")
     with Store(db) as store:
         store.add_library_path(str(tmp_path / "gone"))
+        store.add_highlight(replace(web, status=AnchorStatus.ORPHANED))
     code, out, _ = run(capsys, "doctor", "--db", str(db))
     assert code == 0
     assert f"database:     {db}" in out
     assert f"schema:       {SCHEMA_VERSION}" in out and "integrity:    ok" in out
-    assert "highlights:   4 (1 orphaned)" in out
-    assert "notes:        2 (1 on highlights, 1 on documents)" in out
+    assert "highlights:   5 (2 orphaned)" in out
+    # A page imported but not fetched has not "vanished": it is counted apart.
+    assert "annotated documents that no longer exist: 0" in out
+    assert "annotated pages and documents not read yet (imported): 1" in out
+    assert "notes:        3 (2 on highlights, 1 on documents)" in out
     assert "documents:    2 (2 bundled, 0 in the library)" in out
     assert f"missing:    {tmp_path / 'gone'}" in out
 

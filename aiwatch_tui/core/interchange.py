@@ -149,12 +149,13 @@ def _seed_path(key: str) -> Path | None:
 
 
 def _path_of(key: str, by_key: Mapping[str, Path]) -> Path | None:
-    """Where the document `key` is read from, if anywhere."""
+    """Where the document `key` is read from: only a document of `by_key` (the library) or
+    a bundled one. A key can come from an imported file, so any other path is never read."""
     if key in by_key:
         return by_key[key]
     if key.startswith(SEED_PREFIX):
         return _seed_path(key)
-    return Path(key) if os.path.isabs(key) else None
+    return None
 
 
 def canonical_key(doc_key: str) -> str:
@@ -221,17 +222,19 @@ def export_annotations(
     """Every highlight and document note (or those of the document key `document`) in `fmt`.
 
     Titles and content hashes come from the documents: `documents` (a Catalog's parsed
-    metadata, or sources) first, then `cached` metadata of unchanged files, then the file
-    itself; a document that no longer exists is named by its file name.
+    metadata, or sources; by default the library) first, then `cached` metadata of unchanged
+    files, then the file itself. Only those documents are read: one outside them (gone, never
+    read, a web page) is named by its file name or address.
     """
+    if documents is None:
+        documents, _problems = library_sources(store)
     highlights = store.highlights(document)
     notes = [note for note in store.document_notes() if document in (None, note.doc_key)]
     known: dict[str, DocumentInfo] = dict(cached or {})
-    by_key: dict[str, Path] = {}
     if isinstance(documents, Catalog):
         by_key = {source.key: source.path for source in documents.sources}
         known.update({info.key: info for info in documents.infos()})
-    elif documents is not None:
+    else:
         by_key = {source.key: source.path for source in documents}
     keys = sorted({h.doc_key for h in highlights} | {note.doc_key for note in notes})
     described = {key: _export_document(key, _path_of(key, by_key), known) for key in keys}

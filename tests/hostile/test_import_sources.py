@@ -119,6 +119,10 @@ def test_an_import_reads_no_file_outside_the_library(
     assert status == 1 and out == ""
     index = Paths.resolve(db=db).search_index
     assert index.exists() and SECRET.encode() not in index.read_bytes()
+    for form in ("markdown", "json", "csv"):  # an export does not read it for a title either
+        status, out, _ = _run(capsys, "export", "-f", form, "--db", str(db))
+        assert status == 0 and QUOTE in out and SECRET not in out.replace(f"{SECRET} ", "")
+        assert "OPENSSH" not in out and "Diary" not in out
     with sqlite3.connect(db) as raw:
         dumped = "\n".join(raw.iterdump())
     assert "OPENSSH" not in dumped and "Diary" not in dumped

@@ -122,6 +122,10 @@ def test_export_titles_come_from_the_documents_or_the_file_name(
     article.write_text("# Notes on chips\n\nGPUs are scarce this year.\n", encoding="utf-8")
     store.add_highlight(highlight_on(article, "GPUs are scarce"))
     store.add_highlight(highlight_on(SEED_000, "The Real Cost of Compute"))
+    # Outside the library, a document is never read for its title (its key could have come
+    # from an imported file): it is named by its file name.
+    assert "## notes.md" in export_annotations(store, None, "markdown")
+    store.add_library_path(str(article.resolve()))
     exported = export_annotations(store, None, "markdown")
     assert "## Notes on chips" in exported
     assert "## The Growing Pains of the Artificial Intelligence Era" in exported

@@ -343,5 +343,7 @@ def test_a_quote_without_a_position_is_anchored_where_it_is(store: Store, tmp_pa
     import_annotations(store, file)
     (h,) = store.highlights()
     assert h.status is AnchorStatus.ANCHORED
+    assert h.created and h.created == h.modified  # undated in the file: dated by the import
+    assert import_annotations(store, file).highlights.unchanged == 1
     text = SEED_000.read_text(encoding="utf-8")
     assert text[h.start : h.end] == "Data Center Workers Step Up"

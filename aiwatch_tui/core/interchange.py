@@ -45,14 +45,7 @@ from aiwatch_tui.core.library import (
     document_key,
     seeds_dir,
 )
-from aiwatch_tui.core.model import (
-    AnchorStatus,
-    Document,
-    DocumentInfo,
-    DocumentNote,
-    Highlight,
-    utc_now,
-)
+from aiwatch_tui.core.model import AnchorStatus, Document, DocumentInfo, DocumentNote, Highlight
 from aiwatch_tui.core.sources import SourceKind, key_from_source, name_source
 from aiwatch_tui.core.store import (
     SCHEMA_VERSION,
@@ -468,7 +461,6 @@ def import_parsed(
     tags: dict[str, tuple[str, ...]] = {}
     not_read: dict[str, str] = {}  # in the order the file names them
     unreadable: dict[str, str] = {}
-    now = utc_now()
     for annotation in parsed.annotations:
         key, why = documents.locate(annotation.source)
         document: Document | None = None
@@ -483,10 +475,6 @@ def import_parsed(
         if isinstance(annotation, ImportedDocumentNote):
             notes.append(annotation.to_note(key))
         else:
-            if not annotation.modified:
-                # No time in the file: the import is when aiwatch got it. An undated copy is
-                # never newer than what is stored, so importing it again changes nothing.
-                annotation = replace(annotation, created=now, modified=now)
             highlights.append(_anchored(annotation, key, document))
     read = {key for key, (document, _) in documents.loaded().items() if document is not None}
     merged = store.merge_annotations(highlights, notes, tags, read)

@@ -26,6 +26,7 @@ import time
 import urllib.parse
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -320,6 +321,11 @@ def _merge_highlight_rows(
         ).fetchone()
         h_tags = tags.get(h.id, ())
         if row is None:
+            if not h.modified:
+                # Undated in the file: dated by the import. An undated copy is never newer
+                # than what is stored, so importing it again changes nothing.
+                now = utc_now()
+                h = replace(h, created=h.created or now, modified=now)
             conn.execute(_INSERT_HIGHLIGHT, _highlight_params(h))
             _replace_tags(conn, h.id, h_tags)
             added += 1

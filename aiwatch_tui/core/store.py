@@ -856,7 +856,7 @@ class Store:
         return [_highlight_from_row(row) for row in rows]
 
     def annotation_counts(self) -> dict[str, tuple[int, int]]:
-        """doc_key -> (highlights, notes), notes counting highlight notes and the document note."""
+        """doc_key -> (highlights, notes), notes counting highlight notes and document notes."""
         return {key: (int(h), int(n)) for key, h, n in self._read(_ANNOTATION_COUNTS)}
 
     def document_note(self, doc_key: str, note_id: str = "") -> str:

@@ -26,6 +26,7 @@ from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
 from aiwatch_tui.ui.collector import collect_when_idle
 from aiwatch_tui.ui.screens.main import MainScreen
+from aiwatch_tui.ui.typeahead import TypeAhead
 from aiwatch_tui.ui.widgets.document_list import ListEntry
 from aiwatch_tui.ui.widgets.reader import Reader
 
@@ -90,6 +91,9 @@ class AiwatchApp(App[None]):
         self.indexing: tuple[int, int] | None = None  # (done, total) while the index updates
         self._main = MainScreen()
         self._last_input = time.monotonic()  # when a key (or the mouse) last came
+        # Keys (and pastes) are routed one at a time, each after the one before has been
+        # handled: see aiwatch_tui.ui.typeahead.
+        self._typeahead = TypeAhead(self, super().on_event)
         # Run once the first frame is on screen (work that must not delay it).
         self.after_first_paint: list[Callable[[], object]] = []
 
@@ -127,6 +131,9 @@ class AiwatchApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self._last_input = time.monotonic()
+        if TypeAhead.holds(event):
+            await self._typeahead.receive(event)
+            return
         await super().on_event(event)
 
     def _collect_if_idle(self) -> None:

@@ -43,6 +43,28 @@ class Change(NamedTuple):
     def highlight(self) -> Highlight | None:
         return self.after or self.before
 
+    @property
+    def doc(self) -> str:
+        """The key of the document the change was made in."""
+        highlight = self.highlight
+        return highlight.doc_key if highlight is not None else self.doc_key
+
+
+def describe_change(change: Change) -> str:
+    """What a change did, as a user would say it ("Highlight deleted")."""
+    kind = change.kind
+    if kind is ChangeKind.DOCUMENT_NOTE:
+        return "Document note " + ("saved" if change.text_after.strip() else "deleted")
+    if kind is ChangeKind.NOTE:
+        return "Note " + ("saved" if change.after is not None and change.after.note else "deleted")
+    if kind is ChangeKind.RECOLOR and change.after is not None:
+        return f"Recoloured {change.after.color}"
+    return {
+        ChangeKind.CREATE: "Highlight made",
+        ChangeKind.DELETE: "Highlight deleted",
+        ChangeKind.REATTACH: "Highlight re-attached",
+    }.get(kind, "Highlight changed")
+
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The span without surrounding white space and widened to whole words.
@@ -121,13 +143,19 @@ class Annotations:
         self._record(Change(ChangeKind.CREATE, None, highlight))
         return highlight
 
-    def recolor(self, highlight: Highlight, color: str) -> Highlight:
+    # Each change below returns what it did (for the user to be told, and `u` to undo),
+    # or None when there was nothing to change.
+
+    def recolor(self, highlight: Highlight, color: str) -> Change | None:
         return self._update(ChangeKind.RECOLOR, highlight, color=color)
 
-    def set_note(self, highlight: Highlight, note: str) -> Highlight:
-        return self._update(ChangeKind.NOTE, highlight, note=note)
+    def set_note(self, highlight: Highlight, note: str) -> Change | None:
+        """Set the highlight's note; a blank one deletes it."""
+        return self._update(ChangeKind.NOTE, highlight, note=note if note.strip() else "")
 
-    def reattach(self, highlight: Highlight, document: Document, start: int, end: int) -> Highlight:
+    def reattach(
+        self, highlight: Highlight, document: Document, start: int, end: int
+    ) -> Change | None:
         """Attach an (orphaned) highlight to a new passage; its note and colour stay."""
         from aiwatch_tui.core.anchoring import make_quote
 
@@ -146,34 +174,46 @@ class Annotations:
             status=AnchorStatus.ANCHORED,
         )
 
-    def delete(self, highlight: Highlight) -> None:
+    def delete(self, highlight: Highlight) -> Change | None:
+        """Delete the highlight (None if it was already gone, say deleted by another aiwatch)."""
         deleted = self.store.delete_highlight(highlight.id)
-        self._record(Change(ChangeKind.DELETE, deleted or highlight, None))
+        if deleted is None:
+            return None
+        return self._record(Change(ChangeKind.DELETE, deleted, None))
 
-    def set_document_note(self, doc_key: str, text: str) -> None:
-        before = self.store.document_note(doc_key)
+    def set_document_note(self, doc_key: str, text: str, note_id: str = "") -> Change | None:
+        """Set the note of a whole document: its own (the one `A` edits), or the one
+        `note_id` (imported from another tool); a blank one deletes it."""
+        before = self.store.document_note(doc_key, note_id)
+        text = text if text.strip() else ""
         if before == text:
-            return
-        self.store.set_document_note(doc_key, text)
-        self._record(
-            Change(ChangeKind.DOCUMENT_NOTE, doc_key=doc_key, text_before=before, text_after=text)
+            return None
+        self.store.set_document_note(doc_key, text, note_id)
+        return self._record(
+            Change(
+                ChangeKind.DOCUMENT_NOTE,
+                doc_key=doc_key,
+                text_before=before,
+                text_after=text,
+                note_id=note_id,
+            )
         )
 
-    def record(self, change: Change) -> None:
-        """Add a change made elsewhere (e.g. the annotations screen) to the undo history."""
-        self._record(change)
-
-    def _update(self, kind: ChangeKind, highlight: Highlight, **fields: object) -> Highlight:
+    def _update(self, kind: ChangeKind, highlight: Highlight, **fields: object) -> Change | None:
+        # As stored now: another aiwatch may have changed it since it was shown.
         current = self.store.highlight(highlight.id) or highlight
-        changed = dataclasses.replace(current, modified=utc_now(), **fields)  # type: ignore[arg-type]
+        changed = dataclasses.replace(current, **fields)  # type: ignore[arg-type]
+        if changed == current:
+            return None
+        changed = dataclasses.replace(changed, modified=utc_now())
         self.store.update_highlight(changed)
-        self._record(Change(kind, current, changed))
-        return changed
+        return self._record(Change(kind, current, changed))
 
-    def _record(self, change: Change) -> None:
+    def _record(self, change: Change) -> Change:
         self._undo.append(change)
         del self._undo[:-HISTORY_LIMIT]
         self._redo.clear()
+        return change
 
     # -- undo -----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.command import Provider
 from textual.screen import Screen
 
-from aiwatch_tui.core.annotations import Annotations, Change, ChangeKind
+from aiwatch_tui.core.annotations import Annotations
 from aiwatch_tui.core.catalog import Catalog
 from aiwatch_tui.core.library import Source, discover, library_sources
 from aiwatch_tui.core.model import Document, DocumentInfo
@@ -406,28 +406,12 @@ class AiwatchApp(App[None]):
             if target is not None:
                 self._main.go_to_highlight(target.doc_key, target.highlight_id, target.offset)
 
-        self.push_screen(AnnotationsScreen(self.store, self.title_of), chosen)
+        self.push_screen(AnnotationsScreen(self.annotations, self.title_of), chosen)
 
     def on_annotations_screen_changed(self, event: AnnotationsScreenChanged) -> None:
-        """A change made on the annotations screen joins the undo history and the views."""
-        if event.kind == "document_note":
-            change = Change(
-                ChangeKind.DOCUMENT_NOTE,
-                doc_key=event.doc_key,
-                text_before=event.note_before,
-                text_after=event.note_after,
-                note_id=event.note_id,
-            )
-        else:
-            kind = {
-                "delete": ChangeKind.DELETE,
-                "recolor": ChangeKind.RECOLOR,
-                "note": ChangeKind.NOTE,
-            }[event.kind]
-            change = Change(kind, event.before, event.after)
-        self.annotations.record(change)
-        highlight = change.highlight
-        key = highlight.doc_key if highlight is not None else change.doc_key
+        """A change made on the annotations screen (already in the undo history): the list's
+        counts and the reader show it."""
+        key = event.change.doc
         self.refresh_entry(key)
         if self._main.document is not None and self._main.document.key == key:
             self._main.refresh_highlights()

@@ -84,12 +84,11 @@ def test_a_binary_file_gets_one_line_and_no_traceback(tmp_path: Path) -> None:
 
 
 def test_a_filter_typed_in_one_burst_keeps_every_key(tmp_path: Path) -> None:
-    # A slow link can deliver a whole word at once: the keys behind the first one reach the
-    # list before the filter box takes the focus, and must still be the filter's ('o' is
-    # also the outline key, the space starts nothing on its own).
+    # A slow link can deliver a whole word at once: the keys behind the `/` must reach the
+    # filter box it focuses, not the list ('o' is also the outline key there).
     with Terminal([AIWATCH], cols=100, rows=30, env=_env(tmp_path)) as term:
         term.wait_for(r"\? Help")
-        term.send("polished ext\r")
+        term.send("/polished ext\r")
         screen = term.wait_for(r"aiwatch — The AI industry’s polished")
         term.send("q")
         assert term.wait_exit() == 0

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from textual.widgets import TextArea
 
-from aiwatch_tui.core.annotations import Change, ChangeKind
 from aiwatch_tui.core.model import AnchorStatus, DocumentNote
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.app import make_app
@@ -195,16 +194,7 @@ async def test_a_edits_the_own_note_and_leaves_imported_notes_alone(tmp_path: Pa
         await pilot.press("ctrl+s")
         await pilot.pause()
         # Undo of a change to an imported note restores that note, not the own one.
-        pilot.app.annotations.store.set_document_note(KEY_000, "Edited", note_id="x")
-        pilot.app.annotations.record(
-            Change(
-                ChangeKind.DOCUMENT_NOTE,
-                doc_key=KEY_000,
-                text_before="Imported from elsewhere",
-                text_after="Edited",
-                note_id="x",
-            )
-        )
+        pilot.app.annotations.set_document_note(KEY_000, "Edited", note_id="x")
         pilot.app.annotations.undo()
     with Store(db) as store:
         assert sorted(n.text for n in store.document_notes()) == [

@@ -10,6 +10,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, TextArea
 
+from aiwatch_tui.core.annotations import Annotations, Change, ChangeKind
 from aiwatch_tui.core.model import AnchorStatus, DocumentNote, Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.screens.annotations import (
@@ -59,15 +60,16 @@ class AnnotationsApp(App[None]):
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
-        self.changes: list[AnnotationsScreen.Changed] = []
+        self.annotations = Annotations(store)
+        self.changes: list[Change] = []
         self.results: list[JumpTarget | None] = []
 
     def on_mount(self) -> None:
-        screen = AnnotationsScreen(self.store, lambda key: TITLES.get(key, key))
+        screen = AnnotationsScreen(self.annotations, lambda key: TITLES.get(key, key))
         self.push_screen(screen, self.results.append)
 
     def on_annotations_screen_changed(self, event: AnnotationsScreen.Changed) -> None:
-        self.changes.append(event)
+        self.changes.append(event.change)
 
 
 @pytest.fixture
@@ -172,13 +174,13 @@ async def test_empty_state_says_how_to_make_a_highlight(store: Store) -> None:
         assert not screen_of(app).query_one(AnnotationList).display
 
 
-async def test_typing_filters_fuzzily_even_with_a_typo(
+async def test_slash_then_typing_filters_fuzzily_even_with_a_typo(
     store: Store, compute: Highlight, brussels: Highlight, orphan: Highlight
 ) -> None:
     app = AnnotationsApp(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press(*"brussles")  # typo of "Brussels"; starts from the list
+        await pilot.press("slash", *"brussles")  # typo of "Brussels"
         await pilot.pause()
         assert screen_of(app).query_one(Input).value == "brussles"
         assert shown_quotes(app) == [brussels.exact]
@@ -187,10 +189,32 @@ async def test_typing_filters_fuzzily_even_with_a_typo(
         assert len(screen_of(app).rows) == 3
         assert isinstance(app.focused, AnnotationList)
         # In the box, the screen's letter keys are text: nothing is deleted, nothing closes.
-        await pilot.press("slash", "x", "a", "1", "q", "n")
+        await pilot.press("slash", "x", "a", "1", "q", "n", "u")
         await pilot.pause()
-        assert screen_of(app).query_one(Input).value == "xa1qn"
+        assert screen_of(app).query_one(Input).value == "xa1qnu"
         assert len(store.highlights()) == 3 and app.changes == [] and app.results == []
+
+
+async def test_the_list_has_the_focus_and_letters_typed_there_never_start_a_filter(
+    store: Store, compute: Highlight, brussels: Highlight, orphan: Highlight
+) -> None:
+    app = AnnotationsApp(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        box = screen_of(app).query_one(Input)
+        assert isinstance(app.focused, AnnotationList)
+        assert str(box.placeholder).startswith("/ filter")  # says how, not "type"
+        await pilot.press(*"bwy")  # no binding: nothing happens at all
+        await pilot.press("j")  # a binding of the list: down
+        await pilot.pause()
+        assert box.value == "" and isinstance(app.focused, AnnotationList)
+        assert screen_of(app).current_row.highlight == compute
+        assert len(store.highlights()) == 3 and app.changes == []
+        footer_keys = {key for key, binding in app.active_bindings.items() if binding.binding.show}
+        assert {"x", "a", "u", "slash"} <= footer_keys
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.focused is box and str(box.placeholder).startswith("type to filter")
 
 
 async def test_the_filter_searches_notes_too(
@@ -259,7 +283,7 @@ async def test_x_deletes_from_the_screen_and_the_database(
         assert store.highlight(compute.id) is None
         assert store.highlight(brussels.id) == brussels
         [change] = app.changes
-        assert (change.kind, change.before, change.after) == ("delete", compute, None)
+        assert (change.kind, change.before, change.after) == (ChangeKind.DELETE, compute, None)
 
 
 async def test_number_keys_recolour_in_the_database(
@@ -279,8 +303,8 @@ async def test_number_keys_recolour_in_the_database(
         await pilot.press("5")  # the same colour again changes nothing
         await pilot.pause()
         assert [(c.kind, c.before.color, c.after.color) for c in app.changes] == [
-            ("recolor", "green", "blue"),
-            ("recolor", "blue", "purple"),
+            (ChangeKind.RECOLOR, "green", "blue"),
+            (ChangeKind.RECOLOR, "blue", "purple"),
         ]
         assert store.highlight(compute.id) == compute
 
@@ -305,7 +329,7 @@ async def test_a_edits_the_note_and_ctrl_s_saves_it(store: Store, compute: Highl
         assert store.draft(f"highlight:{compute.id}") is None
         assert "✎ Rewritten [bold]note[/bold]" in shown_lines(app)[0]
         [change] = app.changes
-        assert (change.kind, change.before, change.after) == ("note", compute, stored)
+        assert (change.kind, change.before, change.after) == (ChangeKind.NOTE, compute, stored)
 
 
 async def test_a_on_a_document_note_edits_the_document_note(store: Store) -> None:
@@ -319,8 +343,8 @@ async def test_a_on_a_document_note_edits_the_document_note(store: Store) -> Non
         await pilot.pause()
         assert store.document_note(MODELS) == "second thoughts"
         [change] = app.changes
-        assert (change.kind, change.doc_key, change.note_before, change.note_after) == (
-            "document_note",
+        assert (change.kind, change.doc_key, change.text_before, change.text_after) == (
+            ChangeKind.DOCUMENT_NOTE,
             MODELS,
             "first thoughts",
             "second thoughts",
@@ -350,8 +374,8 @@ async def test_imported_notes_on_a_document_are_listed_and_edited_one_by_one(
         assert store.document_note(MODELS, note_id="theirs") == "their note, edited here"
         assert store.document_note(MODELS) == "my own note"  # the one `A` edits: untouched
         [change] = app.changes
-        assert (change.kind, change.note_id, change.note_after) == (
-            "document_note",
+        assert (change.kind, change.note_id, change.text_after) == (
+            ChangeKind.DOCUMENT_NOTE,
             "theirs",
             "their note, edited here",
         )
@@ -377,7 +401,11 @@ async def test_arrows_in_the_filter_box_move_the_list_cursor(
         await pilot.pause()
         await pilot.press("down")
         assert screen_of(app).current_row.highlight == brussels
-        await pilot.press("up", "enter")
+        await pilot.press("up", "enter")  # Enter: back to the list, on the same row
+        await pilot.pause()
+        assert isinstance(app.focused, AnnotationList) and app.results == []
+        assert screen_of(app).current_row.highlight == compute
+        await pilot.press("enter")
         await pilot.pause()
         assert app.results == [JumpTarget(GROWING, compute.id, compute.start)]
 
@@ -411,14 +439,28 @@ async def test_double_click_opens_a_row(
         assert app.results == [JumpTarget(GROWING, brussels.id, brussels.start)]
 
 
-async def test_enter_in_the_filter_box_opens_the_best_match(
+async def test_enter_in_the_filter_box_returns_to_the_list_on_the_best_match(
     store: Store, compute: Highlight, brussels: Highlight
 ) -> None:
     app = AnnotationsApp(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"spending", "enter")
+        await pilot.press("slash", *"brussels", "enter")
         await pilot.pause()
-        assert app.results == [JumpTarget(GROWING, compute.id, compute.start)]
+        # The filter stays; the list has the focus, so the letter keys act on what it shows.
+        assert isinstance(app.focused, AnnotationList) and app.results == []
+        assert screen_of(app).query_one(Input).value == "brussels"
+        assert shown_quotes(app) == [brussels.exact]
+        await pilot.press("2")
+        await pilot.pause()
+        assert store.highlight(brussels.id).color == "green"  # the colour it had: no change
+        await pilot.press("3", "escape")  # recolour; Esc in the list clears the filter...
+        await pilot.pause()
+        assert store.highlight(brussels.id).color == "blue"
+        assert screen_of(app).query_one(Input).value == "" and len(shown_quotes(app)) == 2
+        assert app.results == []
+        await pilot.press("escape")  # ...and then closes the screen
+        await pilot.pause()
+        assert app.results == [None]
 
 
 async def test_enter_on_a_document_note_opens_the_document_where_reading_stopped(
@@ -461,7 +503,7 @@ async def test_orphaned_highlights_keep_their_original_quote(
 ) -> None:
     app = AnnotationsApp(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"s:orph")
+        await pilot.press("slash", *"s:orph")
         await pilot.pause()
         lines = shown_lines(app)
         assert f"“{orphan.exact}”" in lines[0] and "✎ follow up" in lines[0]
@@ -484,3 +526,67 @@ async def test_reload_shows_changes_made_elsewhere(
         assert shown_quotes(app) == [added.exact, compute.exact]
         assert screen_of(app).current_row.highlight.id == compute.id
         assert "pink" in shown_lines(app)[3]
+
+
+def notices(app: App[None]) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_every_change_here_says_u_undoes_and_u_and_ctrl_r_do(
+    store: Store, compute: Highlight, brussels: Highlight
+) -> None:
+    store.set_document_note(MODELS, "first thoughts")
+    app = AnnotationsApp(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down", "x")  # delete compute (the document note is the first row)
+        await pilot.pause()
+        assert store.highlight(compute.id) is None
+        assert notices(app)[-1] == "Highlight deleted. u undoes."
+        await pilot.press("u")
+        await pilot.pause()
+        assert store.highlight(compute.id) == compute
+        assert screen_of(app).current_row.highlight == compute  # the cursor goes to it
+        assert notices(app)[-1] == "Undone: highlight deleted. ctrl+r redoes."
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert store.highlight(compute.id) is None
+        assert notices(app)[-1] == "Redone: highlight deleted. u undoes."
+        await pilot.press("u")
+        await pilot.pause()
+        assert store.highlight(compute.id) == compute
+
+        await pilot.press("4")  # recolour
+        await pilot.pause()
+        assert store.highlight(compute.id).color == "pink"
+        assert notices(app)[-1] == "Recoloured pink. u undoes."
+        await pilot.press("u")
+        await pilot.pause()
+        assert store.highlight(compute.id).color == "yellow"
+
+        await pilot.press("a")  # clear the note: saving an empty note deletes it
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "  \n"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.highlight(compute.id).note == ""
+        assert notices(app)[-1] == "Note deleted. u undoes."
+        await pilot.press("u")
+        await pilot.pause()
+        assert store.highlight(compute.id).note == compute.note
+
+        await pilot.press("home", "a")  # the document note
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert store.document_note(MODELS) == ""
+        assert notices(app)[-1] == "Document note deleted. u undoes."
+        await pilot.press("u")
+        await pilot.pause()
+        assert store.document_note(MODELS) == "first thoughts"
+        assert screen_of(app).current_row.kind == "note"
+        await pilot.press("u")  # each change was undone as it was made: nothing is left
+        await pilot.pause()
+        assert notices(app)[-1] == "Nothing to undo."
+        assert store.highlight(compute.id) == compute
+        assert app.results == []  # u never closed the screen

@@ -34,10 +34,10 @@ async def test_starts_on_the_list_with_the_first_document_previewed(tmp_path: Pa
         assert app.screen.query_one(TitleBar).document_title.startswith("The Growing Pains")
 
 
-async def test_typing_filters_the_list_and_enter_opens(tmp_path: Path) -> None:
+async def test_slash_filters_the_list_and_enter_opens(tmp_path: Path) -> None:
     app = make_app(db_path=tmp_path / "a.db")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press(*"polished")
+        await pilot.press("slash", *"polished")
         await pilot.pause()
         assert _shown_keys(app) == [KEY_002]
         await pilot.press("enter")

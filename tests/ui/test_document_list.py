@@ -129,11 +129,11 @@ async def test_first_row_is_announced_and_cursor_moves_post_highlighted() -> Non
         assert app.highlighted[-1] == entries[0].info.key
 
 
-async def test_typing_filters_with_typos_and_enter_opens_the_best_match() -> None:
+async def test_slash_filters_with_typos_and_enter_opens_the_best_match() -> None:
     entries = _entries(TITLES)
     app = ListApp(entries)
     async with app.run_test(size=(60, 20)) as pilot:
-        await pilot.press(*"antropic")  # a letter missing
+        await pilot.press("slash", *"antropic")  # a letter missing
         await pilot.pause()
         assert app.focused is _filter_box(app)
         assert _filter_box(app).value == "antropic"
@@ -147,7 +147,7 @@ async def test_the_filter_finds_file_names_too() -> None:
     entries = _entries(TITLES)
     app = ListApp(entries)
     async with app.run_test(size=(60, 20)) as pilot:
-        await pilot.press(*"article-00003")
+        await pilot.press("slash", *"article-00003")
         await pilot.pause()
         assert _shown_keys(app) == [entries[3].info.key]
 
@@ -156,7 +156,7 @@ async def test_arrows_in_the_filter_box_move_the_list() -> None:
     entries = _entries(TITLES)
     app = ListApp(entries)
     async with app.run_test(size=(60, 20)) as pilot:
-        await pilot.press(*"data")  # a data centre and a data leak, then scattered letters
+        await pilot.press("slash", *"data")  # a data centre and a data leak, then scattered letters
         await pilot.pause()
         shown = _shown_keys(app)
         assert set(shown[:2]) == {entries[3].info.key, entries[4].info.key}
@@ -182,7 +182,7 @@ async def test_escape_clears_the_filter_and_keeps_the_chosen_document() -> None:
     entries = _entries(TITLES)
     app = ListApp(entries)
     async with app.run_test(size=(60, 20)) as pilot:
-        await pilot.press(*"meta")
+        await pilot.press("slash", *"meta")
         await pilot.pause()
         assert _shown_keys(app) == [entries[4].info.key]
         await pilot.press("escape")
@@ -207,7 +207,7 @@ async def test_escape_on_the_list_clears_a_filter_left_behind() -> None:
     entries = _entries(TITLES)
     app = ListApp(entries)
     async with app.run_test(size=(60, 20)) as pilot:
-        await pilot.press(*"nvidia")
+        await pilot.press("slash", *"nvidia")
         app.query_one(DocumentList).focus_list()
         await pilot.pause()
         assert len(_shown_keys(app)) == 1
@@ -215,6 +215,27 @@ async def test_escape_on_the_list_clears_a_filter_left_behind() -> None:
         await pilot.pause()
         assert _filter_box(app).value == ""
         assert len(_shown_keys(app)) == len(entries)
+
+
+async def test_letters_typed_on_the_list_never_start_a_filter() -> None:
+    entries = _entries(TITLES)
+    app = ListApp(entries)
+    async with app.run_test(size=(60, 20)) as pilot:
+        box = _filter_box(app)
+        assert str(box.placeholder) == "/ filter"  # says how to filter, not "type"
+        await pilot.press(*"wyvz")  # bound to nothing: they do nothing
+        await pilot.press("j", "j", "k")  # the list's own letters: down, down, up
+        await pilot.pause()
+        assert box.value == "" and app.focused is _rows(app)
+        assert _shown_keys(app) == [e.info.key for e in entries]
+        assert app.query_one(DocumentList).highlighted_key == entries[1].info.key
+        assert app.active_bindings["slash"].binding.show  # the Footer shows "/ Filter"
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.focused is box and str(box.placeholder).startswith("type to filter")
+        await pilot.press(*"x j")  # in the box every printable key is text
+        await pilot.pause()
+        assert box.value == "x j" and app.marks == 0
 
 
 async def test_bound_keys_keep_their_meaning_on_the_list() -> None:
@@ -332,7 +353,7 @@ async def test_filtering_a_real_library_and_opening_from_the_filter(tmp_path: Pa
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert _rows(app).option_count == 61
-        await pilot.press(*"semiconductr")  # a typo
+        await pilot.press("slash", *"semiconductr")  # a typo
         await pilot.pause()
         assert Path(_shown_keys(app)[0]).name == "999.txt"
         await pilot.press("enter")

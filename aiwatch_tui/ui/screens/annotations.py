@@ -1,19 +1,22 @@
 """The annotations screen: every highlight and document note, across all documents.
 
-Type to filter (fuzzy over quote and note) and narrow with tokens in the same box:
+`/` filters (fuzzy over quote and note), narrowed with tokens in the same box:
 `color:green` (`c:`), `status:orphaned` (`s:`), `doc:word` (`d:`). Values are prefixes
 ("c:pu" is purple, "s:orph" orphaned) and case does not matter. Tokens AND together with
 each other and with the fuzzy text, except that several colours (or several statuses) mean
 either of them: an annotation has only one. An empty value ("c:" while typing) is ignored.
 
-Each change is written to the store at once and announced with `AnnotationsScreen.Changed`,
-posted to the app, so the app can keep its undo history and refresh the reader.
+The list has the focus, where single letters act (x deletes, a notes, 1-5 recolour, u
+undoes); in the filter box every printable key is text. Each change goes through the app's
+`Annotations` (one committed write, one step of the session's undo history, shared with the
+reader) and is announced with `AnnotationsScreen.Changed`, posted to the app, which shows it
+in the list and the reader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from rich.text import Text
@@ -25,11 +28,13 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer, Input, Static
 
-from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Highlight, utc_now
+from aiwatch_tui.core.annotations import Annotations, Change
+from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Highlight
 from aiwatch_tui.core.search import FuzzyIndex
 from aiwatch_tui.core.sources import document_note_id
-from aiwatch_tui.core.store import Store, StoreError
+from aiwatch_tui.core.store import StoreError
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
+from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.visible import visible
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
@@ -64,16 +69,15 @@ _FIELD_NAMES = {
 
 # For the help screen: keys that are not bindings, and the filter syntax.
 HELP_ROWS: list[tuple[str, str]] = [
-    ("letters /", "type to filter: fuzzy over quote and note"),
+    ("/", "filter: fuzzy over quote and note; enter back to the list"),
     ("color:green c:", "only that colour (prefix; several = either)"),
     ("status:orphaned s:", "anchored, moved, changed or orphaned (prefix)"),
     ("doc:word d:", "documents whose title contains the word"),
-    ("↑ ↓ PgUp PgDn", "move through the list"),
-    ("esc", "clear the filter, then close the screen"),
+    ("↑ ↓ j k PgUp PgDn", "move through the list (the arrows work in the filter box too)"),
+    ("esc", "in the filter box: clear it, back to the list"),
 ]
 
 RowKind = Literal["highlight", "note"]
-ChangeKind = Literal["delete", "recolor", "note", "document_note"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +273,8 @@ def row_lines(row: AnnotationRow, width: int, matched: Sequence[int] = ()) -> tu
 
 
 class AnnotationList(RowList["tuple[AnnotationRow, tuple[int, ...]]"]):
-    """The rows (each with the filter's matched positions), two lines each. Printable keys
-    that no binding claims start the filter; a double-click opens."""
+    """The rows (each with the filter's matched positions), two lines each; a double-click
+    opens."""
 
     COMPONENT_CLASSES = {"annotation-list--cursor"}
     DEFAULT_CSS = """
@@ -285,15 +289,6 @@ class AnnotationList(RowList["tuple[AnnotationRow, tuple[int, ...]]"]):
         }
     }
     """
-    BINDINGS = [
-        Binding("down,j", "move(1)", "Next", show=False),
-        Binding("up,k", "move(-1)", "Previous", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("home,g", "move_to(0)", "First", show=False),
-        Binding("end,G", "move_to(-1)", "Last", show=False),
-    ]
-
     @dataclass
     class Opened(Message):
         """A row was double-clicked."""
@@ -332,20 +327,11 @@ class AnnotationList(RowList["tuple[AnnotationRow, tuple[int, ...]]"]):
 
 
 class _FilterInput(RowFilter):
-    """The filter box: arrows move the list below, Esc clears the filter and returns to it."""
-
-    BINDINGS = [Binding("escape", "leave", "Clear filter", show=False)]
+    """The filter box: arrows move the list below; Enter returns to it with the filter kept
+    (to act on what it shows), Esc clears the filter and returns to it."""
 
     def row_list(self) -> AnnotationList:
         return self.screen.query_one(AnnotationList)
-
-    def action_leave(self) -> None:
-        # Esc clears a filter first; on an empty filter it leaves the screen, as Esc does there.
-        if not self.value:
-            self.screen.dismiss(None)
-            return
-        self.value = ""
-        self.screen.query_one(AnnotationList).focus()
 
 
 # --- the screen -----------------------------------------------------------------------------
@@ -367,7 +353,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
     """
 
     BINDINGS = [
-        Binding("enter", "jump", "Open", priority=True),
+        Binding("enter", "jump", "Open"),
         Binding("x", "delete", "Delete"),
         Binding("a", "edit_note", "Note"),
         # Five colours would crowd the footer at 80 columns; the help screen lists them.
@@ -375,30 +361,26 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
             Binding(str(n), f"recolor({n - 1})", f"Colour {color}", show=False)
             for n, color in enumerate(HIGHLIGHT_COLORS, start=1)
         ),
-        Binding("slash", "focus_filter", "Filter"),
+        Binding("u", "undo", "Undo"),
+        Binding("ctrl+r", "redo", "Redo", show=False),
+        # The list's own `/` (shown in the Footer) is this, for when the list is empty.
+        Binding("slash", "focus_filter", "Filter", show=False),
+        # Esc clears a filter first (from the list: the box clears its own), then closes.
+        Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("escape,q,n", "close", "Close"),
     ]
 
     @dataclass
     class Changed(Message):
-        """One change the user made here, already committed to the store.
+        """A change made (or undone, or redone) here, already committed to the store and in
+        the session's undo history."""
 
-        kind: "delete" | "recolor" | "note" (a highlight's note) | "document_note".
-        For "document_note", `before`/`after` are None and `doc_key`, `note_before` and
-        `note_after` say what changed ("" is no note).
-        """
+        change: Change
 
-        kind: ChangeKind
-        before: Highlight | None
-        after: Highlight | None
-        doc_key: str = ""
-        note_before: str = ""
-        note_after: str = ""
-        note_id: str = ""  # "" for the document's own note, else the imported note's id
-
-    def __init__(self, store: Store, titles: Callable[[str], str]) -> None:
+    def __init__(self, annotations: Annotations, titles: Callable[[str], str]) -> None:
         super().__init__()
-        self._store = store
+        self._annotations = annotations
+        self._store = annotations.store
         self._titles = titles
         self._rows: list[AnnotationRow] = []
         self._shown: list[tuple[AnnotationRow, tuple[int, ...]]] = []
@@ -409,11 +391,9 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
         yield _FilterInput(
-            placeholder="type to filter · color:green status:orphaned doc:word",
+            idle="/ filter · color:green status:orphaned doc:word",
+            typing="type to filter · color:green status:orphaned doc:word · enter: to the list",
             id="filter",
-            # Focus arrives after the first character is inserted: selecting on focus would
-            # let the second keystroke replace the first.
-            select_on_focus=False,
         )
         yield AnnotationList(id="annotations")
         yield Static(id="empty")
@@ -500,10 +480,10 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
 
     # -- the filter --------------------------------------------------------------------------
 
-    @on(AnnotationList.StartFilter)
-    def _start_filter(self, event: AnnotationList.StartFilter) -> None:
+    @on(AnnotationList.FilterWanted)
+    def _filter_wanted(self, event: AnnotationList.FilterWanted) -> None:
         event.stop()
-        self.query_one(_FilterInput).take_over(event.character)
+        self.action_focus_filter()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -512,6 +492,15 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
 
     def action_focus_filter(self) -> None:
         self.query_one(_FilterInput).focus()
+
+    def action_clear_filter(self) -> None:
+        self.query_one(_FilterInput).value = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            # Only with a filter to clear: otherwise Esc closes the screen.
+            return bool(self.is_mounted and self.query_one(_FilterInput).value)
+        return True
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -543,15 +532,8 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         if row.highlight is None:
             self.notify("A document note is deleted by emptying it: press a.", markup=False)
             return
-        index = self.annotation_list.cursor
-        try:
-            deleted = self._store.delete_highlight(row.highlight.id)
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        if deleted is not None:
-            self._announce(self.Changed("delete", deleted, None))
-        self._reload_at(index)
+        highlight = row.highlight
+        self._make(lambda: self._annotations.delete(highlight), gone=highlight)
 
     def action_recolor(self, color_index: int) -> None:
         row = self.current_row
@@ -560,7 +542,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
                 self.notify("A document note has no colour.", markup=False)
             return
         color = HIGHLIGHT_COLORS[color_index]
-        self._change_highlight(row.highlight.id, "recolor", lambda h: replace(h, color=color))
+        self._change_highlight(row.highlight.id, lambda h: self._annotations.recolor(h, color))
 
     def action_edit_note(self) -> None:
         row = self.current_row
@@ -578,34 +560,69 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
     # -- changes -----------------------------------------------------------------------------
 
     def _change_highlight(
-        self, highlight_id: str, kind: ChangeKind, change: Callable[[Highlight], Highlight]
+        self, highlight_id: str, change: Callable[[Highlight], Change | None]
     ) -> bool:
-        """Apply `change` to the stored highlight (fresh, in case another process edited it);
-        False when the store refused the write."""
-        index = self.annotation_list.cursor
-        ok = True
+        """Apply `change` to the highlight as stored now (another aiwatch may have edited it
+        meanwhile); False when the store refused the write."""
         try:
-            before = self._store.highlight(highlight_id)
-            if before is None:
-                self.notify("That highlight was deleted elsewhere.", markup=False)
-            else:
-                after = change(before)
-                if after != before:
-                    after = replace(after, modified=utc_now())
-                    self._store.update_highlight(after)
-                    self._announce(self.Changed(kind, before, after))
+            current = self._store.highlight(highlight_id)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
-            ok = False
+            return False
+        if current is None:
+            self.notify("That highlight was deleted elsewhere.", markup=False)
+            self._reload_at(self.annotation_list.cursor)
+            return True
+        return self._make(lambda: change(current))
+
+    def _make(self, work: Callable[[], Change | None], gone: Highlight | None = None) -> bool:
+        """Make a change through the session's `Annotations` (one committed write, one undo
+        step), say what it did and that `u` undoes it, and show it here and in the app.
+        False when the store refused it. `gone`: the highlight this deletes, if it is
+        already gone there is nothing to undo."""
+        index = self.annotation_list.cursor
+        try:
+            change = work()
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return False
+        if change is not None:
+            self.notify(done_message(change), markup=False)
+            self._announce(change)
+        elif gone is not None:
+            self.notify("That highlight was deleted elsewhere.", markup=False)
         self._reload_at(index)
-        return ok
+        return True
+
+    def action_undo(self) -> None:
+        self._history_step(undo=True)
+
+    def action_redo(self) -> None:
+        self._history_step(undo=False)
+
+    def _history_step(self, *, undo: bool) -> None:
+        """Undo (or redo) the session's last change, wherever it was made; the cursor goes
+        to the annotation it touched."""
+        annotations = self._annotations
+        try:
+            change = annotations.undo() if undo else annotations.redo()
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.notify(history_message(change, undo=undo), markup=False)
+        if change is None:
+            return
+        self._announce(change)
+        highlight = change.highlight
+        keep = f"highlight:{highlight.id}" if highlight is not None else f"document:{change.doc}"
+        self._reload_at(self.annotation_list.cursor, keep=keep)
 
     def _edit_highlight_note(self, highlight: Highlight) -> None:
         target = f"highlight:{highlight.id}"
+        notes = self._annotations
 
         def save(text: str) -> bool:
-            note = text if text.strip() else ""
-            if not self._change_highlight(highlight.id, "note", lambda h: replace(h, note=note)):
+            if not self._change_highlight(highlight.id, lambda h: notes.set_note(h, text)):
                 return False  # the editor stays open with the text
             self._discard_draft(target)
             return True
@@ -617,20 +634,9 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         key, note_id = row.doc_key, row.note_id
 
         def save(text: str) -> bool:
-            index = self.annotation_list.cursor
-            try:
-                before = self._store.document_note(key, note_id)
-                if text != before:
-                    self._store.set_document_note(key, text, note_id)
-                    after = self._store.document_note(key, note_id)
-                    self._announce(
-                        self.Changed("document_note", None, None, key, before, after, note_id)
-                    )
-            except StoreError as error:
-                self.notify(str(error), severity="error", markup=False)
+            if not self._make(lambda: self._annotations.set_document_note(key, text, note_id)):
                 return False  # the editor stays open with the text
             self._discard_draft(target)
-            self._reload_at(index)
             return True
 
         self._open_editor("Document note", row.note, row.doc_title, target, save)
@@ -674,12 +680,14 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
 
-    def _announce(self, change: AnnotationsScreen.Changed) -> None:
+    def _announce(self, change: Change) -> None:
         # Posted to the app directly: it still arrives if this screen is dismissed meanwhile.
-        self.app.post_message(change)
+        self.app.post_message(self.Changed(change))
 
-    def _reload_at(self, index: int | None) -> None:
-        keep = self._current_id()
+    def _reload_at(self, index: int | None, keep: str | None = None) -> None:
+        """Read the rows again; the cursor on `keep` (else the current row) if still shown,
+        else at `index`."""
+        keep = keep or self._current_id()
         try:
             self._rows = self._read_rows()
             self._index = None

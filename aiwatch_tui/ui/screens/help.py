@@ -15,10 +15,10 @@ from textual.widgets import Static
 # Keys that are not bindings of a widget class (handled in on_key or by Textual itself).
 EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
     "Document list": [
-        ("letters", "type to filter the list (fuzzy)"),
-        ("↑ ↓ PgUp PgDn", "move through the list"),
+        ("/", "filter the list (fuzzy); in the box every key is text, enter opens the best match"),
+        ("↑ ↓ j k PgUp PgDn g G", "move through the list (the arrows also from the filter box)"),
         ("enter", "open the document"),
-        ("esc", "clear the filter"),
+        ("esc", "clear the filter and return to the list"),
     ],
     "Everywhere": [
         ("ctrl+p", "command palette: documents, sections, commands, themes"),

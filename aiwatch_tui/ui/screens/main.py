@@ -21,6 +21,7 @@ from aiwatch_tui.core.documents import sanitize
 from aiwatch_tui.core.find import find_near, nearest_at_or_after
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
 from aiwatch_tui.core.store import StoreError
+from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
@@ -392,6 +393,16 @@ class MainScreen(Screen[None]):
             return False
         return True
 
+    def _change(self, work: Callable[[], Change | None]) -> bool:
+        """Make a change to the annotations and say what it did and that `u` undoes it (a
+        change that changed nothing says nothing). False when the store refused it."""
+        done: list[Change | None] = []
+        if not self._write(lambda: done.append(work())):
+            return False
+        if done and done[0] is not None:
+            self.notify(done_message(done[0]), markup=False)
+        return True
+
     def _after_change(self) -> None:
         self.refresh_highlights()
         if self.document is not None:
@@ -420,12 +431,11 @@ class MainScreen(Screen[None]):
         if self._reattaching is not None and reader.selection is not None and document:
             orphan, span = self._reattaching, reader.selection
             self._reattaching = None
-            if self._write(
+            if self._change(
                 lambda: self.aiwatch.annotations.reattach(orphan, document, span.start, span.end)
             ):
                 reader.clear_selection()
                 self._after_change()
-                self.notify("Highlight re-attached.")
             return
         if reader.selection is None:
             self.notify(
@@ -444,7 +454,7 @@ class MainScreen(Screen[None]):
         if highlight is None:
             self.notify("No highlight here: select text first (v, s or S).", severity="warning")
             return
-        if self._write(lambda: self.aiwatch.annotations.recolor(highlight, color)):
+        if self._change(lambda: self.aiwatch.annotations.recolor(highlight, color)):
             self._after_change()
 
     def action_note(self) -> None:
@@ -465,9 +475,7 @@ class MainScreen(Screen[None]):
 
         def save(text: str) -> bool:
             current = store.highlight(highlight.id) or highlight
-            if text != current.note and not self._write(
-                lambda: self.aiwatch.annotations.set_note(current, text)
-            ):
+            if not self._change(lambda: self.aiwatch.annotations.set_note(current, text)):
                 return False
             self._write(lambda: store.discard_draft(target))
             self._after_change()
@@ -483,7 +491,7 @@ class MainScreen(Screen[None]):
         target = f"document:{key}"
 
         def save(text: str) -> bool:
-            if not self._write(lambda: self.aiwatch.annotations.set_document_note(key, text)):
+            if not self._change(lambda: self.aiwatch.annotations.set_document_note(key, text)):
                 return False
             self._write(lambda: store.discard_draft(target))
             self.aiwatch.refresh_entry(key)
@@ -513,9 +521,8 @@ class MainScreen(Screen[None]):
         if highlight is None:
             self.notify("No highlight under the caret.", severity="warning")
             return
-        if self._write(lambda: self.aiwatch.annotations.delete(highlight)):
+        if self._change(lambda: self.aiwatch.annotations.delete(highlight)):
             self._after_change()
-            self.notify("Highlight deleted (u undoes).")
 
     def action_undo(self) -> None:
         self._history_step(undo=True)
@@ -529,16 +536,14 @@ class MainScreen(Screen[None]):
         if not self._write(lambda: done.append(annotations.undo() if undo else annotations.redo())):
             return
         change = done[0] if done else None
-        if change is None:
-            self.notify("Nothing to undo." if undo else "Nothing to redo.")
-            return
-        self.show_change(change)
-        self.notify(("Undid " if undo else "Redid ") + change.kind.value + ".")
+        if change is not None:
+            self.show_change(change)
+        self.notify(history_message(change, undo=undo), markup=False)
 
     def show_change(self, change: Change) -> None:
         """After an undo/redo: show the document it touched, with the caret on the highlight."""
         highlight = change.highlight
-        key = highlight.doc_key if highlight is not None else change.doc_key
+        key = change.doc
         if self.document is None or self.document.key != key:
             self.open_document(key, focus=True, caret=highlight.start if highlight else None)
         elif highlight is not None:

@@ -1,4 +1,4 @@
-"""The document list: titles with reading time, progress and annotation counts; type to filter.
+"""The document list: titles with reading time, progress and annotation counts; `/` filters.
 
 The rows are drawn with the line API (`DocumentRows`, a `RowList`): only the rows on
 screen are rendered, so setting ten thousand entries costs a list copy and a dict, not ten
@@ -106,8 +106,7 @@ class ShownRow(NamedTuple):
 
 
 class DocumentRows(RowList[ShownRow]):
-    """The entries, two lines each. Printable keys that no binding claims start the filter
-    (letters are kept for filtering, so no j/k here).
+    """The entries, two lines each; Enter (or a click on the selected row) opens one.
 
     The `option_count`, `get_option_at_index` and `highlighted` names match Textual's
     OptionList, so code written against the old list keeps working.
@@ -130,15 +129,7 @@ class DocumentRows(RowList[ShownRow]):
         }
     }
     """
-    BINDINGS = [
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("home", "move_to(0)", "First", show=False),
-        Binding("end", "move_to(-1)", "Last", show=False),
-        Binding("enter", "open", "Open", show=False),
-    ]
+    BINDINGS = [Binding("enter", "open", "Open", show=False)]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
@@ -242,12 +233,10 @@ class DocumentRows(RowList[ShownRow]):
 
 
 class _FilterInput(RowFilter):
-    """The filter box: arrows, pages and Enter act on the list below; Esc returns to it."""
+    """The filter box: arrows and pages move the list's cursor; Enter opens the best match
+    (the only thing one does with a document, as in fzf); Esc clears and returns to the list."""
 
-    BINDINGS = [
-        Binding("enter", "open_highlighted", "Open", show=False),
-        Binding("escape", "leave", "Back to the list", show=False),
-    ]
+    BINDINGS = [Binding("enter", "open_highlighted", "Open", show=False)]
 
     def row_list(self) -> DocumentRows | None:
         parent = self.parent
@@ -257,19 +246,12 @@ class _FilterInput(RowFilter):
         if (target := self.row_list()) is not None:
             target.action_open()
 
-    def action_leave(self) -> None:
-        # Esc clears a filter and returns to the list; on an empty filter it just returns.
-        self.value = ""
-        rows = self.row_list()
-        if rows is not None:
-            rows.focus()
-
 
 # --- the widget -----------------------------------------------------------------------------
 
 
 class DocumentList(Vertical):
-    """Shows list entries, filters them as the user types, and posts which one is chosen."""
+    """Shows list entries, filters them (`/`, then the words), and posts which one is chosen."""
 
     DEFAULT_CSS = """
     DocumentList { width: 1fr; height: 1fr; }
@@ -302,13 +284,7 @@ class DocumentList(Vertical):
         self._index_texts: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield _FilterInput(
-            placeholder="type to filter",
-            id="filter",
-            # Focus arrives after the first character is inserted: selecting on focus would
-            # let the second keystroke replace the first.
-            select_on_focus=False,
-        )
+        yield _FilterInput(idle="/ filter", typing="type to filter · enter opens", id="filter")
         yield DocumentRows(id="documents")
 
     # -- public API --------------------------------------------------------------------------
@@ -394,10 +370,10 @@ class DocumentList(Vertical):
         self.options.set_rows(rows, keep, message)
         self.refresh_bindings()
 
-    @on(DocumentRows.StartFilter)
-    def _start_filter(self, event: DocumentRows.StartFilter) -> None:
+    @on(DocumentRows.FilterWanted)
+    def _focus_filter(self, event: DocumentRows.FilterWanted) -> None:
         event.stop()
-        self.query_one(_FilterInput).take_over(event.character)
+        self.query_one(_FilterInput).focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -1,8 +1,13 @@
-"""A scrolling list of two-line rows with a cursor, drawn with the line API.
+"""A scrolling list of two-line rows with a cursor, drawn with the line API, and its filter box.
 
 The document list and the annotations screen each show their rows in one: only the rows
 on screen are rendered, so ten thousand cost what ten do, and a cursor move redraws the two
 rows it changes, not the list.
+
+The list, not its filter box, has the focus: single letters are its owner's actions, and
+`/` moves the focus into the box, where every printable key is text. Typing in the list
+never starts a filter by itself, so a word typed into the wrong place cannot run commands
+through the letters it happens to contain.
 """
 
 from __future__ import annotations
@@ -31,23 +36,29 @@ ROW_HEIGHT = 2  # every row is two lines: what it is, then facts about it
 class RowList(ScrollView, Generic[RowT], can_focus=True):
     """Rows of two lines each, with a cursor that keys and clicks move.
 
-    Printable keys that no binding claims post `StartFilter`, for the owner's filter box.
-    A subclass draws a row's line (`render_row_line`), says what identifies a drawn line for
-    the cache (`line_key`) and what a cursor move or a click means (`cursor_moved`,
-    `row_clicked`).
+    `/` posts `FilterWanted`, for the owner to focus its filter box. A subclass draws a
+    row's line (`render_row_line`), says what identifies a drawn line for the cache
+    (`line_key`) and what a cursor move or a click means (`cursor_moved`, `row_clicked`).
     """
 
-    @dataclass
-    class StartFilter(Message):
-        """A printable key no binding claims: the start of a filter."""
+    BINDINGS = [
+        Binding("down,j", "move(1)", "Next", show=False),
+        Binding("up,k", "move(-1)", "Previous", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("home,g", "move_to(0)", "First", show=False),
+        Binding("end,G", "move_to(-1)", "Last", show=False),
+        Binding("slash", "filter", "Filter"),
+    ]
 
-        character: str
+    @dataclass
+    class FilterWanted(Message):
+        """The user asked to filter the list (`/`)."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self._rows: list[RowT] = []
         self._cursor = 0
-        self._typing = False  # a filter has started; its box has not taken the focus yet
         self._strips: LRUCache[Hashable, Strip] = LRUCache(1024)
 
     # -- rows and the cursor -----------------------------------------------------------------
@@ -113,23 +124,8 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     def action_move_to(self, index: int) -> None:
         self.move_cursor(index if index >= 0 else len(self._rows) - 1)
 
-    def on_focus(self) -> None:
-        self._typing = False
-
-    def on_key(self, event: events.Key) -> None:
-        character = event.character
-        if not event.is_printable or character is None:
-            return
-        # Until a filter starts, a bound key (q, ?, x, 1-5, ...) keeps its meaning and a space
-        # starts nothing. Once one has, the keys already typed behind the first (a fast
-        # typist, or a slow link delivering "polished" at once) reach this list before the
-        # filter box takes the focus: they are the filter's too, bound or not.
-        if not self._typing and (character.isspace() or event.key in self.app.active_bindings):
-            return
-        event.stop()
-        event.prevent_default()
-        self._typing = True
-        self.post_message(self.StartFilter(character))
+    def action_filter(self) -> None:
+        self.post_message(self.FilterWanted())
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -205,23 +201,35 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
 
 
 class RowFilter(Input):
-    """A filter box over a RowList: while typing, the arrows and page keys move the list's
-    cursor. Subclasses say which list (`row_list`) and what Enter and Esc do."""
+    """A filter box over a RowList. While it has the focus every printable key is text; the
+    arrows and page keys move the list's cursor, `enter` (unless a subclass binds it) and
+    `esc` hand the focus back to the list, `esc` clearing the filter first. Its placeholder
+    says how to get here ("/ filter") until it has the focus, then what to type.
+    Subclasses say which list (`row_list`)."""
 
     BINDINGS = [
         Binding("down", "move_list(1)", "Next", show=False),
         Binding("up", "move_list(-1)", "Previous", show=False),
         Binding("pagedown", "page_list(1)", "Page down", show=False),
         Binding("pageup", "page_list(-1)", "Page up", show=False),
+        Binding("enter", "to_list", "To the list", show=False),
+        Binding("escape", "clear", "Clear filter", show=False),
     ]
+
+    def __init__(self, *, idle: str, typing: str, id: str | None = None) -> None:  # noqa: A002
+        # The cursor goes to the end of a filter already there, so `/` then a letter refines
+        # it (selecting it all on focus would let that letter replace it).
+        super().__init__(placeholder=idle, id=id, select_on_focus=False)
+        self._placeholders = (idle, typing)
 
     def row_list(self) -> RowList[Any] | None:
         raise NotImplementedError
 
-    def take_over(self, character: str) -> None:
-        """Take the focus and the first character of a filter the list started."""
-        self.focus()
-        self.insert_text_at_cursor(character)
+    def on_focus(self) -> None:
+        self.placeholder = self._placeholders[1]
+
+    def on_blur(self) -> None:
+        self.placeholder = self._placeholders[0]
 
     def action_move_list(self, rows: int) -> None:
         if (target := self.row_list()) is not None:
@@ -230,3 +238,11 @@ class RowFilter(Input):
     def action_page_list(self, direction: int) -> None:
         if (target := self.row_list()) is not None:
             target.action_page(direction)
+
+    def action_to_list(self) -> None:
+        if (target := self.row_list()) is not None:
+            target.focus()
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.action_to_list()

@@ -263,6 +263,69 @@ async def test_annotations_screen_jumps_and_its_deletes_can_be_undone(tmp_path: 
         assert reader.highlight_at(start) is not None
 
 
+async def test_one_undo_history_for_the_reader_and_the_annotations_screen(tmp_path: Path) -> None:
+    from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
+
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+
+    def last_notice() -> str:
+        return str(list(app._notifications)[-1].message)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = await _open_first_paragraph(pilot)
+        start = reader.caret
+        await pilot.press("s", "2", "n")  # a green highlight in the reader, then the screen
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotationsScreen)
+        await pilot.press("u")  # the last change of the session: the highlight made
+        await pilot.pause()
+        assert _rows(db) == [] and app.screen.rows == []
+        assert last_notice() == "Undone: highlight made. ctrl+r redoes."
+        await pilot.press("ctrl+r", "x")
+        await pilot.pause()
+        assert _rows(db) == []
+        assert last_notice() == "Highlight deleted. u undoes."
+        await pilot.press("escape")  # back to the reader, which shows the deletion
+        await pilot.pause()
+        assert not isinstance(app.screen, AnnotationsScreen)
+        assert reader.highlight_at(start) is None
+        await pilot.press("u")  # the reader undoes the delete made on the screen...
+        await pilot.pause()
+        assert _rows(db) == [(FIRST_SENTENCE, "green", "", "anchored")]
+        assert reader.highlight_at(start) is not None
+        await pilot.press("u")  # ...then the making of the highlight, as the screen did
+        await pilot.pause()
+        assert _rows(db) == [] and reader.highlight_at(start) is None
+        await pilot.press("u")
+        await pilot.pause()
+        assert last_notice() == "Nothing to undo."
+
+
+async def test_destructive_changes_in_the_reader_say_u_undoes(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    app = make_app(db_path=db)
+
+    def last_notice() -> str:
+        return str(list(app._notifications)[-1].message)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_first_paragraph(pilot)
+        await pilot.press("s", "1", "3")  # make, then recolour
+        await pilot.pause()
+        assert last_notice() == "Recoloured blue. u undoes."
+        await pilot.press("x")
+        await pilot.pause()
+        assert _rows(db) == [] and last_notice() == "Highlight deleted. u undoes."
+        await pilot.press("u", "A", *"whole", "ctrl+s")  # a document note
+        await pilot.pause()
+        assert last_notice() == "Document note saved. u undoes."
+        await pilot.press("u")
+        await pilot.pause()
+        assert last_notice() == "Undone: document note saved. ctrl+r redoes."
+        assert _rows(db) == [(FIRST_SENTENCE, "blue", "", "anchored")]
+
+
 async def test_a_commit_by_another_process_shows_up(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     app = make_app(db_path=db)

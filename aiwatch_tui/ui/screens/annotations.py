@@ -73,8 +73,7 @@ HELP_ROWS: list[tuple[str, str]] = [
     ("color:green c:", "only that colour (prefix; several = either)"),
     ("status:orphaned s:", "anchored, moved, changed or orphaned (prefix)"),
     ("doc:word d:", "documents whose title contains the word"),
-    ("↑ ↓ j k PgUp PgDn", "move through the list (the arrows work in the filter box too)"),
-    ("esc", "in the filter box: clear it, back to the list"),
+    ("↑ ↓ j k g G PgUp PgDn", "move through the list (the arrows also from the filter box)"),
 ]
 
 RowKind = Literal["highlight", "note"]
@@ -296,6 +295,9 @@ class AnnotationList(RowList["tuple[AnnotationRow, tuple[int, ...]]"]):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self._generation = 0  # drawn lines are cached per filling of the list
+        # Shown on the first line when there are no rows. The list stays (with the focus)
+        # when it is empty, so the letter keys keep acting: `u` after deleting the last row.
+        self.empty_message = EMPTY_MESSAGE
 
     @property
     def current(self) -> AnnotationRow | None:
@@ -314,6 +316,9 @@ class AnnotationList(RowList["tuple[AnnotationRow, tuple[int, ...]]"]):
 
     def line_key(self, index: int, part: int, width: int, on_cursor: bool) -> Hashable:
         return (self._generation, index, part, on_cursor, self.has_focus, width)
+
+    def empty_text(self) -> Text:
+        return Text(" " + self.empty_message, style="dim italic")
 
     def render_row_line(self, index: int, part: int, width: int, on_cursor: bool) -> Strip:
         row, matched = self._rows[index]
@@ -347,9 +352,6 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
     AnnotationsScreen #filter:focus { background: $boost; }
     AnnotationsScreen #annotations { height: 1fr; border: none; padding: 0; }
     AnnotationsScreen #annotations:focus { border: none; }
-    AnnotationsScreen #empty { height: 1fr; padding: 1 2; color: $text-muted; display: none; }
-    AnnotationsScreen.-empty #empty { display: block; }
-    AnnotationsScreen.-empty #annotations { display: none; }
     """
 
     BINDINGS = [
@@ -363,10 +365,8 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         ),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "redo", "Redo", show=False),
-        # The list's own `/` (shown in the Footer) is this, for when the list is empty.
-        Binding("slash", "focus_filter", "Filter", show=False),
         # Esc clears a filter first (from the list: the box clears its own), then closes.
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear the filter (in its box too)", show=False),
         Binding("escape,q,n", "close", "Close"),
     ]
 
@@ -396,7 +396,6 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
             id="filter",
         )
         yield AnnotationList(id="annotations")
-        yield Static(id="empty")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -462,10 +461,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
             self._index = search_index(self._rows)
         self._shown = filter_rows(self._rows, query, self._index)
         self._update_summary()
-        self.set_class(not self._shown, "-empty")
-        self.query_one("#empty", Static).update(
-            Text(NO_MATCH_MESSAGE if self._rows else EMPTY_MESSAGE)
-        )
+        self.annotation_list.empty_message = NO_MATCH_MESSAGE if self._rows else EMPTY_MESSAGE
         ids = [row.id for row, _ in self._shown]
         cursor = ids.index(keep) if keep in ids else (index or 0)
         self.annotation_list.set_rows(self._shown, cursor)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from rich.console import RenderableType
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -135,6 +136,12 @@ class AiwatchApp(App[None]):
             await self._typeahead.receive(event)
             return
         await super().on_event(event)
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        # A frame Textual draws by itself (a new screen, a resize) while keys typed ahead are
+        # being held must reach the terminal: see TypeAhead.release_frames.
+        self._typeahead.release_frames()
+        super()._display(screen, renderable)
 
     def _collect_if_idle(self) -> None:
         if time.monotonic() - self._last_input >= _IDLE_SECONDS:

@@ -7,24 +7,34 @@ the focus when the App gets to the callback it queued. So when a slow SSH link d
 "Enter G" in one packet, the G is routed to the list before the Enter has opened the article
 and focused the reader; "tab s 1" types "s1" into the list.
 
-`TypeAhead` routes one key (or paste) at a time: the next one only once everything the one
-before set off has run, wherever it ran. "Everything" is checked, not guessed and not waited
-for on a clock: every message pump of the App and of its screens (each widget and screen
-has its own queue) has an empty queue and has finished mounting. Until then the pumps still
-busy are asked to call back when they reach what they hold (`call_later` runs after all that
-is queued before it, including what a slow handler is still doing), and the check runs again
-on the App's own queue (so it never runs in the middle of an App handler, such as a binding's
-action). Keys typed one at a time, the usual case, find nothing busy and are routed at once.
+`TypeAhead` routes one key (or paste) at a time: the next only once everything the one before
+set off has run, wherever it ran. That is checked, not guessed and not waited for on a clock:
+
+- every message pump of the App's screens (each widget and screen has its own queue) has an
+  empty queue and has finished mounting. The pumps still busy are asked to call back when
+  they reach what they hold (`call_later` runs after everything queued before it, including
+  whatever a slow handler is still doing), and the check runs again;
+- the App has nothing queued either: the last word is always on the App's own queue, so it
+  never comes in the middle of an App handler (a binding's action, which may push a screen
+  or queue a focus change);
+- the focused widget has a size: a pane shown for the first time (the reader at 80
+  columns) is laid out before the next key moves in it.
+
+Keys typed one at a time, the usual case, find nothing busy and are routed at once.
+
+A burst is drawn once: while keys are held behind the one being routed, the screen's
+updates are held (Textual's batch count), so a slow link receives the end state, not a frame
+per key. They are let go when the burst is over, before a layout the next key needs, and
+whenever Textual draws a frame itself (a new screen, a resize: see `release_frames`).
 
 A pump whose handler is suspended (awaiting) with an empty queue looks idle; the App's own
-handlers, where bindings' actions run, cannot be in that state when the check runs on its
-queue. Anything else that moves the focus from a suspended handler is outside this guarantee.
+handlers, where bindings' actions run, cannot be in that state when the last check runs.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -50,9 +60,10 @@ class TypeAhead:
         self._route = route
         self._held: deque[events.Event] = deque()
         self._routing = False  # an event was routed and what it set off has not yet settled
-        self._outstanding = 0  # call-backs asked of busy pumps that have not come yet
-        self._round = 0  # which wait the call-backs belong to (a stale one is ignored)
         self._routed_at = 0.0
+        self._round = 0  # which wait the call-backs belong to (a stale one is ignored)
+        self._outstanding = 0  # call-backs of this round still to come
+        self._frames_held = False
 
     @staticmethod
     def holds(event: events.Event) -> bool:
@@ -61,70 +72,94 @@ class TypeAhead:
         return isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
 
     async def receive(self, event: events.Event) -> None:
-        """An event from the terminal: routed now if nothing is in flight, else queued."""
+        """An event from the terminal: routed now if nothing is in flight, else held."""
         self._held.append(event)
         if self._routing and monotonic() - self._routed_at > _HOLD_LIMIT_SECONDS:
             self._round += 1  # call-backs still to come belong to a wait given up
             self._routing = False
+            self.release_frames()
         if not self._routing:
             await self._route_next()
+
+    def release_frames(self) -> None:
+        """Let the screen's updates go (the App calls this before it draws a frame: a frame
+        Textual draws itself while a burst is held, for a new screen or a resize, must
+        reach the terminal, where a held batch would drop it)."""
+        if self._frames_held:
+            self._frames_held = False
+            self._app._end_batch()
+            self._app.screen.check_idle()  # the screen resumes its updates when idle
 
     async def _route_next(self) -> None:
         event = self._held.popleft()
         self._routing = True
         self._routed_at = monotonic()
+        if self._held and not self._frames_held:
+            self._frames_held = True
+            self._app._begin_batch()
         await self._route(event)
-        # The check runs on the App's queue, after whatever the routing queued there.
-        self._app.call_later(self._check)
+        self._app.call_later(self._settle)  # after whatever the routing queued on the App
 
-    async def _check(self) -> None:
-        """Route the next held event if everything is settled; otherwise wait for the busy."""
+    async def _settle(self) -> None:
+        """On the App's queue: route the next held event if everything is settled."""
         app = self._app
-        busy = list(self._busy_pumps())
-        if not busy:
-            if self._held:
-                await self._route_next()
-            else:
-                self._routing = False
+        if self._wait_for_pumps():
             return
+        if _busy(app):
+            app.call_later(self._settle)  # more came to the App meanwhile: after it
+            return
+        screen = app.screen
+        focused = screen.focused
+        if screen._layout_required and focused is not None and not focused.size.area:
+            # The widget the next key goes to has never been laid out (the reader, shown
+            # for the first time at 80 columns): it gets its size first.
+            self.release_frames()
+            if not app._batch_count:  # (a batch of Textual's own would hold it back)
+                self._start_round()
+                if screen.call_after_refresh(self._answered, self._round):
+                    self._outstanding = 1
+                    return
+        if self._held:
+            await self._route_next()
+        else:
+            self._routing = False
+            self.release_frames()
+
+    def _start_round(self) -> None:
         self._round += 1
-        round_ = self._round
         self._outstanding = 0
-        for pump in busy:
-            if pump is app:
-                continue
-            if pump.call_later(self._answered, round_):
-                self._outstanding += 1
-        if self._outstanding == 0:
-            # Only the App is busy: check again after what it holds.
-            app.call_later(self._check)
+
+    def _wait_for_pumps(self) -> bool:
+        """Ask every widget or screen with work queued (or still mounting) to call back once
+        it has done it; False when none has."""
+        self._start_round()
+        round_ = self._round
+        for screen in self._app.screen_stack:
+            for pump in filter(_busy, screen.walk_children(with_self=True)):
+                if pump.call_later(self._answered, round_):
+                    self._outstanding += 1
+        return self._outstanding > 0
 
     def _answered(self, round_: int) -> None:
-        """A busy pump reached the call-back: it has done everything it held."""
+        """A pump reached the call-back (or the screen refreshed): when the last has, look
+        again, from here, and leave the last word to the App."""
         if round_ != self._round:
             return
         self._outstanding -= 1
-        if self._outstanding == 0:
-            self._app.call_later(self._check)
-
-    def _busy_pumps(self) -> Iterator[MessagePump]:
-        app = self._app
-        if _busy(app):
-            yield app
-        for screen in app.screen_stack:
-            yield from filter(_busy, screen.walk_children(with_self=True))
+        if self._outstanding == 0 and not self._wait_for_pumps():
+            self._app.call_later(self._settle)
 
 
 def _busy(pump: MessagePump) -> bool:
-    """Whether the pump has not finished mounting or has messages waiting: in its queue, as
-    the one it took off the queue to peek at while handling the last (`_pending_message`),
-    or as next-callbacks. (Textual has no public way to ask: these are the attributes
-    `MessagePump` itself looks at.) A pump that is closing never answers: it does not count."""
+    """Whether the pump has not finished mounting or has messages waiting: queued, taken off
+    the queue to be peeked at (`_pending_message`), or as next-callbacks. Textual has no
+    public way to ask; these are the attributes `MessagePump` itself looks at. A pump that is
+    closing never answers: it does not count."""
     if pump._closing or pump._closed:
         return False
     return (
         not pump._is_mounted
-        or not pump._message_queue.empty()
+        or pump.message_queue_size > 0
         or pump._pending_message is not None
         or bool(pump._next_callbacks)
     )

@@ -70,3 +70,21 @@ def test_start_up_sends_the_screen_a_few_times_not_seven(tmp_path: Path) -> None
     # it once as it settles; the list's focus, the Footer and a document's title must not
     # each add another whole screen (start-up sent about 50 KB when they did).
     assert sent < 5 * 7_500, sent
+
+
+def test_a_burst_of_keys_is_drawn_once_not_once_per_key(tmp_path: Path) -> None:
+    # A slow link delivers keys typed ahead together; they are handled one after the other
+    # (each where the one before left the focus), but the screen is sent once, at the end.
+    with Terminal([AIWATCH, str(SEED_000)], cols=COLS, rows=ROWS, env=_env(tmp_path)) as term:
+        term.wait_for(r"When Hollywood Meets Artificial Intelligence")
+        _quiet(term)
+        before = len(term.raw)
+        term.send("}" * 10)  # ten paragraphs down: the pane scrolls at each
+        term.wait_for(r"^ +│ Data Center Workers Step Up")
+        _quiet(term, settle=0.5)
+        sent = len(term.raw) - before
+        term.send("q")
+        assert term.wait_exit() == 0
+    # Sent once it is about 6 KB (the pane scrolled); a frame per key sent about 16 KB.
+    full_frame = 7_500  # a whole screen at 100x30
+    assert sent < 1.5 * full_frame, sent

@@ -288,6 +288,7 @@ class AnnotationList(RowList["tuple[AnnotationRow, tuple[int, ...]]"]):
         }
     }
     """
+
     @dataclass
     class Opened(Message):
         """A row was double-clicked."""

@@ -82,6 +82,9 @@ class MainScreen(Screen[None]):
             "redo",
             "next_highlight",
             "previous_highlight",
+            # `/` in the list is its filter, in a box it is text: the Footer shows Find only
+            # where `/` finds.
+            "find",
         }
     )
 

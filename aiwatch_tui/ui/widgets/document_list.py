@@ -236,7 +236,7 @@ class _FilterInput(RowFilter):
     """The filter box: arrows and pages move the list's cursor; Enter opens the best match
     (the only thing one does with a document, as in fzf); Esc clears and returns to the list."""
 
-    BINDINGS = [Binding("enter", "open_highlighted", "Open", show=False)]
+    BINDINGS = [Binding("enter", "open_highlighted", "Open")]
 
     def row_list(self) -> DocumentRows | None:
         parent = self.parent

@@ -212,8 +212,9 @@ class RowFilter(Input):
         Binding("up", "move_list(-1)", "Previous", show=False),
         Binding("pagedown", "page_list(1)", "Page down", show=False),
         Binding("pageup", "page_list(-1)", "Page up", show=False),
-        Binding("enter", "to_list", "To the list", show=False),
-        Binding("escape", "clear", "Clear filter", show=False),
+        # Shown in the Footer: while the box has the focus the list's keys are not active.
+        Binding("enter", "to_list", "To the list"),
+        Binding("escape", "clear", "Clear"),
     ]
 
     def __init__(self, *, idle: str, typing: str, id: str | None = None) -> None:  # noqa: A002

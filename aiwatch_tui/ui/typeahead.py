@@ -61,6 +61,7 @@ class TypeAhead:
         self._held: deque[events.Event] = deque()
         self._routing = False  # an event was routed and what it set off has not yet settled
         self._routed_at = 0.0
+        self._routed = 0  # how many events were routed: a check for an earlier one is stale
         self._round = 0  # which wait the call-backs belong to (a stale one is ignored)
         self._outstanding = 0  # call-backs of this round still to come
         self._frames_held = False
@@ -88,25 +89,30 @@ class TypeAhead:
         if self._frames_held:
             self._frames_held = False
             self._app._end_batch()
-            self._app.screen.check_idle()  # the screen resumes its updates when idle
+            if self._app.screen_stack:  # (none left while the App shuts down)
+                self._app.screen.check_idle()  # the screen resumes its updates when idle
 
     async def _route_next(self) -> None:
         event = self._held.popleft()
         self._routing = True
         self._routed_at = monotonic()
+        self._routed += 1
         if self._held and not self._frames_held:
             self._frames_held = True
             self._app._begin_batch()
         await self._route(event)
-        self._app.call_later(self._settle)  # after whatever the routing queued on the App
+        # After whatever the routing queued on the App.
+        self._app.call_later(self._settle, self._routed)
 
-    async def _settle(self) -> None:
+    async def _settle(self, routed: int) -> None:
         """On the App's queue: route the next held event if everything is settled."""
+        if routed != self._routed:
+            return  # a wait given up (see receive)
         app = self._app
         if self._wait_for_pumps():
             return
         if _busy(app):
-            app.call_later(self._settle)  # more came to the App meanwhile: after it
+            app.call_later(self._settle, routed)  # more came to the App meanwhile: after it
             return
         screen = app.screen
         focused = screen.focused
@@ -147,7 +153,7 @@ class TypeAhead:
             return
         self._outstanding -= 1
         if self._outstanding == 0 and not self._wait_for_pumps():
-            self._app.call_later(self._settle)
+            self._app.call_later(self._settle, self._routed)
 
 
 def _busy(pump: MessagePump) -> bool:

@@ -20,7 +20,8 @@ set off has run, wherever it ran. That is checked, not guessed and not waited fo
 - the focused widget has a size: a pane shown for the first time (the reader at 80
   columns) is laid out before the next key moves in it.
 
-Keys typed one at a time, the usual case, find nothing busy and are routed at once.
+Keys typed one at a time, the usual case, find nothing busy and are routed at once. Mouse
+events are not held: they go to the widget under the pointer, not to the focus.
 
 A burst is drawn once: while keys are held behind the one being routed, the screen's
 updates are held (Textual's batch count), so a slow link receives the end state, not a frame

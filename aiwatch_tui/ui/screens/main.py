@@ -82,9 +82,6 @@ class MainScreen(Screen[None]):
             "redo",
             "next_highlight",
             "previous_highlight",
-            # `/` in the list is its filter, in a box it is text: the Footer shows Find only
-            # where `/` finds.
-            "find",
         }
     )
 
@@ -321,6 +318,14 @@ class MainScreen(Screen[None]):
             return bool(self._matches) and self.query_one(Reader).has_focus
         if action in self.READER_ACTIONS:
             return self.document is not None and self.query_one(Reader).has_focus
+        if action == "find":
+            # From the reader or its outline. (In the list `/` is the list's filter, in a
+            # box it is text: the Footer shows Find only where `/` finds.)
+            outline = self._outline()
+            in_document = self.query_one(Reader).has_focus or (
+                outline is not None and outline.has_focus
+            )
+            return self.document is not None and in_document
         if action == "back":
             # Otherwise Esc keeps its meaning further up.
             return bool(

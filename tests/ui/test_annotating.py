@@ -12,6 +12,7 @@ from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
 from aiwatch_tui.ui.widgets.reader import Reader
+from tests.notices import last_notice
 
 KEY_000 = "seeds/000_c10daa536b93aa76.txt"
 FIRST_SENTENCE = (
@@ -269,9 +270,6 @@ async def test_one_undo_history_for_the_reader_and_the_annotations_screen(tmp_pa
     db = tmp_path / "a.db"
     app = make_app(db_path=db)
 
-    def last_notice() -> str:
-        return str(list(app._notifications)[-1].message)
-
     async with app.run_test(size=(100, 30)) as pilot:
         reader = await _open_first_paragraph(pilot)
         start = reader.caret
@@ -281,11 +279,11 @@ async def test_one_undo_history_for_the_reader_and_the_annotations_screen(tmp_pa
         await pilot.press("u")  # the last change of the session: the highlight made
         await pilot.pause()
         assert _rows(db) == [] and app.screen.rows == []
-        assert last_notice() == "Undone: highlight made. ctrl+r redoes."
+        assert last_notice(app) == "Undone: highlight made. ctrl+r redoes."
         await pilot.press("ctrl+r", "x")
         await pilot.pause()
         assert _rows(db) == []
-        assert last_notice() == "Highlight deleted. u undoes."
+        assert last_notice(app) == "Highlight deleted. u undoes."
         await pilot.press("escape")  # back to the reader, which shows the deletion
         await pilot.pause()
         assert not isinstance(app.screen, AnnotationsScreen)
@@ -299,30 +297,27 @@ async def test_one_undo_history_for_the_reader_and_the_annotations_screen(tmp_pa
         assert _rows(db) == [] and reader.highlight_at(start) is None
         await pilot.press("u")
         await pilot.pause()
-        assert last_notice() == "Nothing to undo."
+        assert last_notice(app) == "Nothing to undo."
 
 
 async def test_destructive_changes_in_the_reader_say_u_undoes(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     app = make_app(db_path=db)
 
-    def last_notice() -> str:
-        return str(list(app._notifications)[-1].message)
-
     async with app.run_test(size=(100, 30)) as pilot:
         await _open_first_paragraph(pilot)
         await pilot.press("s", "1", "3")  # make, then recolour
         await pilot.pause()
-        assert last_notice() == "Recoloured blue. u undoes."
+        assert last_notice(app) == "Recoloured blue. u undoes."
         await pilot.press("x")
         await pilot.pause()
-        assert _rows(db) == [] and last_notice() == "Highlight deleted. u undoes."
+        assert _rows(db) == [] and last_notice(app) == "Highlight deleted. u undoes."
         await pilot.press("u", "A", *"whole", "ctrl+s")  # a document note
         await pilot.pause()
-        assert last_notice() == "Document note saved. u undoes."
+        assert last_notice(app) == "Document note saved. u undoes."
         await pilot.press("u")
         await pilot.pause()
-        assert last_notice() == "Undone: document note saved. ctrl+r redoes."
+        assert last_notice(app) == "Undone: document note saved. ctrl+r redoes."
         assert _rows(db) == [(FIRST_SENTENCE, "blue", "", "anchored")]
 
 

@@ -21,6 +21,7 @@ from aiwatch_tui.ui.screens.annotations import (
     parse_filter,
 )
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
+from tests.notices import notices
 
 GROWING = "seeds/growing.txt"
 MODELS = "seeds/models.txt"
@@ -525,10 +526,6 @@ async def test_reload_shows_changes_made_elsewhere(
         assert shown_quotes(app) == [added.exact, compute.exact]
         assert screen_of(app).current_row.highlight.id == compute.id
         assert "pink" in shown_lines(app)[3]
-
-
-def notices(app: App[None]) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def test_every_change_here_says_u_undoes_and_u_and_ctrl_r_do(

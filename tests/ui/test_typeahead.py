@@ -16,6 +16,7 @@ from aiwatch_tui.ui.widgets.document_list import DocumentList
 from aiwatch_tui.ui.widgets.reader import Reader
 from tests.conftest import SEED_000
 from tests.highlights import highlight_on
+from tests.notices import last_notice
 
 
 async def _type_ahead(pilot: Pilot[None], *keys: str | events.Event) -> None:
@@ -81,7 +82,7 @@ async def test_n_slash_word_enter_filters_the_annotations_and_deletes_nothing(
         assert screen.query_one("#filter").value == "xai"
         assert isinstance(app.focused, AnnotationList)
         assert screen.rows == []  # no quote or note has an x, an a and an i in that order
-        assert [str(n.message) for n in app._notifications][-1:] == ["Nothing to undo."]
+        assert last_notice(app) == "Nothing to undo."
     store = Store(db)
     try:
         assert [h.exact for h in store.highlights()] == ["labor contracts"]

@@ -299,12 +299,20 @@ def _emit_json(value: object) -> None:
     _emit(json.dumps(value, indent=2, ensure_ascii=True) + "\n")
 
 
-def _open_store(paths: Paths) -> Store:
-    from aiwatch_tui.core.store import Store
+def _open_store(paths: Paths, *, writes: bool = False) -> Store:
+    """The store, its notices said on stderr. A store aiwatch may not write (read-only file,
+    newer aiwatch) is said too: a command that only reads goes on with a warning, one that
+    would write stops here, before doing half of its work."""
+    from aiwatch_tui.core.store import Store, StoreReadOnlyError
 
     store = Store(paths.db)
     for notice in store.notices:
         _note(notice)
+    if store.read_only:
+        if writes:
+            store.close()
+            raise StoreReadOnlyError(store.read_only_reason)
+        _note(f"warning: {store.read_only_reason}")
     return store
 
 
@@ -353,7 +361,7 @@ def _cmd_import(args: argparse.Namespace, paths: Paths) -> int:
     else:
         name = _safe(args.file)
         parsed = read_annotation_file(Path(args.file))
-    with _open_store(paths) as store:
+    with _open_store(paths, writes=True) as store:
         summary = import_parsed(store, parsed, name, named=named)
     for line in summary.lines():
         print(line, file=sys.stderr)
@@ -389,7 +397,7 @@ def _cmd_add(args: argparse.Namespace, paths: Paths) -> int:
             resolved.append(path)
     if len(resolved) < len(args.paths):
         return _fail("nothing was added", 1)
-    with _open_store(paths) as store:
+    with _open_store(paths, writes=True) as store:
         for path in resolved:
             found = len(discover([path])[0])
             if store.add_library_path(str(path)):
@@ -406,7 +414,7 @@ def _cmd_remove(args: argparse.Namespace, paths: Paths) -> int:
         candidates.append(str(given.resolve()))
     except (OSError, RuntimeError):
         pass
-    with _open_store(paths) as store:
+    with _open_store(paths, writes=True) as store:
         for candidate in candidates:
             if store.remove_library_path(candidate):
                 _note(f"removed from the library: {candidate} (its annotations are kept)")
@@ -551,7 +559,7 @@ def _search_sources(args: argparse.Namespace, paths: Paths) -> tuple[list[Source
 
 
 def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.fulltext import fts_query
+    from aiwatch_tui.core.fulltext import SearchIndexUnavailable, fts_query
     from aiwatch_tui.core.interchange import search_index_path, search_library
 
     if fts_query(args.query) is None:
@@ -559,16 +567,18 @@ def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
     wanted, library = _search_sources(args, paths)
     if not wanted:
         return _fail("no documents to search")
-    # The index holds the articles' text: a new cache folder is private whatever the umask.
-    paths.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    results, problems = search_library(
-        search_index_path(paths.cache_dir),
-        args.query,
-        wanted,
-        library,
-        limit=args.limit,
-        progress=_progress_printer(),
-    )
+    # The index (which makes its cache folder, private) holds the articles' text.
+    try:
+        results, problems = search_library(
+            search_index_path(paths.cache_dir),
+            args.query,
+            wanted,
+            library,
+            limit=args.limit,
+            progress=_progress_printer(),
+        )
+    except SearchIndexUnavailable as error:
+        return _fail(_safe(str(error)), 1)
     for problem in problems:
         _note(problem)
     if args.json:

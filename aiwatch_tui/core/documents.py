@@ -293,7 +293,9 @@ def looks_binary(text: str) -> bool:
 
 def load_document(path: Path, key: str | None = None) -> Document:
     """Read, decode, sanitise and parse one file; DocumentError says why it cannot be."""
-    name = one_line(path.name or str(path))
+    # The path as the user gave it (or as a folder walk reached it), not only its base name:
+    # "notes.txt" alone does not say which of a library's folders holds the file.
+    name = one_line(str(path))
     data = _read_bytes(path, name)
     text, encoding, notices = decode(data)
     # A text without unsafe characters has no control characters either: not binary.

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, Protocol
 
 from aiwatch_tui.core.model import BlockKind, Document, DocumentInfo, utc_now
+from aiwatch_tui.core.private_dirs import make_private_dirs
 
 SCHEMA_VERSION = 1
 ROWS_PER_DOCUMENT = 1 << 24
@@ -290,6 +291,35 @@ class _StaleSchema(Exception):
     pass
 
 
+class SearchIndexUnavailable(Exception):
+    """Something that is not aiwatch's stands where the index or its folder should be; str()
+    is one line naming it and what to do. Only search is lost: the index is derived data."""
+
+
+_SEARCH_IS_OFF = "or set AIWATCH_CACHE_DIR to another folder — search is off until then"
+
+
+def _location_problem(path: Path) -> str | None:
+    """Why the index cannot be made at `path` (a file where its folder should be, a folder
+    where the file should be), or None."""
+    from aiwatch_tui.core.documents import one_line
+
+    if os.path.isdir(path):
+        return (
+            f"{one_line(str(path))}: is a folder where aiwatch's search index file should be; "
+            f"move it aside {_SEARCH_IS_OFF}"
+        )
+    for folder in (path.parent, *path.parent.parents):
+        if os.path.isdir(folder):
+            return None
+        if os.path.lexists(folder):
+            return (
+                f"{one_line(str(folder))}: is a file where aiwatch's cache folder should be; "
+                f"move it aside {_SEARCH_IS_OFF}"
+            )
+    return None
+
+
 def _default_loader() -> Loader:
     # Imported late so this module does not depend on the parser at import time.
     from aiwatch_tui.core.documents import load_document
@@ -351,7 +381,10 @@ class FullTextIndex:
         self._local = threading.local()
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        problem = _location_problem(self.path)
+        if problem is not None:
+            raise SearchIndexUnavailable(problem)
+        make_private_dirs(self.path.parent)
         try:
             self._ensure_schema(self._connection())
         except _StaleSchema as error:

@@ -113,7 +113,7 @@ def _load_info(source: Source) -> DocumentInfo:
     try:
         status = os.stat(source.path)
     except OSError as error:
-        name = one_line(source.path.name or str(source.path))
+        name = one_line(str(source.path))
         raise DocumentError(f"{name}: {describe_os_error(error)}") from None
     document = load_document(source.path, key=source.key)
     return info_from_document(document, status.st_size, status.st_mtime_ns)

@@ -139,7 +139,8 @@ def _child(folder: Path, name: str) -> Path:
 
 
 def _wanted(entry: os.DirEntry[str], problems: list[str]) -> bool:
-    """A visible sub-folder or text file; a dangling link to a text file is a problem."""
+    """A visible sub-folder or text file. Anything else with a text file's name (a dangling
+    link, a FIFO, a device) is a problem, named in one line."""
     if entry.name.startswith("."):
         return False
     try:
@@ -153,8 +154,18 @@ def _wanted(entry: os.DirEntry[str], problems: list[str]) -> bool:
         if _is_text_name(entry.name):
             problems.append(f"{one_line(entry.path)}: {describe_os_error(error)}")
         return False
-    if entry.is_symlink() and not os.path.exists(entry.path):
-        problems.append(f"{one_line(entry.path)}: broken symbolic link")
+    # A text name on something that is neither a file nor a folder: a FIFO, a device or a link
+    # to one (opening it could block for ever or read without end), or a dangling link.
+    try:
+        mode = os.stat(entry.path).st_mode
+    except OSError as error:
+        dangling = isinstance(error, FileNotFoundError) and entry.is_symlink()
+        why = "broken symbolic link" if dangling else describe_os_error(error)
+        problems.append(f"{one_line(entry.path)}: {why}")
+        return False
+    problems.append(
+        f"{one_line(entry.path)}: not a regular file (it is {describe_file_kind(mode)})"
+    )
     return False
 
 

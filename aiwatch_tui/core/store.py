@@ -7,11 +7,13 @@ Guarantees, and how they are kept:
   writers; `changed_elsewhere()` tells a process that the other one committed.
 - The file is never made worse: a database that is damaged, belongs to another program or to a
   newer aiwatch is refused or opened read-only before anything is written to it.
-- Privacy on shared hosts: the directory is 0700 and the database 0600 whatever the umask; a
-  symlink, another user's file or folder is refused. SQLite creates `-wal`/`-shm` with the
-  permission bits of the database file itself (and chmods away the umask), so a 0600 database
-  gives 0600 siblings; we check them again after opening rather than touching the process-wide
-  umask, which would race with other threads.
+- Privacy on shared hosts: the directory (and any parent it makes) is 0700 and the database
+  0600 whatever the umask; a symlink, another user's file or folder is refused. SQLite creates
+  `-wal`/`-shm` with the permission bits of the database file itself (and chmods away the
+  umask), so a 0600 database gives 0600 siblings; we check them again after opening rather than
+  touching the process-wide umask, which would race with other threads.
+- A database aiwatch may not write (read-only, or from a newer aiwatch) is read through an
+  immutable connection: no -wal or -shm file is left beside it.
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from aiwatch_tui.core.model import AnchorStatus, DocumentNote, Highlight, utc_now
+from aiwatch_tui.core.private_dirs import make_private_dirs
 from aiwatch_tui.core.sources import document_note_id
 
 SCHEMA_VERSION = 3
 APPLICATION_ID = 0x41495741  # "AIWA": marks the file as aiwatch's (PRAGMA application_id)
 BUSY_TIMEOUT_MS = 5000
 OPEN_DEADLINE_S = 10.0  # give up opening after this long of "busy" from a concurrent opener
-PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
 
@@ -429,9 +431,8 @@ def _secure_directory(db_path: Path) -> list[str]:
     """
     directory = db_path.parent
     try:
-        if not directory.exists():
-            os.makedirs(directory, mode=PRIVATE_DIR_MODE, exist_ok=True)
-            os.chmod(directory, PRIVATE_DIR_MODE)  # makedirs' mode is filtered by the umask
+        if not os.path.lexists(directory):  # something else there is named just below
+            make_private_dirs(directory)
         info = os.stat(directory)
     except (OSError, ValueError) as error:
         raise StoreError(
@@ -449,6 +450,7 @@ def _secure_directory(db_path: Path) -> list[str]:
     if uid is None or not info.st_mode & 0o077:
         return []
     old_mode = stat.S_IMODE(info.st_mode)
+    new_mode = old_mode & 0o700  # a folder the user made read-only stays read-only
     if not _holds_only_the_database(directory, db_path.name):
         if info.st_mode & 0o022:
             raise StoreError(
@@ -457,13 +459,15 @@ def _secure_directory(db_path: Path) -> list[str]:
             )
         return []
     try:
-        os.chmod(directory, PRIVATE_DIR_MODE)
+        os.chmod(directory, new_mode)
     except OSError as error:
         raise StoreError(
             f"{_show(directory)}: other users can open this folder and it cannot be made "
-            f"private ({error.strerror}); run: chmod 700 '{_show(directory)}'"
+            f"private ({error.strerror}); run: chmod go-rwx '{_show(directory)}'"
         ) from error
-    return [f"{_show(directory)} was open to other users ({old_mode:o}); made it private (700)"]
+    return [
+        f"{_show(directory)} was open to other users ({old_mode:o}); made it private ({new_mode:o})"
+    ]
 
 
 def _check_private_file(path: Path) -> tuple[bool, list[str]]:
@@ -490,15 +494,17 @@ def _check_private_file(path: Path) -> tuple[bool, list[str]]:
     if uid is None or not info.st_mode & 0o077:
         return True, []
     old_mode = stat.S_IMODE(info.st_mode)
+    # Only the others' bits go: a file the user made read-only (0444) stays read-only (0400).
+    new_mode = old_mode & 0o700
     try:
-        os.chmod(path, PRIVATE_FILE_MODE)
+        os.chmod(path, new_mode)
     except OSError as error:
         raise StoreError(
             f"{_show(path)}: other users can read it and it cannot be made private "
-            f"({error.strerror}); run: chmod 600 '{_show(path)}'"
+            f"({error.strerror}); run: chmod go-rwx '{_show(path)}'"
         ) from error
     return True, [
-        f"{_show(path)} was readable by other users ({old_mode:o}); made it private (600)"
+        f"{_show(path)} was readable by other users ({old_mode:o}); made it private ({new_mode:o})"
     ]
 
 
@@ -522,17 +528,38 @@ def _side_files(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in SIDE_FILE_SUFFIXES]
 
 
-def _prepare_files(path: Path) -> list[str]:
-    """Make sure the directory and database exist and are private before SQLite sees them."""
+def _prepare_files(path: Path) -> tuple[list[str], bool]:
+    """Make sure the directory and database exist and are private before SQLite sees them.
+    Returns what was fixed, and whether an empty file was already there (not made by us)."""
     fixes = _secure_directory(path)
     exists, fixed = _check_private_file(path)
     if not exists and not _create_private_file(path):
         # Another process created it between our look and our create: check its file instead.
         exists, fixed = _check_private_file(path)
+    found_empty = exists and os.stat(path).st_size == 0
     fixes += fixed
     for side_file in _side_files(path):
         fixes += _check_private_file(side_file)[1]
-    return fixes
+    return fixes, found_empty
+
+
+def _read_only_uri(path: Path) -> str:
+    """A read-only URI for `path` that leaves its folder exactly as it is.
+
+    A plain mode=ro reader of a WAL database creates -wal and -shm files beside it (and leaves
+    them); with `immutable=1` SQLite creates nothing and takes no locks. That is right when no
+    write-ahead log is there: the file then holds every committed transaction. A -wal with
+    content holds commits not yet copied into the file (an aiwatch running or killed), which
+    an immutable reader would not see: then plain mode=ro, the side files being there already.
+    The cost: an immutable reader does not see commits made after it opened (by a newer
+    aiwatch, which starts a -wal first); it is used only where aiwatch cannot write anyway.
+    """
+    uri = f"file:{urllib.parse.quote(os.fspath(path.absolute()))}?mode=ro"
+    try:
+        log_size = os.stat(path.with_name(path.name + "-wal")).st_size
+    except OSError:
+        log_size = 0
+    return uri if log_size else uri + "&immutable=1"
 
 
 # --- the store ------------------------------------------------------------------------------
@@ -548,9 +575,18 @@ class Store:
         self.read_only = False
         self.read_only_reason = ""  # the one-line message every write raises when read-only
         self._lock = threading.RLock()
-        self.notices: tuple[str, ...] = tuple(_prepare_files(self.path))
+        self._initialised = False  # whether this store wrote the schema into an empty file
+        fixes, found_empty = _prepare_files(self.path)
+        self.notices: tuple[str, ...] = tuple(fixes)
         self._conn: sqlite3.Connection | None = self._open()
         try:
+            if found_empty and self._initialised:
+                # Said, not silently done: an empty file where the database should be may be
+                # a database that was lost (a failed copy, a full disk); nothing was in it.
+                self.notices += (
+                    f"{_show(self.path)} was an empty file (0 bytes); started a new, empty "
+                    "database in it — if your highlights were there, restore a backup",
+                )
             self.notices += tuple(self._recheck_side_files())
             self._data_version = self._pragma_int("data_version")
         except BaseException:
@@ -561,8 +597,10 @@ class Store:
 
     def _connect(self, *, read_only: bool) -> sqlite3.Connection:
         # mode=rw: SQLite must never create the file itself (we did, with mode 0600).
-        mode = "ro" if read_only else "rw"
-        uri = f"file:{urllib.parse.quote(os.fspath(self.path.absolute()))}?mode={mode}"
+        if read_only:
+            uri = _read_only_uri(self.path)
+        else:
+            uri = f"file:{urllib.parse.quote(os.fspath(self.path.absolute()))}?mode=rw"
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
@@ -592,6 +630,11 @@ class Store:
                 f"{_show(self.path)} is not writable (read-only file or file system); "
                 "opened read-only — changes will not be saved"
             )
+        # Looked at read-only first: a read-write connection to a newer aiwatch's WAL database
+        # would create -wal and -shm files beside it before its version could be read.
+        newer = self._newer_version()
+        if newer:
+            return self._open_read_only(self._newer_reason(newer))
         conn = self._connect(read_only=False)
         try:
             version = self._check_is_aiwatch(conn)  # the first read: a non-database fails here
@@ -612,10 +655,24 @@ class Store:
             raise
         return conn
 
+    def _newer_version(self) -> int:
+        """The schema version when it is newer than this aiwatch's, else 0 (read-only)."""
+        conn = self._connect(read_only=True)
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+        return version if version > SCHEMA_VERSION else 0
+
     def _open_read_only(self, reason: str) -> sqlite3.Connection:
         conn = self._connect(read_only=True)
         try:
-            self._check_is_aiwatch(conn)
+            version = self._check_is_aiwatch(conn)
+            if version == 0:
+                raise StoreError(
+                    f"{_show(self.path)}: holds no aiwatch database yet and cannot be written "
+                    f"({reason.split(';')[0]}); name another database with --db"
+                )
             self._quick_check(conn)
         except BaseException:
             conn.close()
@@ -663,6 +720,7 @@ class Store:
             if version > SCHEMA_VERSION:
                 conn.execute("ROLLBACK")
                 return version
+            self._initialised = version == 0
             # Used by migration 3 to give each existing document note its exported id.
             conn.create_function(
                 "aiwatch_document_note_id", 1, document_note_id, deterministic=True
@@ -1027,7 +1085,7 @@ def inspect_database(path: Path) -> DatabaseReport:
     if not stat.S_ISREG(info.st_mode):
         problem = "is not a regular file"
         return DatabaseReport(path=path, exists=True, size=size, mode=mode, problem=problem)
-    uri = f"file:{urllib.parse.quote(os.fspath(path.absolute()))}?mode=ro"
+    uri = _read_only_uri(path)
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:

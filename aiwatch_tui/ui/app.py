@@ -87,6 +87,11 @@ class AiwatchApp(App[None]):
         self.catalog = catalog
         self.open_key = open_key
         self.startup_problems = list(problems)
+        # Files of the library that could not be opened, one line each ("path: why"): one
+        # summary notification, the list on the help screen (?) and in `aiwatch doctor`.
+        self.unopenable: list[str] = []
+        self._announced_unopenable = 0
+        self.search_problem = ""  # why the search index cannot be opened ("" when it can)
         self.cache_dir = cache_dir
         self.fulltext: FullTextIndex | None = None  # set once the indexing worker opened it
         self.indexing: tuple[int, int] | None = None  # (done, total) while the index updates
@@ -159,8 +164,6 @@ class AiwatchApp(App[None]):
 
     def start(self) -> None:
         """Fill the main screen once it is composed (called from its on_mount)."""
-        for problem in self.startup_problems:
-            self.notify(problem, severity="warning", markup=False, timeout=8)
         if self.open_key is not None:
             self._main.open_document(self.open_key, focus=True)
         missing = self.catalog.missing_infos()
@@ -170,9 +173,10 @@ class AiwatchApp(App[None]):
             self.catalog.adopt_infos(self._cached_infos().values())
             missing = self.catalog.missing_infos()
         if _small(missing):
-            self.catalog.scan(missing, on_problem=self._report_problem)
+            self.catalog.scan(missing)
             self.reanchor_library()
         self._show_library()
+        self._announce_unopenable(self.startup_problems)
         for callback in self.after_first_paint:
             self.call_after_refresh(callback)
         # After the first paint: the worker would otherwise compete with it for the GIL.
@@ -219,11 +223,11 @@ class AiwatchApp(App[None]):
         known = {s.key for s in sources}
         sources += [s for s in self.catalog.sources if s.key not in known]
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             index = FullTextIndex(self.search_index_path)
         except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
-            self.call_from_thread(self._report_problem, f"search index unavailable: {error}")
+            self.call_from_thread(self._search_unavailable, error)
             return
+        self.search_problem = ""
         self.fulltext = index
         self.indexing = (0, len(sources))
         for attempt in range(2):
@@ -248,12 +252,10 @@ class AiwatchApp(App[None]):
         missing_before = {s.key for s in self.catalog.missing_infos()}
         self.catalog.adopt_infos(fresh)
         if missing_before:
-            self.catalog.scan(
-                on_problem=lambda p: self.call_from_thread(self._report_problem, p),
-                cancelled=lambda: worker.is_cancelled,
-            )
+            self.catalog.scan(cancelled=lambda: worker.is_cancelled)
             self.reanchor_library()
             self.call_from_thread(self._show_library, first=self._main.document is None)
+            self.call_from_thread(self._announce_unopenable, self.startup_problems)
 
     def open_at(self, doc_key: str, offset: int | None, highlight_id: str | None = None) -> None:
         """Open a document in the reader with the caret at `offset` (or on a highlight)."""
@@ -302,10 +304,35 @@ class AiwatchApp(App[None]):
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
 
-    def _report_problem(self, problem: object) -> None:
-        self.notify(
-            str(getattr(problem, "message", problem)), severity="warning", markup=False, timeout=8
-        )
+    def _report_problem(self, problem: str) -> None:
+        self.notify(problem, severity="warning", markup=False, timeout=8)
+
+    def _search_unavailable(self, error: Exception) -> None:
+        from aiwatch_tui.core.fulltext import SearchIndexUnavailable
+
+        problem = str(error)
+        if not isinstance(error, SearchIndexUnavailable):
+            problem = f"search index unavailable: {error}"
+        if problem != self.search_problem:  # said once, not again at every refresh
+            self.search_problem = problem
+            self._report_problem(problem)
+
+    def _gather_unopenable(self, listing_problems: Sequence[str]) -> str:
+        """Take the library's problems (a folder that vanished, a file refused); return the
+        summary line for them ("" when there are none)."""
+        self.unopenable = [*listing_problems, *(p.message for p in self.catalog.problems())]
+        count = len(self.unopenable)
+        if not count:
+            return ""
+        files = "1 file" if count == 1 else f"{count} files"
+        return f"{files} could not be opened — ? lists them (also: aiwatch doctor)"
+
+    def _announce_unopenable(self, listing_problems: Sequence[str]) -> None:
+        """One notification for all the files that could not be opened, not one each."""
+        summary = self._gather_unopenable(listing_problems)
+        if summary and len(self.unopenable) != self._announced_unopenable:
+            self.notify(summary, severity="warning", markup=False, timeout=8)
+        self._announced_unopenable = len(self.unopenable)
 
     # -- state the screens ask for ----------------------------------------------------------
 
@@ -323,6 +350,8 @@ class AiwatchApp(App[None]):
             self._main.update_entry(self.list_entries([info])[0])
 
     def save_position(self, key: str, offset: int, progress: float) -> None:
+        if self.store.read_only:
+            return  # said once at start-up, not again at every move of the caret
         try:
             self.store.save_position(key, offset, progress)
         except StoreError as error:
@@ -374,13 +403,13 @@ class AiwatchApp(App[None]):
     def _refresh_library(self) -> None:
         sources, problems = self.discover_sources()
         stale = self.catalog.refresh(sources)
-        self.catalog.scan(on_problem=lambda p: self.call_from_thread(self._report_problem, p))
+        self.catalog.scan()
         self.reanchor_library()
         self.call_from_thread(self._library_refreshed, stale, problems)
 
     def _library_refreshed(self, stale: set[str], problems: list[str]) -> None:
-        for problem in problems:
-            self._report_problem(problem)
+        unopenable = self._gather_unopenable(problems)
+        self._announced_unopenable = len(self.unopenable)
         self._show_library(first=False)
         self._main.reload_if_changed(stale)
         self.run_worker(
@@ -390,9 +419,14 @@ class AiwatchApp(App[None]):
             group="index",
             description="Indexing the library for search",
         )
-        count = len(self.catalog.sources)
+        count = len(self.catalog.infos())  # the documents that open, as the list shows
+        documents = "1 document" if count == 1 else f"{count} documents"
         self.notify(
-            f"Library refreshed: {count} documents, {len(stale)} changed or gone.", timeout=4
+            f"Library refreshed: {documents}, {len(stale)} changed or gone."
+            + (f" {unopenable}." if unopenable else ""),
+            severity="warning" if unopenable else "information",
+            markup=False,
+            timeout=8 if unopenable else 4,
         )
 
     def action_search(self) -> None:
@@ -442,6 +476,9 @@ class AiwatchApp(App[None]):
             ("Full-text search (ctrl+f)", search.HELP_ROWS),
             ("Everywhere", binding_rows(self.BINDINGS) + EXTRA_KEYS["Everywhere"]),
         ]
+        if self.unopenable:  # first: the summary notification sends the reader here
+            title = f"Files that could not be opened ({len(self.unopenable)}; f5 tries again)"
+            sections.insert(0, (title, [("", problem) for problem in self.unopenable]))
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -65,16 +65,6 @@ def _folder_snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def _assert_unchanged(db: Path, before: dict[str, bytes]) -> None:
-    """The database file has the same bytes. A read-only WAL reader may leave an empty -wal
-    and a -shm index beside it (SQLite's own, private, rebuilt at will): never changes."""
-    after = _folder_snapshot(db.parent)
-    assert after[db.name] == before[db.name]
-    assert after.get(db.name + "-wal", b"") == before.get(db.name + "-wal", b"")
-    for name in set(after) - {db.name}:
-        assert os.stat(db.parent / name).st_mode & 0o077 == 0, name
-
-
 # --- damaged files -----------------------------------------------------------------------------
 
 
@@ -118,29 +108,109 @@ def test_doctor_reports_a_damaged_database_without_changing_it(
     before = _folder_snapshot(db.parent)
     status, out, _err = _run(["--db", str(db), "doctor"], capsys)
     assert status == 1 and "Traceback" not in out and "DAMAGED" in out.upper()
-    _assert_unchanged(db, before)
+    assert _folder_snapshot(db.parent) == before  # no -wal or -shm left behind either
+
+
+def _newer_database(db: Path) -> None:
+    _make_database(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+
+
+def _reading_commands(tmp_path: Path) -> list[list[str]]:
+    """Every command that only reads the database, and what each must print on stdout."""
+    return [
+        ["export", "-f", "csv"],
+        ["list"],
+        ["list", "--paths"],
+        ["backup", str(tmp_path / "backup.db")],
+        ["search", "intelligence"],
+    ]
+
+
+def _reads_with_one_warning(
+    db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, *why: str
+) -> None:
+    """Each reading command works, says in one line on stderr why nothing will be saved, and
+    leaves the database's folder exactly as it was: no -wal, no -shm, not a byte changed."""
+    before = _folder_snapshot(db.parent)
+    for argv in _reading_commands(tmp_path):
+        status, out, err = _run(["--db", str(db), *argv], capsys)
+        assert status == 0, (argv, err)
+        if argv[0] == "export":
+            assert "first" in out  # the highlight is read
+        warning = _one_clear_line(err, "warning", str(db), *why)
+        assert "Traceback" not in warning
+        assert _folder_snapshot(db.parent) == before, argv
+    with Store(db) as store:  # what the app gets: the whole file, read-only, nothing written
+        assert [h.exact for h in store.highlights()] == ["first"]
+    assert _folder_snapshot(db.parent) == before
 
 
 def test_a_database_from_a_newer_aiwatch_is_read_but_never_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "data" / "aiwatch.db"
-    _make_database(db)
-    with sqlite3.connect(db) as conn:
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
-    conn.close()
+    _newer_database(db)
     before = _folder_snapshot(db.parent)
-    status, out, err = _run(["--db", str(db), "export", "-f", "csv"], capsys)
-    assert status == 0 and "first" in out  # reading still works
+    _reads_with_one_warning(db, capsys, tmp_path, "newer aiwatch", "upgrade aiwatch")
     status, out, err = _run(["--db", str(db), "add", str(tmp_path)], capsys)
     assert status == 1
     _one_clear_line(err, "newer aiwatch", "upgrade aiwatch")
-    _assert_unchanged(db, before)
+    status, out, err = _run(["--db", str(db), "doctor"], capsys)
+    assert "written by a newer aiwatch" in out
+    assert _folder_snapshot(db.parent) == before
     with Store(db) as store:  # the app gets a read-only store and says why
         assert store.read_only and "newer aiwatch" in store.read_only_reason
         with pytest.raises(StoreError, match="newer aiwatch"):
             store.save_position(SEED_KEY, 10, 0.1)
-    _assert_unchanged(db, before)
+    assert _folder_snapshot(db.parent) == before
+
+
+async def test_the_app_warns_once_about_a_newer_database_and_leaves_it_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiwatch_tui.ui.app import make_app
+    from aiwatch_tui.ui.screens import main
+
+    monkeypatch.setattr(main, "POSITION_SAVE_DELAY", 0.05)  # positions are saved at once
+
+    db = tmp_path / "data" / "aiwatch.db"
+    _newer_database(db)
+    before = _folder_snapshot(db.parent)
+    app = make_app(db_path=db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        # Reading moves the caret, which saves the position (after a pause) when it can.
+        for keys in (["enter"], ["j", "j"], ["G"], ["tab"], ["down", "enter"], ["g"]):
+            await pilot.press(*keys)
+            await pilot.pause(0.2)
+        messages = [str(n.message) for n in app._notifications]
+    assert sum("newer aiwatch" in m for m in messages) == 1, messages
+    assert any("opened read-only" in m for m in messages)
+    assert _folder_snapshot(db.parent) == before
+
+
+def test_an_empty_file_at_the_database_path_becomes_a_database_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A zero-length file holds nothing, so starting a database in it loses nothing; but it may
+    be what is left of the user's database (a failed copy), so they are told."""
+    db = tmp_path / "data" / "aiwatch.db"
+    db.parent.mkdir(mode=0o700)
+    db.write_bytes(b"")
+    db.chmod(0o600)
+    status, out, err = _run(["--db", str(db), "list", "--paths"], capsys)
+    assert status == 0 and out == ""
+    _one_clear_line(err, str(db), "was an empty file (0 bytes)", "restore a backup")
+    with Store(db) as store:
+        assert store.schema_version() == SCHEMA_VERSION and store.notices == ()
+    status, out, err = _run(["--db", str(db), "list", "--paths"], capsys)
+    assert (status, err) == (0, "")  # a database now: nothing more to say
+    fresh = tmp_path / "fresh" / "aiwatch.db"
+    status, out, err = _run(["--db", str(fresh), "list", "--paths"], capsys)
+    assert (status, err) == (0, "")  # a database aiwatch creates itself is not news
 
 
 # --- read-only file and folder (chattr +i: root ignores permission bits) ------------------------
@@ -171,13 +241,12 @@ def test_a_read_only_database_file_is_opened_read_only(
     db = tmp_path / "data" / "aiwatch.db"
     _make_database(db)
     _freeze(immutable, db)
-    before = db.read_bytes()
-    status, out, err = _run(["--db", str(db), "export", "-f", "csv"], capsys)
-    assert status == 0 and "first" in out and err == ""  # reading needs no write
+    before = _folder_snapshot(db.parent)
+    _reads_with_one_warning(db, capsys, tmp_path, "not writable", "changes will not be saved")
     status, out, err = _run(["--db", str(db), "add", str(tmp_path)], capsys)
     assert status == 1
     _one_clear_line(err, str(db), "not writable", "changes will not be saved")
-    assert db.read_bytes() == before
+    assert _folder_snapshot(db.parent) == before
 
 
 def test_a_read_only_data_folder_refuses_to_open_in_one_line(

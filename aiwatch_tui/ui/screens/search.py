@@ -142,12 +142,15 @@ class SearchScreen(Screen[TextHit | None]):
         index: Callable[[], TextSearcher | None],
         progress: Callable[[], tuple[int, int] | None] = lambda: None,
         query: str = "",
+        unavailable: Callable[[], str] = lambda: "",
     ) -> None:
         """`index` returns the index once it is open (None before); `progress` returns
-        (done, total) while the library is being indexed, None otherwise."""
+        (done, total) while the library is being indexed, None otherwise; `unavailable` says
+        why the index cannot be opened ("" while it can)."""
         super().__init__()
         self._index = index
         self._progress = progress
+        self._unavailable = unavailable
         self._initial_query = query
         self._hits: list[TextHit] = []
         self._shown_query: str | None = None  # the query whose results are on screen
@@ -262,9 +265,12 @@ class SearchScreen(Screen[TextHit | None]):
             self._show(self._hits, self._shown_query)  # the title lines are cut to the width
 
     def _message(self, query: str) -> str:
+        index = self._index()
+        if index is None and self._unavailable():
+            return self._unavailable()  # at once: typing a query would not help
         if not query.strip():
             return EMPTY_MESSAGE
-        if self._index() is None:
+        if index is None:
             return INDEX_MISSING_MESSAGE
         if self._progress() is not None:
             return f"No matches for {query.strip()} yet: the library is still being indexed."
@@ -331,4 +337,7 @@ def show_search(app: AiwatchApp, query: str = "") -> None:
         if hit is not None and reveal_main_screen(app):
             app.open_at(hit.doc_key, hit.offset)
 
-    app.push_screen(SearchScreen(lambda: app.fulltext, lambda: app.indexing, query), chosen)
+    screen = SearchScreen(
+        lambda: app.fulltext, lambda: app.indexing, query, lambda: app.search_problem
+    )
+    app.push_screen(screen, chosen)

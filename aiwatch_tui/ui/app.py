@@ -23,6 +23,7 @@ from aiwatch_tui.core.annotations import Annotations
 from aiwatch_tui.core.catalog import Catalog
 from aiwatch_tui.core.library import Source, discover, library_sources
 from aiwatch_tui.core.model import Document, DocumentInfo
+from aiwatch_tui.core.private_dirs import make_private_dirs
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
 from aiwatch_tui.ui.collector import collect_when_idle
@@ -32,6 +33,8 @@ from aiwatch_tui.ui.widgets.document_list import ListEntry
 from aiwatch_tui.ui.widgets.reader import Reader
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from aiwatch_tui.core.fulltext import FullTextIndex
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
@@ -176,7 +179,8 @@ class AiwatchApp(App[None]):
             self.catalog.scan(missing)
             self.reanchor_library()
         self._show_library()
-        self._announce_unopenable(self.startup_problems)
+        if not self.catalog.missing_infos():  # else the worker says it once it has read all
+            self._announce_unopenable(self.startup_problems)
         for callback in self.after_first_paint:
             self.call_after_refresh(callback)
         # After the first paint: the worker would otherwise compete with it for the GIL.
@@ -211,14 +215,15 @@ class AiwatchApp(App[None]):
 
     def _index_library(self) -> None:
         """Bring the full-text index (and the list's metadata) up to date, off the UI thread."""
-        if self.cache_dir is None:
-            return
         from textual.worker import get_current_worker
 
         from aiwatch_tui.core.fulltext import FullTextIndex
 
         worker = get_current_worker()  # cancelled when the app exits
-
+        if self.cache_dir is None:
+            if self.catalog.missing_infos():
+                self._scan_catalog(worker)
+            return
         sources, _ = library_sources(self.store.library_paths())
         known = {s.key for s in sources}
         sources += [s for s in self.catalog.sources if s.key not in known]
@@ -226,6 +231,8 @@ class AiwatchApp(App[None]):
             index = FullTextIndex(self.search_index_path)
         except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
             self.call_from_thread(self._search_unavailable, error)
+            if self.catalog.missing_infos():
+                self._scan_catalog(worker)  # the list still fills: only search is lost
             return
         self.search_problem = ""
         self.fulltext = index
@@ -249,13 +256,19 @@ class AiwatchApp(App[None]):
             return
         catalog_paths = {s.key: s.path for s in self.catalog.sources}
         fresh = [info for key, info in index.infos(catalog_paths).items() if key in catalog_paths]
-        missing_before = {s.key for s in self.catalog.missing_infos()}
-        self.catalog.adopt_infos(fresh)
-        if missing_before:
-            self.catalog.scan(cancelled=lambda: worker.is_cancelled)
-            self.reanchor_library()
-            self.call_from_thread(self._show_library, first=self._main.document is None)
-            self.call_from_thread(self._announce_unopenable, self.startup_problems)
+        if self.catalog.missing_infos():
+            self.catalog.adopt_infos(fresh)
+            self._scan_catalog(worker)
+
+    def _scan_catalog(self, worker: Worker[None]) -> None:
+        """Read what the list still lacks (a large library is read after the first paint),
+        then show it, and say once how many files could not be opened."""
+        self.catalog.scan(cancelled=lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            return
+        self.reanchor_library()
+        self.call_from_thread(self._show_library, first=self._main.document is None)
+        self.call_from_thread(self._announce_unopenable, self.startup_problems)
 
     def open_at(self, doc_key: str, offset: int | None, highlight_id: str | None = None) -> None:
         """Open a document in the reader with the caret at `offset` (or on a highlight)."""
@@ -476,10 +489,7 @@ class AiwatchApp(App[None]):
             ("Full-text search (ctrl+f)", search.HELP_ROWS),
             ("Everywhere", binding_rows(self.BINDINGS) + EXTRA_KEYS["Everywhere"]),
         ]
-        if self.unopenable:  # first: the summary notification sends the reader here
-            title = f"Files that could not be opened ({len(self.unopenable)}; f5 tries again)"
-            sections.insert(0, (title, [("", problem) for problem in self.unopenable]))
-        self.push_screen(HelpScreen(sections))
+        self.push_screen(HelpScreen(sections, self.unopenable))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -520,7 +530,7 @@ class AiwatchApp(App[None]):
         folder = self.store.path.parent / "exports"
         name = f"aiwatch-highlights-{datetime.now():%Y%m%d-%H%M%S}.{suffix}"
         try:
-            folder.mkdir(mode=0o700, exist_ok=True)
+            make_private_dirs(folder)
             text = export_annotations(self.store, self.catalog, fmt)  # type: ignore[arg-type]
             written = write_private_file(folder / name, text)
         except (OSError, StoreError) as error:

@@ -330,3 +330,91 @@ def test_a_write_that_fails_midway_leaves_the_store_usable(
             store.add_highlight(_highlight("big", note="x" * 500_000))
         store.add_highlight(_highlight("small"))  # fits in the pages there are
         assert [h.exact for h in store.highlights()] == ["small"]
+
+
+# --- something in the way of the search index ---------------------------------------------------
+
+
+def _block_the_index(cache: Path, what: str) -> str:
+    """Put a file where the cache folder goes, or a folder where the index file goes; return
+    the words the one-line message must hold."""
+    if what == "file-for-folder":
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text("someone's notes")
+        return f"{cache}: is a file where aiwatch's cache folder should be"
+    (cache / "search-index.db").mkdir(parents=True)
+    return f"{cache / 'search-index.db'}: is a folder where aiwatch's search index file should be"
+
+
+@pytest.mark.parametrize("what", ["file-for-folder", "folder-for-file"])
+def test_something_in_the_search_index_s_way_costs_only_search_in_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIWATCH_CACHE_DIR", str(cache))
+    db = tmp_path / "data" / "aiwatch.db"
+    _make_database(db)
+    said = _block_the_index(cache, what)
+    status, out, err = _run(["--db", str(db), "search", "intelligence"], capsys)
+    assert status == 1 and out == ""
+    _one_clear_line(err, said, "move it aside", "AIWATCH_CACHE_DIR", "search is off")
+    for argv in (["list"], ["export", "-f", "csv"]):
+        assert _run(["--db", str(db), *argv], capsys)[::2] == (0, ""), argv
+    status, out, err = _run(["--db", str(db), "add", str(tmp_path / "data")], capsys)
+    _one_clear_line(err, "added to the library")
+    assert "Growing Pains" in _run(["--db", str(db), "list"], capsys)[1]
+
+
+@pytest.mark.parametrize("what", ["file-for-folder", "folder-for-file"])
+async def test_something_in_the_search_index_s_way_costs_only_search_in_the_app(
+    tmp_path: Path, what: str
+) -> None:
+    from aiwatch_tui.paths import Paths
+    from aiwatch_tui.ui.app import make_app
+    from aiwatch_tui.ui.screens.search import SearchScreen
+    from aiwatch_tui.ui.widgets.reader import Reader
+
+    cache = tmp_path / "cache"
+    said = _block_the_index(cache, what)
+    paths = Paths(db=tmp_path / "data" / "aiwatch.db", cache_dir=cache, config_dir=tmp_path)
+    app = make_app(paths=paths)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter", "s", "enter")  # read and highlight: all still works
+        await pilot.pause()
+        assert "no longer a distant concept" in app.screen.query_one(Reader).document.text
+        assert len(app.store.highlights()) == 1
+        await pilot.press("f5")  # a refresh does not say it again
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert sum(said in m for m in messages) == 1, messages
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        assert said in app.screen.message and "move it aside" in app.screen.message
+    assert (cache.is_file()) == (what == "file-for-folder")  # left where it was
+
+
+async def test_a_large_library_fills_the_list_without_a_search_index(tmp_path: Path) -> None:
+    """A large library is read by the indexing worker after the first paint; with no index
+    possible it must still be read (it was not: the list stayed empty)."""
+    from aiwatch_tui.paths import Paths
+    from aiwatch_tui.ui.app import make_app
+    from aiwatch_tui.ui.widgets.document_list import DocumentList
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for n in range(3):  # 3 x 1.4 MB: more than is read before the first paint
+        (folder / f"{n}.md").write_text(f"# Report {n}\n\n" + "Some words. " * 120_000)
+    cache = tmp_path / "cache"
+    _block_the_index(cache, "file-for-folder")
+    paths = Paths(db=tmp_path / "data" / "aiwatch.db", cache_dir=cache, config_dir=tmp_path)
+    app = make_app([folder], paths=paths)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = app.screen.query_one(DocumentList).options
+        titles = [rows.get_option_at_index(i).entry.info.title for i in range(rows.option_count)]
+    assert titles == ["Report 0", "Report 1", "Report 2"]

@@ -207,3 +207,47 @@ def test_the_search_index_file_is_private_in_an_existing_open_cache_folder(
     _search_with_umask_0(tmp_path)
     index = cache / "search-index.db"
     assert index.exists() and _mode(index) & 0o077 == 0
+
+
+def test_every_folder_aiwatch_makes_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """XDG data and cache homes that do not exist yet, umask 0: aiwatch makes them and their
+    missing parents, all 0700 (as the XDG specification asks), not 0777."""
+    root = tmp_path / "root"
+    root.mkdir()
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "one.md").write_text("# One\n\nA sentence about data centres.\n")
+    env = {
+        **os.environ,
+        "HOME": str(root / "home"),
+        "XDG_DATA_HOME": str(root / "missing" / "share"),
+        "XDG_CACHE_HOME": str(root / "also-missing" / "cache"),
+        "XDG_CONFIG_HOME": str(root / "config-home"),
+        "XDG_STATE_HOME": str(root / "state-home"),
+        "AIWATCH_DB": "",
+        "AIWATCH_CACHE_DIR": "",
+        "AIWATCH_CONFIG_DIR": "",
+    }
+    command = f"umask 0 && '{AIWATCH}' add '{articles}' && exec '{AIWATCH}' search centres"
+    done = subprocess.run(["/bin/sh", "-c", command], env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    made = sorted(Path(folder) for folder, _, _ in os.walk(root) if Path(folder) != root)
+    assert root / "missing" / "share" / "aiwatch" in made
+    assert root / "also-missing" / "cache" / "aiwatch" in made
+    assert {str(p.relative_to(root)): oct(_mode(p)) for p in made} == {
+        str(p.relative_to(root)): oct(0o700) for p in made
+    }
+
+
+async def test_the_exports_folder_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    from aiwatch_tui.ui.app import make_app
+
+    app = make_app(db_path=tmp_path / "data" / "aiwatch.db")
+    async with app.run_test(size=(100, 30)):
+        old_umask = os.umask(0)
+        try:
+            written = app.export_highlights("json")
+        finally:
+            os.umask(old_umask)
+    assert written is not None and written.parent.name == "exports"
+    assert (_mode(written.parent), _mode(written)) == (0o700, 0o600)

@@ -68,6 +68,19 @@ def help_table(sections: Sequence[tuple[str, list[tuple[str, str]]]]) -> Table:
     return table
 
 
+def unopenable_text(problems: Sequence[str]) -> Text:
+    """The files that could not be opened, each "path: why" on its own line (folded, never
+    cut: the end of a path is what tells two files apart)."""
+    heading = f"Files that could not be opened ({len(problems)}; f5 tries again)"
+    text = Text(overflow="fold")
+    text.append(heading, style="bold underline")
+    for problem in problems:
+        text.append("\n")
+        text.append(problem)  # already one safe line; appended as text, never as markup
+    text.append("\n")
+    return text
+
+
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -82,13 +95,22 @@ class HelpScreen(ModalScreen[None]):
         Binding("k,up", "scroll('up')", "Scroll", show=False),
     ]
 
-    def __init__(self, sections: Sequence[tuple[str, list[tuple[str, str]]]]) -> None:
+    def __init__(
+        self,
+        sections: Sequence[tuple[str, list[tuple[str, str]]]],
+        unopenable: Sequence[str] = (),
+    ) -> None:
+        """`unopenable`: one line per file of the library that could not be opened, shown
+        first (the notification that says how many sends the reader here)."""
         super().__init__()
         self._sections = sections
+        self._unopenable = unopenable
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "aiwatch keys"
+            if self._unopenable:
+                yield Static(unopenable_text(self._unopenable), id="unopenable")
             yield Static(help_table(self._sections))
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis fails an example that takes longer than 200 ms by default: a wall-clock limit
+# that a loaded machine breaks. Growth is checked by the scaling tests (tests/growth.py).
+settings.register_profile("aiwatch", deadline=None)
+settings.load_profile("aiwatch")
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

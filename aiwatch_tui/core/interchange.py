@@ -584,12 +584,18 @@ def doctor(db: Path, cache_dir: Path, config_dir: Path) -> DoctorReport:
     bundled = bundled_sources()
     library, problems = discover([Path(p) for p in report.library_paths])
     bundled_keys = {source.key for source in bundled}
-    extra = len({s.key for s in library} - bundled_keys)
+    sources = bundled + [s for s in library if s.key not in bundled_keys]
+    # Each document is opened (unchanged ones known from the search index are not re-read):
+    # the counts are of documents that open, and the others are listed with why.
+    infos, unreadable = document_infos(sources, cached_infos(cache_dir))
+    unopenable = [*problems, *unreadable]
+    in_bundle = sum(info.key in bundled_keys for info in infos)
     local = [key for key in report.annotated_keys if _is_local(key)]
     vanished = sum(not _document_exists(key) for key in local)
     elsewhere = len(report.annotated_keys) - len(local)
     lines += [
-        f"documents:    {len(bundled) + extra} ({len(bundled)} bundled, {extra} in the library)",
+        f"documents:    {len(infos)} ({in_bundle} bundled, {len(infos) - in_bundle} in the "
+        f"library; {len(unopenable)} could not be opened)",
         f"highlights:   {report.highlights} ({report.orphaned} orphaned)",
         f"notes:        {report.highlight_notes + report.document_notes} "
         f"({report.highlight_notes} on highlights, {report.document_notes} on documents)",
@@ -601,7 +607,9 @@ def doctor(db: Path, cache_dir: Path, config_dir: Path) -> DoctorReport:
         if not os.path.exists(path):
             shown = one_line(path)
             lines.append(f"  missing:    {shown} — forget it with: aiwatch remove '{shown}'")
-    lines += [f"  problem:    {one_line(problem)}" for problem in problems]
+    if unopenable:
+        lines.append(f"could not be opened: {len(unopenable)}")
+        lines += [f"  {one_line(problem)}" for problem in unopenable]
     return DoctorReport(lines, healthy=True)
 
 

@@ -140,7 +140,7 @@ def test_two_instances_starting_on_a_fresh_database_both_come_up(tmp_path: Path)
         [AIWATCH], cols=100, rows=30, env={**env, "AIWATCH_CACHE_DIR": str(tmp_path / "c2")}
     )
     with first, second:
-        _both_show((first, second), ("Growing Pains", "polished ext"), timeout=10)
+        _both_show((first, second), ("Growing Pains", "polished ext"), timeout=30)
         for term in (first, second):
             term.send("q")
         assert first.wait_exit() == 0 and second.wait_exit() == 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from aiwatch_tui.core.anchoring import make_quote
 from aiwatch_tui.core.documents import load_document
@@ -17,10 +19,19 @@ KEY_000 = "seeds/000_c10daa536b93aa76.txt"
 FIXED_TIME = "2026-01-15T09:30:00.000Z"  # a fixed clock, so dates on screen never change
 
 
-async def _settled(pilot) -> None:
-    """Let start-up finish (the indexing worker, the Footer mounted after the first paint)."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+def _settled(*keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
+    """Let start-up finish (the indexing worker, the Footer mounted after the first paint),
+    press `keys`, and let what they started finish too: the screenshot is taken of a screen at
+    rest, never one a worker is still filling (which differs from run to run under load)."""
+
+    async def run(pilot: Pilot[None]) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run
 
 
 def _annotated_db(tmp_path: Path) -> Path:
@@ -86,7 +97,7 @@ def _annotated_db(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_start_screen(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(
-        make_app(db_path=tmp_path / "a.db"), terminal_size=size, run_before=_settled
+        make_app(db_path=tmp_path / "a.db"), terminal_size=size, run_before=_settled()
     )
 
 
@@ -94,34 +105,31 @@ def test_start_screen(snap_compare, tmp_path: Path, size: tuple[int, int]) -> No
 def test_table_article(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     # Seed 002: a derived title and a pipe table drawn as a real table.
     app = make_app(db_path=tmp_path / "a.db")
-    assert snap_compare(
-        app, terminal_size=size, press=["down", "enter", "j", "j", "j", "j"], run_before=_settled
-    )
+    keys = ["down", "enter", "j", "j", "j", "j"]
+    assert snap_compare(app, terminal_size=size, run_before=_settled(*keys))
 
 
 def test_outline_at_120x40(snap_compare, tmp_path: Path) -> None:
     app = make_app(db_path=tmp_path / "a.db")
-    assert snap_compare(
-        app, terminal_size=(120, 40), press=["enter", "o", "down", "down"], run_before=_settled
-    )
+    keys = ["enter", "o", "down", "down"]
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_settled(*keys))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_highlights_in_the_reader(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(db_path=_annotated_db(tmp_path))
-    assert snap_compare(app, terminal_size=size, press=["enter", "j", "j"], run_before=_settled)
+    assert snap_compare(app, terminal_size=size, run_before=_settled("enter", "j", "j"))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_annotations_screen(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(db_path=_annotated_db(tmp_path))
-    assert snap_compare(app, terminal_size=size, press=["n"], run_before=_settled)
+    assert snap_compare(app, terminal_size=size, run_before=_settled("n"))
 
 
 def test_help_at_80x24(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(
         make_app(db_path=tmp_path / "a.db"),
         terminal_size=(80, 24),
-        press=["question_mark"],
-        run_before=_settled,
+        run_before=_settled("question_mark"),
     )

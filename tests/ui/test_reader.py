@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -487,24 +486,16 @@ async def test_a_5mb_article_opens_lazily_and_pages_down_quickly() -> None:
         assert caret_on_screen(reader)
         assert BlockKind.HEADING in {b.kind for b in document.blocks}
         height = reader.scrollable_content_region.height
-        renders: list[float] = []
         layout = layout_of(reader)
         for _ in range(20):
             # Rows above may be re-estimated in the background; the view itself stays put.
             next_top = layout.line(round(reader.scroll_y) + height - 2)
-            started = time.perf_counter()
             reader.action_page_down()
             for y in range(height):  # what the compositor asks for next
                 reader.render_line(y)
-            renders.append(time.perf_counter() - started)
             assert layout.line(round(reader.scroll_y)) is next_top
             assert caret_on_screen(reader)
             await pilot.pause()
         await pilot.press("pagedown", "G")
         assert reader.caret == len(document.text.rstrip()) - 1
         assert caret_on_screen(reader)
-        renders.sort()
-        print(
-            f"\n5 MB page-down + render of {height} rows: median {renders[10] * 1000:.2f} ms, "
-            f"p95 {renders[18] * 1000:.2f} ms"
-        )

@@ -485,8 +485,27 @@ def test_doctor_on_a_healthy_database(
     assert "annotated documents that no longer exist: 0" in out
     assert "annotated pages and documents not read yet (imported): 1" in out
     assert "notes:        3 (2 on highlights, 1 on documents)" in out
-    assert "documents:    2 (2 bundled, 0 in the library)" in out
+    assert "documents:    2 (2 bundled, 0 in the library; 1 could not be opened)" in out
     assert f"missing:    {tmp_path / 'gone'}" in out
+
+
+def test_doctor_counts_only_documents_that_open_and_lists_the_others(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "fine.md").write_text("# Fine\n\nReadable.\n")
+    (folder / "blob.txt").write_bytes(b"\x00binary" * 100)
+    os.mkfifo(folder / "pipe.txt")
+    assert run(capsys, "add", str(folder), "--db", str(db))[0] == 0
+    code, out, _ = run(capsys, "doctor", "--db", str(db))
+    assert code == 0
+    assert "documents:    3 (2 bundled, 1 in the library; 2 could not be opened)" in out
+    assert out.endswith(
+        "could not be opened: 2\n"
+        f"  {folder / 'pipe.txt'}: not a regular file (it is a named pipe)\n"
+        f"  {folder / 'blob.txt'}: looks like a binary file, not text\n"
+    )
 
 
 def test_doctor_on_a_damaged_database(

@@ -152,7 +152,40 @@ def run(quick: bool = False) -> list[dict[str, object]]:
                     }
                 )
         rows += _page_down(big, quick)
+    rows.append(_pathological_parse())
     return rows
+
+
+# Lines that a careless parser or pattern takes quadratic time over (the tests check that the
+# cost grows linearly; this is the absolute figure at 50,000 repeats).
+PATHOLOGICAL_LINES = (
+    "*a " * 50_000,
+    "**a " * 50_000,
+    "`a " * 50_000,
+    "[a](" * 50_000,
+    "http://x" + ")" * 100_000,
+    "# " + " " * 100_000 + "x #",
+    "| a " * 50_000 + "\n" + "|-" * 50_000,
+    "> " * 50_000,
+    "- " * 50_000,
+)
+
+
+def _pathological_parse() -> dict[str, object]:
+    from aiwatch_tui.core.documents import parse
+
+    slowest = 0.0
+    for line in PATHOLOGICAL_LINES:
+        for markdown in (False, True):
+            started = time.perf_counter()
+            parse(line, markdown=markdown)
+            slowest = max(slowest, time.perf_counter() - started)
+    return {
+        "metric": "slowest pathological line (50,000 repeats), parse",
+        "value": slowest,
+        "unit": "s",
+        "target": "< 1",
+    }
 
 
 def _indexed_library(env: dict[str, str], quick: bool) -> tuple[Path, int]:
@@ -185,7 +218,7 @@ def _page_down(big: Path, quick: bool) -> list[dict[str, object]]:
     pages = _timed_in_reader(document, [_page_down_once] * (40 if quick else 200))
     find = _timed_in_reader(document, _find_keystrokes())
     return [
-        {"metric": "load + parse 5 MB article", "value": load_s, "unit": "s", "target": ""},
+        {"metric": "load + parse 5 MB article", "value": load_s, "unit": "s", "target": "< 2"},
         {
             "metric": "page-down in 5 MB article, p95",
             "value": _p95(pages) * 1000,

@@ -17,6 +17,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import Provider
+from textual.filter import LineFilter, Monochrome
 from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations
@@ -27,6 +28,7 @@ from aiwatch_tui.core.private_dirs import make_private_dirs
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
 from aiwatch_tui.ui.collector import collect_when_idle
+from aiwatch_tui.ui.no_colour import WITHOUT_COLOUR
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.typeahead import TypeAhead
 from aiwatch_tui.ui.widgets.document_list import ListEntry
@@ -107,6 +109,16 @@ class AiwatchApp(App[None]):
         self.after_first_paint: list[Callable[[], object]] = []
 
     # -- start-up ---------------------------------------------------------------------------
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        if not self.no_color:
+            return filters
+        # NO_COLOR (no-color.org) asks for no colour at all. Textual's answer, a greyscale
+        # filter, still sends 256-colour and truecolour codes (greys): drop every colour
+        # instead, keeping bold, underline and reverse (which mark highlights, the caret, the
+        # selection and the list cursor without colour).
+        return [f for f in filters if not isinstance(f, Monochrome)] + [WITHOUT_COLOUR]
 
     def get_default_screen(self) -> Screen[None]:
         return self._main

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -93,3 +94,32 @@ def test_a_filter_typed_in_one_burst_keeps_every_key(tmp_path: Path) -> None:
         term.send("q")
         assert term.wait_exit() == 0
     assert screen.splitlines()[1].startswith(" polished ext ")
+
+
+# SGR parameters that are not colours: reset, bold, dim, italic, underline, blink, reverse,
+# conceal, strike, and their "off" forms.
+_NOT_COLOURS = {0, 1, 2, 3, 4, 5, 7, 8, 9, 21, 22, 23, 24, 25, 27, 28, 29}
+
+
+def test_no_color_means_not_one_colour_code_reaches_the_terminal(tmp_path: Path) -> None:
+    """NO_COLOR (no-color.org) in a 256-colour terminal: the raw bytes hold no colour at all
+    (Textual's own answer sent greys), and highlights, the caret and the list cursor still
+    show, by underline, reverse and bold."""
+    env = {**_env(tmp_path), "NO_COLOR": "1"}
+    with Terminal([AIWATCH], cols=100, rows=30, env=env) as term:
+        term.wait_for(r"Growing Pains")
+        term.send("\r")  # open the first article
+        term.wait_for(r"Highlight")
+        term.send("s\r")  # highlight its first sentence
+        term.wait_for(r"● yellow")
+        term.send("n")  # the annotations screen
+        term.wait_for(r"1 highlight")
+        term.send("q")
+        term.send("q")
+        assert term.wait_exit() == 0
+        raw = bytes(term.raw)
+    attributes: set[int] = set()
+    for parameters in re.findall(rb"\x1b\[([0-9;:]*)m", raw):
+        attributes.update(int(p) for p in re.split(rb"[;:]", parameters) if p)
+    assert attributes - _NOT_COLOURS == set()
+    assert {4, 7} <= attributes  # the highlight is underlined; the caret is reverse video

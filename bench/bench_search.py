@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -122,10 +123,10 @@ def bench_palette(candidate_count: int, repeat: int) -> list[dict[str, object]]:
     started = time.perf_counter()
     index = FuzzyIndex(texts)
     build = time.perf_counter() - started
-    whole = [s for q in PALETTE_QUERIES for s in timed(lambda q=q: index.search(q), repeat)]
+    whole = [s for q in PALETTE_QUERIES for s in timed(partial(index.search, q), repeat)]
     # Typing each query one character at a time: the latency a user feels per keystroke.
     typed = [q[:n] for q in PALETTE_QUERIES for n in range(1, len(q) + 1)]
-    keystrokes = [s for q in typed for s in timed(lambda q=q: index.search(q), 1)]
+    keystrokes = [s for q in typed for s in timed(partial(index.search, q), 1)]
     size = f"{len(texts):,} candidates"
     return [
         row(f"palette: prepare index over {size}", build, "s", "in a worker"),
@@ -190,7 +191,7 @@ def bench_fulltext(articles: int, repeat: int) -> list[dict[str, object]]:
                 "ms",
             )
         )
-        samples = [s for q in FULLTEXT_QUERIES for s in timed(lambda q=q: index.search(q), repeat)]
+        samples = [s for q in FULLTEXT_QUERIES for s in timed(partial(index.search, q), repeat)]
         rows += [
             row(
                 f"full text: query p95, {len(FULLTEXT_QUERIES)} queries",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -221,10 +222,10 @@ def test_an_unreadable_file_is_refused_simulated(
     locked.write_text("secret")
     real_open = os.open
 
-    def denying_open(path: object, *args: object, **kwargs: object) -> int:
-        if os.fspath(path) == os.fspath(locked):  # type: ignore[arg-type]
+    def denying_open(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> int:
+        if os.fspath(path) == os.fspath(locked):
             raise PermissionError(13, "Permission denied", os.fspath(locked))
-        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+        return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", denying_open)
     with pytest.raises(DocumentError, match=rf"^{re.escape(str(locked))}: permission denied$"):

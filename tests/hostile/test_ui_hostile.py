@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.app import App
@@ -24,7 +25,7 @@ UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HOSTILE_NOTE = f"{CONTROL_LINES[5]} {CONTROL_LINES[3]} [@click=app.quit]q[/]"
 
 
-def screen_cells(app: App[object]) -> str:
+def screen_cells(app: App[Any]) -> str:
     """Every character the screen is about to write, line by line."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
@@ -62,7 +63,7 @@ async def test_a_hostile_note_in_the_note_editor_stays_inert() -> None:
         assert UNSAFE.search(screen_cells(app)) is None
 
 
-async def _highlight_first_sentence(pilot, db: Path) -> Highlight:  # type: ignore[no-untyped-def]
+async def _highlight_first_sentence(pilot, db: Path) -> Highlight:
     await pilot.press("enter")
     await pilot.pause()
     reader = pilot.app.screen.query_one(Reader)

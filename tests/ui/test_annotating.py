@@ -21,7 +21,7 @@ FIRST_SENTENCE = (
 )
 
 
-def _rows(db: Path) -> list[tuple]:
+def _rows(db: Path) -> list[tuple[str, str, str, str]]:
     with sqlite3.connect(db) as conn:
         return conn.execute("select exact, color, note, status from highlights").fetchall()
 
@@ -30,7 +30,7 @@ async def _open_first_paragraph(pilot) -> Reader:
     await pilot.press("enter")  # open the first article from the list
     await pilot.press("j", "j")  # below the title onto the first paragraph
     await pilot.pause()
-    reader = pilot.app.screen.query_one(Reader)
+    reader: Reader = pilot.app.screen.query_one(Reader)
     text = reader.document.text
     reader.move_caret(text.index("Artificial intelligence is no longer"))
     await pilot.pause()
@@ -330,6 +330,7 @@ async def test_a_commit_by_another_process_shows_up(tmp_path: Path) -> None:
         other = Store(db)  # a second aiwatch on the same database
         from aiwatch_tui.core.annotations import Annotations
 
+        assert reader.document is not None
         Annotations(other).create(reader.document, start, start + 10, "pink")
         other.close()
         app._watch_store()  # what the 1.5 s timer does

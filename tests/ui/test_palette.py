@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from textual.app import App
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 
@@ -31,7 +33,7 @@ def palette_app(tmp_path: Path, targets: tuple[Path, ...] = ()) -> AiwatchApp:
     app = make_app(targets, db_path=tmp_path / "a.db")
     # What app.py declares (COMMANDS = {AiwatchProvider}); set here too so these tests
     # exercise exactly this provider.
-    app.COMMANDS = {AiwatchProvider}
+    app.COMMANDS = {AiwatchProvider}  # type: ignore[misc]  # on this instance only
     return app
 
 
@@ -60,6 +62,10 @@ def options(app: AiwatchApp) -> list[str]:
     ]
 
 
+def palette_is_open(app: App[Any]) -> bool:
+    return isinstance(app.screen, CommandPalette)
+
+
 async def palette_search(pilot: Pilot[None], query: str, *, typed: bool = False) -> list[str]:
     """Open the palette (if needed), enter `query` and return the hits once gathered.
 
@@ -67,9 +73,9 @@ async def palette_search(pilot: Pilot[None], query: str, *, typed: bool = False)
     Pilot key press costs ~0.1 s here)."""
     app = pilot.app
     assert isinstance(app, AiwatchApp)
-    if not CommandPalette.is_open(app):
+    if not palette_is_open(app):
         await pilot.press("ctrl+p")
-        await wait_until(pilot, lambda: CommandPalette.is_open(app), "the palette")
+        await wait_until(pilot, lambda: palette_is_open(app), "the palette")
     if typed:
         await pilot.press(*query)
     else:
@@ -123,7 +129,7 @@ async def test_a_typo_in_a_title_word_finds_the_document_and_enter_opens_it(
         assert found[0].startswith("doc") and "polished exterior" in found[0]
         await pilot.press("enter")
         await pilot.pause()
-        assert not CommandPalette.is_open(app)
+        assert not palette_is_open(app)
         assert reader(app).document.key == KEY_002
         assert app.focused is reader(app)
 

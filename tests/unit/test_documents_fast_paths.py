@@ -41,7 +41,7 @@ pieces = st.one_of(
         ]
         + ["....", "|a", "#a", "\u00a0", "\u2003", "\u3000", "\x0b", "\x1c", "\x85", "\u2028"]
     ),
-    st.characters(exclude_categories=("Cs",)),
+    st.characters(exclude_categories=["Cs"]),
 )
 texts = st.lists(pieces, max_size=80).map("".join)
 

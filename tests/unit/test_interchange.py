@@ -253,7 +253,7 @@ def test_unusable_annotations_are_skipped_with_a_reason(store: Store, tmp_path: 
 def test_a_malformed_file_writes_nothing(store: Store, tmp_path: Path) -> None:
     seed_key = "seeds/" + SEED_000.name
     good = quote_annotation(source_uri(seed_key), "Compute")
-    bad = {"type": "Annotation", "id": "x"}  # no target
+    bad: dict[str, object] = {"type": "Annotation", "id": "x"}  # no target
     file = write_annotations(tmp_path / "in.json", [good, bad])
     with pytest.raises(InterchangeError, match=r"in\.json: item 2: has no \"target\""):
         import_annotations(store, file)

@@ -77,7 +77,7 @@ def test_a_highlight_comes_back_exactly_as_saved(store: Store) -> None:
     )
     store.add_highlight(h)
     assert store.highlight(h.id) == h
-    assert isinstance(store.highlight(h.id).status, AnchorStatus)  # type: ignore[union-attr]
+    assert isinstance(store.highlight(h.id).status, AnchorStatus)
 
 
 def test_highlights_survive_reopening(db_path: Path) -> None:

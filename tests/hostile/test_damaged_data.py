@@ -249,6 +249,21 @@ def test_a_read_only_database_file_is_opened_read_only(
     assert _folder_snapshot(db.parent) == before
 
 
+def test_an_empty_read_only_file_at_the_database_path_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], immutable: list[Path]
+) -> None:
+    db = tmp_path / "data" / "aiwatch.db"
+    db.parent.mkdir(mode=0o700)
+    db.write_bytes(b"")
+    db.chmod(0o600)
+    _freeze(immutable, db)
+    before = _folder_snapshot(db.parent)
+    status, out, err = _run(["--db", str(db), "list"], capsys)
+    assert status == 1 and out == ""
+    _one_clear_line(err, str(db), "holds no aiwatch database yet", "not writable", "--db")
+    assert _folder_snapshot(db.parent) == before
+
+
 def test_a_read_only_data_folder_refuses_to_open_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], immutable: list[Path]
 ) -> None:

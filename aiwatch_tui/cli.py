@@ -512,7 +512,7 @@ def _progress_printer() -> Callable[[int, int], None] | None:
             return
         shown[0] = now
         end = "\n" if done >= total else ""
-        print(f"\r{PROG}: indexing {done}/{total} documents", end=end, file=sys.stderr, flush=True)
+        print(f"\r{PROG}: indexing {done}/{total} files", end=end, file=sys.stderr, flush=True)
 
     return show
 

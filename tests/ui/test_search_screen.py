@@ -158,7 +158,7 @@ async def test_while_indexing_it_says_so_and_searches_again_when_done(tmp_path: 
         await app.push_screen(screen)
         await pilot.pause()
         await search_for(pilot, screen, "compute")
-        assert screen.status == ("indexing 1,234 of 10,000 documents — results may be incomplete")
+        assert screen.status == ("indexing 1,234 of 10,000 files — results may be incomplete")
         assert "still being indexed" in screen.message
         index.hits = [TextHit("k", "Late Arrival", "Intro", 7, "compute arrives", ((0, 7),))]
         progress[0] = None  # indexing finished

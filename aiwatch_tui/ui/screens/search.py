@@ -65,7 +65,7 @@ class TextSearcher(Protocol):
 
 def indexing_message(progress: tuple[int, int]) -> str:
     done, total = progress
-    return f"indexing {done:,} of {total:,} documents — results may be incomplete"
+    return f"indexing {done:,} of {total:,} files — results may be incomplete"
 
 
 def _marked(text: str, marks: Sequence[tuple[int, int]], style: Style | str) -> Content:

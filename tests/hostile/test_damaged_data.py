@@ -16,6 +16,7 @@ import pytest
 from aiwatch_tui import cli
 from aiwatch_tui.core.model import Highlight, utc_now
 from aiwatch_tui.core.store import SCHEMA_VERSION, Store, StoreError
+from tests.settle import settled
 
 SEED_KEY = "seeds/000_c10daa536b93aa76.txt"
 
@@ -181,7 +182,7 @@ async def test_the_app_warns_once_about_a_newer_database_and_leaves_it_alone(
     before = _folder_snapshot(db.parent)
     app = make_app(db_path=db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
+        await settled(pilot)
         # Reading moves the caret, which saves the position (after a pause) when it can.
         for keys in (["enter"], ["j", "j"], ["G"], ["tab"], ["down", "enter"], ["g"]):
             await pilot.press(*keys)
@@ -394,8 +395,7 @@ async def test_something_in_the_search_index_s_way_costs_only_search_in_the_app(
     paths = Paths(db=tmp_path / "data" / "aiwatch.db", cache_dir=cache, config_dir=tmp_path)
     app = make_app(paths=paths)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settled(pilot)
         await pilot.press("enter", "s", "enter")  # read and highlight: all still works
         await pilot.pause()
         assert "no longer a distant concept" in app.screen.query_one(Reader).document.text
@@ -428,8 +428,7 @@ async def test_a_large_library_fills_the_list_without_a_search_index(tmp_path: P
     paths = Paths(db=tmp_path / "data" / "aiwatch.db", cache_dir=cache, config_dir=tmp_path)
     app = make_app([folder], paths=paths)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settled(pilot)
         rows = app.screen.query_one(DocumentList).options
         titles = [rows.get_option_at_index(i).entry.info.title for i in range(rows.option_count)]
     assert titles == ["Report 0", "Report 1", "Report 2"]

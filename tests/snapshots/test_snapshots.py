@@ -14,6 +14,7 @@ from aiwatch_tui.core.model import Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.app import make_app
 from tests.conftest import SEED_000
+from tests.settle import settled
 
 KEY_000 = "seeds/000_c10daa536b93aa76.txt"
 FIXED_TIME = "2026-01-15T09:30:00.000Z"  # a fixed clock, so dates on screen never change
@@ -25,8 +26,7 @@ def _settled(*keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
     rest, never one a worker is still filling (which differs from run to run under load)."""
 
     async def run(pilot: Pilot[None]) -> None:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settled(pilot)
         await pilot.press(*keys)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()

@@ -13,6 +13,7 @@ from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.help import HelpScreen
 from aiwatch_tui.ui.widgets.document_list import DocumentList
 from aiwatch_tui.ui.widgets.reader import Reader
+from tests.settle import settled
 
 
 def _shown_titles(app) -> list[str]:
@@ -61,8 +62,7 @@ async def test_files_that_cannot_be_opened_are_one_summary_with_the_list_on_dema
     os.mkfifo(folder / "pipe.txt")
     app = make_app([folder], db_path=tmp_path / "a.db")
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settled(pilot)
         assert _shown_titles(app) == ["Alpha Report", "Beta Report"]
         assert _messages(app) == [
             "31 files could not be opened — ? lists them (also: aiwatch doctor)"

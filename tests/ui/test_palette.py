@@ -4,7 +4,6 @@ commands in one box, fzf's query syntax, Enter going to the exact place."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from aiwatch_tui.ui.commands import (
 )
 from aiwatch_tui.ui.widgets.find_bar import FindBar
 from aiwatch_tui.ui.widgets.reader import Reader
+from tests.settle import until
 
 KEY_000 = "seeds/000_c10daa536b93aa76.txt"
 KEY_002 = "seeds/002_c41b6d65e56e1798.txt"
@@ -37,20 +37,10 @@ def palette_app(tmp_path: Path, targets: tuple[Path, ...] = ()) -> AiwatchApp:
     return app
 
 
-async def wait_until(pilot: Pilot[None], ready: Callable[[], bool], what: str) -> None:
-    # A wait for something that happens, not a speed target: patient enough for a loaded
-    # machine (indexing competes with other tests for the CPU), and fails only if it never does.
-    for _ in range(2400):
-        if ready():
-            return
-        await pilot.pause(0.025)
-    raise AssertionError(f"{what} never came")
-
-
 async def indexed(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, AiwatchApp)
-    await wait_until(pilot, lambda: app.fulltext is not None and app.indexing is None, "the index")
+    await until(pilot, lambda: app.fulltext is not None and app.indexing is None, "the index")
 
 
 def options(app: AiwatchApp) -> list[str]:
@@ -75,7 +65,7 @@ async def palette_search(pilot: Pilot[None], query: str, *, typed: bool = False)
     assert isinstance(app, AiwatchApp)
     if not palette_is_open(app):
         await pilot.press("ctrl+p")
-        await wait_until(pilot, lambda: palette_is_open(app), "the palette")
+        await until(pilot, lambda: palette_is_open(app), "the palette")
     if typed:
         await pilot.press(*query)
     else:
@@ -215,7 +205,7 @@ async def test_commands_are_listed_and_run(tmp_path: Path) -> None:
     app = palette_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
-        await wait_until(pilot, lambda: bool(options(app)), "the discovery list")
+        await until(pilot, lambda: bool(options(app)), "the discovery list")
         shown = options(app)
         assert "command   Theme" in shown
         assert any(line.startswith("doc") for line in shown)

@@ -3,7 +3,6 @@ and indexing states, moving through results while typing, and Enter opening at t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -18,27 +17,18 @@ from aiwatch_tui.ui.screens.search import (
     show_search,
 )
 from aiwatch_tui.ui.widgets.reader import Reader
+from tests.settle import until
 
 KEY_002 = "seeds/002_c41b6d65e56e1798.txt"
 SIZE = (110, 36)
 
 
-async def wait_until(pilot: Pilot[None], ready: Callable[[], bool], what: str) -> None:
-    # A wait for something that happens, not a speed target: patient enough for a loaded
-    # machine (indexing competes with other tests for the CPU), and fails only if it never does.
-    for _ in range(2400):
-        if ready():
-            return
-        await pilot.pause(0.025)
-    raise AssertionError(f"{what} never came")
-
-
 async def open_search(pilot: Pilot[None]) -> SearchScreen:
     app = pilot.app
     assert isinstance(app, AiwatchApp)
-    await wait_until(pilot, lambda: app.fulltext is not None and app.indexing is None, "the index")
+    await until(pilot, lambda: app.fulltext is not None and app.indexing is None, "the index")
     show_search(app)
-    await wait_until(
+    await until(
         pilot,
         lambda: isinstance(app.screen, SearchScreen) and bool(app.screen.query("#search-query")),
         "the search screen",
@@ -50,7 +40,7 @@ async def open_search(pilot: Pilot[None]) -> SearchScreen:
 
 async def search_for(pilot: Pilot[None], screen: SearchScreen, query: str) -> list[TextHit]:
     screen.query_box.value = query
-    await wait_until(pilot, lambda: screen._shown_query == query, f"results for {query!r}")
+    await until(pilot, lambda: screen._shown_query == query, f"results for {query!r}")
     await pilot.pause()
     return screen.results
 
@@ -111,7 +101,7 @@ async def test_no_matches_says_so_and_esc_clears_then_closes(tmp_path: Path) -> 
         assert screen.message == "No matches for zzqqxx unicorns."
         assert not screen.query_one(ResultList).display
         await pilot.press("escape")
-        await wait_until(pilot, lambda: screen.message == EMPTY_MESSAGE, "the empty state")
+        await until(pilot, lambda: screen.message == EMPTY_MESSAGE, "the empty state")
         assert screen.query_box.value == "" and app.screen is screen
         await pilot.press("escape")
         await pilot.pause()
@@ -123,9 +113,9 @@ async def test_arrows_move_through_the_results_while_typing(tmp_path: Path) -> N
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await pilot.press(*"dat")  # typed: debounced, the last search wins
-        await wait_until(pilot, lambda: screen._shown_query == "dat", "results")
+        await until(pilot, lambda: screen._shown_query == "dat", "results")
         await pilot.press("asterisk")
-        await wait_until(pilot, lambda: screen._shown_query == "dat*", "results")
+        await until(pilot, lambda: screen._shown_query == "dat*", "results")
         hits = screen.results
         assert len(hits) >= 3
         await pilot.press("down", "down", "up")
@@ -162,7 +152,7 @@ async def test_while_indexing_it_says_so_and_searches_again_when_done(tmp_path: 
         assert "still being indexed" in screen.message
         index.hits = [TextHit("k", "Late Arrival", "Intro", 7, "compute arrives", ((0, 7),))]
         progress[0] = None  # indexing finished
-        await wait_until(pilot, lambda: bool(screen.results), "the fresh search")
+        await until(pilot, lambda: bool(screen.results), "the fresh search")
         assert screen.status == "1 result"
         assert index.queries == ["compute", "compute"]
 

@@ -396,6 +396,17 @@ def test_a_readable_database_of_mine_is_made_private(db_path: Path) -> None:
         assert any("readable by other users" in notice for notice in store.notices)
 
 
+def test_a_read_only_database_made_private_stays_read_only(db_path: Path) -> None:
+    """Only the others' permissions go: 0444 becomes 0400, not the writable 0600."""
+    with Store(db_path) as store:
+        store.set_setting("k", "v")
+    os.chmod(db_path, 0o444)
+    with Store(db_path) as store:
+        assert mode(db_path) == 0o400
+        assert any("made it private (400)" in notice for notice in store.notices)
+        assert store.setting("k") == "v"
+
+
 @pytest.mark.parametrize("dangling", [False, True])
 def test_a_symlink_at_the_database_path_is_refused(tmp_path: Path, dangling: bool) -> None:
     target = tmp_path / "target.db"

@@ -80,13 +80,15 @@ class Terminal:
         with self._lock:
             return "\n".join(line.rstrip() for line in self.screen.display)
 
-    def wait_for(self, pattern: str, timeout: float = 15.0) -> str:
-        """Wait until the screen matches `pattern` (a multiline regex); return the screen."""
-        regex = re.compile(pattern, re.MULTILINE)
+    def wait_for(self, pattern: str, *more: str, timeout: float = 15.0) -> str:
+        """Wait until the screen matches `pattern` and every one of `more` (multiline regexes);
+        return the screen. Ask for everything a test then looks at: a frame can reach the
+        terminal in pieces, and what matched first may be on screen before the rest."""
+        regexes = [re.compile(p, re.MULTILINE) for p in (pattern, *more)]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.text()
-            if regex.search(screen):
+            if all(regex.search(screen) for regex in regexes):
                 return screen
             if self.process.poll() is not None and self._done.is_set():
                 break

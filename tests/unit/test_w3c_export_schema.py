@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ FORMATS = FormatChecker(formats=())
 @FORMATS.checks("uri", raises=ValueError)
 def _is_iri(value: object) -> bool:
     # An absolute IRI: a scheme, then no white space (RFC 3987, as the W3C tests check it).
-    return not isinstance(value, str) or re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", value)
+    return not isinstance(value, str) or bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", value))
 
 
 @FORMATS.checks("date-time", raises=ValueError)
@@ -46,7 +47,7 @@ def _is_date_time(value: object) -> bool:
     return "T" in value and moment.tzinfo is not None
 
 
-def one_or_many(schema: dict[str, object]) -> dict[str, object]:
+def one_or_many(schema: Mapping[str, object]) -> dict[str, object]:
     return {"oneOf": [schema, {"type": "array", "minItems": 1, "items": schema}]}
 
 

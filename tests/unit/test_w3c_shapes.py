@@ -12,6 +12,7 @@ others.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -46,24 +47,24 @@ def annotation(number: int, **fields: object) -> dict[str, object]:
     return item
 
 
-def parsed(*items: dict[str, object]) -> ParseResult:
+def parsed(*items: Mapping[str, object]) -> ParseResult:
     return parse_annotations(json.dumps(items), "shapes.json")
 
 
-def only(*items: dict[str, object]) -> ImportedHighlight | ImportedDocumentNote:
+def only(*items: Mapping[str, object]) -> ImportedHighlight | ImportedDocumentNote:
     result = parsed(*items)
     assert result.skipped == []
     (one,) = result.annotations
     return one
 
 
-def only_highlight(item: dict[str, object]) -> ImportedHighlight:
+def only_highlight(item: Mapping[str, object]) -> ImportedHighlight:
     one = only(item)
     assert isinstance(one, ImportedHighlight)
     return one
 
 
-def only_note(item: dict[str, object]) -> ImportedDocumentNote:
+def only_note(item: Mapping[str, object]) -> ImportedDocumentNote:
     one = only(item)
     assert isinstance(one, ImportedDocumentNote)
     return one

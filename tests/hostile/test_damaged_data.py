@@ -16,6 +16,7 @@ import pytest
 from aiwatch_tui import cli
 from aiwatch_tui.core.model import Highlight, utc_now
 from aiwatch_tui.core.store import SCHEMA_VERSION, Store, StoreError
+from tests.notices import notices
 from tests.settle import settled
 
 SEED_KEY = "seeds/000_c10daa536b93aa76.txt"
@@ -187,7 +188,7 @@ async def test_the_app_warns_once_about_a_newer_database_and_leaves_it_alone(
         for keys in (["enter"], ["j", "j"], ["G"], ["tab"], ["down", "enter"], ["g"]):
             await pilot.press(*keys)
             await pilot.pause(0.2)
-        messages = [str(n.message) for n in app._notifications]
+        messages = notices(app)
     assert sum("newer aiwatch" in m for m in messages) == 1, messages
     assert any("opened read-only" in m for m in messages)
     assert _folder_snapshot(db.parent) == before
@@ -403,7 +404,7 @@ async def test_something_in_the_search_index_s_way_costs_only_search_in_the_app(
         await pilot.press("f5")  # a refresh does not say it again
         await app.workers.wait_for_complete()
         await pilot.pause()
-        messages = [str(n.message) for n in app._notifications]
+        messages = notices(app)
         assert sum(said in m for m in messages) == 1, messages
         await pilot.press("ctrl+f")
         await pilot.pause()

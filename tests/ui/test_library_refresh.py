@@ -13,6 +13,7 @@ from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.help import HelpScreen
 from aiwatch_tui.ui.widgets.document_list import DocumentList
 from aiwatch_tui.ui.widgets.reader import Reader
+from tests.notices import notices
 from tests.settle import settled
 
 
@@ -87,4 +88,4 @@ async def test_files_that_cannot_be_opened_are_one_summary_with_the_list_on_dema
 
 
 def _messages(app: App[None]) -> list[str]:
-    return [str(n.message) for n in app._notifications if "Refreshing" not in str(n.message)]
+    return [notice for notice in notices(app) if "Refreshing" not in notice]

@@ -20,10 +20,19 @@ orphan that shows its original quote than by a highlight on a different sentence
 
 The context evidence is why a short or approximate quote is never attached to a lookalike:
 the better-preserved side of the context (`prefix` before, or `suffix` after) must be at
-least `_required_context(...)` similar. A single edit outside the quote always leaves one
-side intact (similarity 1.0), so it never costs a highlight; a passage that was deleted
-leaves a lookalike elsewhere with unrelated surroundings (typically 0.3-0.5 similar), which
-is refused. An exact quote of SELF_EVIDENT_CHARS or more identifies its passage by itself.
+least `_required_context(...)` similar, by edits counted from the quote outwards (see
+`_context_similarity`). A typo, a hyphen or a missing letter costs one edit, so a small
+edit on either side never costs a highlight; a passage that was deleted leaves repeats or
+lookalikes elsewhere whose surroundings are unrelated (typically 0.2 similar), which are
+refused. An exact quote of SELF_EVIDENT_CHARS or more identifies its passage by itself.
+
+Selectors from elsewhere (imports, other annotators) may carry less. A context recorded on
+one side only, or short and sloppy, may match no repeat of the quote well enough on its own
+and still single one out: the repeat whose context is far more similar than every other
+repeat's is taken (`_repeat_singled_out`), which is how the Hypothesis client chooses. An
+empty prefix means "the start of the text" only for a quote that was at offset 0; at a
+later offset it means "not recorded". With no context at all, the recorded position is the
+evidence, and only where it points straight at the place (`_score`).
 """
 
 from __future__ import annotations
@@ -127,17 +136,20 @@ def reanchor(text: str, exact: str, prefix: str, suffix: str, start: int, end: i
         return Anchor(start, end, AnchorStatus.ORPHANED, 0.0)
     if _quote_in_place(text, exact, prefix, suffix, start, end):
         return Anchor(start, end, AnchorStatus.ANCHORED, 1.0)
-    # Every place scored, accepted or not: the best rejected score is reported for orphans.
     positions, every_repeat = _exact_candidates(text, exact, prefix, suffix, start)
-    scored = [
+    repeats = [
         _score(text, exact, prefix, suffix, position, position + len(exact), start)
         for position in positions
     ]
+    # Every place scored, accepted or not: the best rejected score is reported for orphans.
+    scored = list(repeats)
     best = _best_accepted(scored)
-    if best is None and every_repeat:
-        best = _repeat_singled_out(text, scored, prefix, suffix)
     if best is None:
         best = _find_approximate(text, exact, prefix, suffix, start, end, scored)
+    # Last, as the weakest evidence: an edited passage whose context holds beats a repeat
+    # that is only the likeliest of several.
+    if best is None and every_repeat:
+        best = _repeat_singled_out(text, repeats, prefix, suffix)
     if best is None:
         return Anchor(start, end, AnchorStatus.ORPHANED, _best_score(scored))
     return Anchor(best.start, best.end, _status(text, exact, best, start, end), best.score)
@@ -283,7 +295,9 @@ def _score(
     found = text[start:end]
     quote_similarity = Indel.normalized_similarity(exact, found)
     # An empty prefix is evidence only for a quote that began the text (old offset 0); at a
-    # later offset it says the context was not recorded (a selector from elsewhere).
+    # later offset it says the context was not recorded (a selector from elsewhere), and
+    # then an empty suffix does not say "the end of the text" either.
+    recorded = bool(prefix) or old_start == 0
     if prefix:
         before = _context_similarity(text, prefix, start, before=True)
     else:
@@ -291,7 +305,7 @@ def _score(
     if suffix:
         after = _context_similarity(text, suffix, end, before=False)
     else:
-        after = 1.0 if end == len(text) else 0.0
+        after = 1.0 if end == len(text) and recorded else 0.0
     # With no context at all, the recorded position is the only other evidence: it counts
     # where it points straight at the place and the quote there has at most one edit per
     # CHARS_PER_EDIT_AT_POSITION characters (a short common word one letter off the old

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from rapidfuzz import fuzz
 
 from aiwatch_tui.core.anchoring import (
@@ -348,3 +349,109 @@ def test_orphan_is_not_revived_by_a_lookalike() -> None:
     assert reanchor_highlight(elsewhere, sha256(elsewhere), orphan).status is (
         AnchorStatus.ORPHANED
     )
+
+
+# Selectors made elsewhere: the situations of the Hypothesis client's quote-matching tests.
+# Such a selector may record a context on one side only, short and with slips in it, or
+# no context at all but a position.
+
+TWO_LABS = (
+    "One lab trained its model on licensed archives before the launch, another lab trained "
+    "its model on scraped forums before the launch, and both labs shipped within a month."
+)
+LAUNCH = "before the launch"
+FIRST_LAUNCH, SECOND_LAUNCH = quote_at(TWO_LABS, LAUNCH)[0], quote_at(TWO_LABS, LAUNCH, 1)[0]
+TRAINED = "lab trained its model"
+FIRST_TRAINED, SECOND_TRAINED = quote_at(TWO_LABS, TRAINED)[0], quote_at(TWO_LABS, TRAINED, 1)[0]
+# The second passage alone: the first repeat of each quote is gone.
+SECOND_ONLY = TWO_LABS[TWO_LABS.index("another lab") :]
+
+
+PREFIXES = {
+    "exact, first": ("on licensed archives ", FIRST_LAUNCH),
+    "exact, second": ("on scraped forums ", SECOND_LAUNCH),
+    "typo": ("on licenced archives ", FIRST_LAUNCH),
+    "hyphen": ("on scra-ped forums ", SECOND_LAUNCH),
+    "missing letter": ("on licensed archves ", FIRST_LAUNCH),
+    "no space before the quote": ("on scraped forums", SECOND_LAUNCH),
+    "two slips": ("on scrapd frums", SECOND_LAUNCH),
+    # Too far from either text to be trusted alone, but far nearer one repeat than the
+    # other (orphaned before).
+    "three slips": ("lisenced arkives", FIRST_LAUNCH),
+    "cut short and misspelt": ("scrapt forms", SECOND_LAUNCH),
+}
+
+
+@pytest.mark.parametrize(("prefix", "expected"), PREFIXES.values(), ids=PREFIXES.keys())
+def test_repeated_quote_goes_to_the_repeat_whose_prefix_matches_best(
+    prefix: str, expected: int
+) -> None:
+    anchor = reanchor(TWO_LABS, LAUNCH, prefix, "", 0, 0)
+    assert (anchor.start, anchor.status) == (expected, AnchorStatus.MOVED)
+    assert TWO_LABS[anchor.start : anchor.end] == LAUNCH
+
+
+SUFFIXES = {
+    "exact, first": (" on licensed archives", FIRST_TRAINED),
+    "exact, second": (" on scraped forums", SECOND_TRAINED),
+    "typo": (" on licenced archives", FIRST_TRAINED),
+    "hyphen": (" on scraped-forums", SECOND_TRAINED),
+    "missing letter": (" on licensed archves", FIRST_TRAINED),
+    "no space after the quote": ("on scraped", SECOND_TRAINED),
+    "cut short and misspelt": (" on scrapt", SECOND_TRAINED),
+    "misspelt, no space": ("on lisenced", FIRST_TRAINED),  # orphaned before
+}
+
+
+@pytest.mark.parametrize(("suffix", "expected"), SUFFIXES.values(), ids=SUFFIXES.keys())
+def test_repeated_quote_goes_to_the_repeat_whose_suffix_matches_best(
+    suffix: str, expected: int
+) -> None:
+    anchor = reanchor(TWO_LABS, TRAINED, "", suffix, 0, 0)
+    assert (anchor.start, anchor.status) == (expected, AnchorStatus.MOVED)
+    assert TWO_LABS[anchor.start : anchor.end] == TRAINED
+
+
+@pytest.mark.parametrize("prefix", [p for p, at in PREFIXES.values() if at == FIRST_LAUNCH])
+def test_context_of_a_deleted_repeat_does_not_move_it_to_the_other(prefix: str) -> None:
+    # Each of these prefixes finds the first repeat in the whole text (above); with the
+    # first passage gone, the second repeat is not taken for it.
+    assert reanchor(SECOND_ONLY, LAUNCH, prefix, "", 0, 0).status is AnchorStatus.ORPHANED
+
+
+def test_context_like_neither_repeat_chooses_neither() -> None:
+    anchor = reanchor(TWO_LABS, LAUNCH, "on stored papers ", "", 0, 0)
+    assert anchor.status is AnchorStatus.ORPHANED
+
+
+def test_context_less_quote_one_letter_off_is_found_where_its_position_points() -> None:
+    quote = "befor the launch"  # one letter missing; it occurs twice, equally similar
+    for start in (FIRST_LAUNCH, SECOND_LAUNCH):
+        anchor = reanchor(TWO_LABS, quote, "", "", start, start + len(quote))
+        assert (anchor.start, anchor.status) == (start, AnchorStatus.CHANGED)
+        assert TWO_LABS[anchor.start : anchor.end] == LAUNCH
+        assert ACCEPT_SCORE <= anchor.score < 1.0
+
+
+def test_context_less_exact_quote_at_its_position_is_anchored() -> None:
+    end = FIRST_LAUNCH + len(LAUNCH)
+    anchor = reanchor(TWO_LABS, LAUNCH, "", "", FIRST_LAUNCH, end)
+    assert (anchor.start, anchor.end, anchor.status) == (FIRST_LAUNCH, end, AnchorStatus.ANCHORED)
+
+
+def test_context_less_quote_is_not_taken_away_from_its_position() -> None:
+    quote = "befor the launch"
+    off = FIRST_LAUNCH + 3
+    assert reanchor(TWO_LABS, quote, "", "", off, off + len(quote)).status is (
+        AnchorStatus.ORPHANED
+    )
+    # Nor is a short exact quote: two repeats, and nothing says which.
+    assert reanchor(TWO_LABS, LAUNCH, "", "", off, off + len(LAUNCH)).status is (
+        AnchorStatus.ORPHANED
+    )
+
+
+def test_context_less_quote_more_than_a_slip_away_is_not_taken_at_its_position() -> None:
+    quote = "befor the lanch"  # two letters missing from 17: more than one edit per 8
+    anchor = reanchor(TWO_LABS, quote, "", "", FIRST_LAUNCH, FIRST_LAUNCH + len(quote))
+    assert anchor.status is AnchorStatus.ORPHANED

@@ -416,17 +416,22 @@ def _find_approximate(
     scored: list[_Match],
 ) -> _Match | None:
     """The best accepted approximate match; every place it scores is added to `scored`."""
-    if not prefix and not suffix and 0 <= start < len(text):
-        # No context recorded: the place the position points at is the one that can be
-        # trusted (see _score), so it is scored first, with only its end searched for.
-        first_end = min(len(text), start + len(exact))
-        reach = min(len(exact) // 2 + 4, MAX_BOUNDARY_SHIFT)
-        found_end = _best_end_position(text, exact, start, first_end, reach, moving_start=False)
-        scored.append(_score(text, exact, prefix, suffix, start, found_end, start))
+    seen: set[tuple[int, int]] = set()
+    if 0 <= start < len(text):
+        # Where the position points first: the likeliest place after an edit inside the
+        # quote, and one the alignments below may miss when a lookalike nearby resembles
+        # the quote more. For a context-less selector it is the only place to be trusted
+        # (see _score), so its start stays; otherwise both ends are searched for.
+        rough = (start, min(len(text), start + len(exact)))
+        if prefix or suffix:
+            _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
+        else:
+            reach = min(len(exact) // 2 + 4, MAX_BOUNDARY_SHIFT)
+            found_end = _best_end_position(text, exact, *rough, reach, moving_start=False)
+            scored.append(_score(text, exact, prefix, suffix, start, found_end, start))
         best = _best_accepted(scored)
         if best is not None:
             return best
-    seen: set[tuple[int, int]] = set()
     reach = max(len(exact), LOCAL_WINDOW_CHARS)
     for rough in _rough_spans(text, exact, start - reach, end + reach):
         _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
@@ -518,21 +523,27 @@ def _refine_bounds(text: str, exact: str, start: int, end: int) -> tuple[int, in
 def _best_end_position(
     text: str, exact: str, start: int, end: int, reach: int, *, moving_start: bool
 ) -> int:
+    """Where one end of `text[start:end]` goes (within `reach`) for the fewest edits from
+    `exact`. Edits rather than the Indel ratio: a letter replaced at the quote's last place
+    then stays in the highlight instead of being cut off."""
     current = start if moving_start else end
     low, high = (max(0, start - reach), end - 1) if moving_start else (start + 1, len(text))
     low, high = max(low, current - reach), min(high, current + reach)
     best_position = current
-    best_similarity = Indel.normalized_similarity(exact, text[start:end])
+    best_edits = Levenshtein.distance(exact, text[start:end])
     # Nearest first, replaced only by a strictly better one: ties keep the smaller move.
     for shift in range(1, reach + 1):
         for position in (current - shift, current + shift):
             if not low <= position <= high:
                 continue
+            span_length = end - position if moving_start else position - start
+            if abs(span_length - len(exact)) >= best_edits:
+                continue  # a length difference alone costs that many edits
             span = text[position:end] if moving_start else text[start:position]
-            # The cutoff lets rapidfuzz give up early on a worse span (it then returns 0).
-            similarity = Indel.normalized_similarity(exact, span, score_cutoff=best_similarity)
-            if similarity > best_similarity:
-                best_position, best_similarity = position, similarity
+            # The cutoff lets rapidfuzz give up early on a worse span.
+            edits = Levenshtein.distance(exact, span, score_cutoff=best_edits - 1)
+            if edits < best_edits:
+                best_position, best_edits = position, edits
     return best_position
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
-from aiwatch_tui.core.anchoring import ACCEPT_SCORE, Anchor, make_quote, reanchor
+from aiwatch_tui.core.anchoring import (
+    ACCEPT_SCORE,
+    CHARS_PER_EDIT_AT_POSITION,
+    CONTEXT_CHARS,
+    Anchor,
+    make_quote,
+    reanchor,
+)
 from aiwatch_tui.core.model import AnchorStatus
 
 # A small vocabulary makes repeated words and repeated quotes common.
@@ -166,3 +174,234 @@ def test_any_rewrite_gives_a_sound_result(highlight: tuple[str, int, int], new: 
     text, start, end = highlight
     case = Case(text, start, end, new)
     assert_sound(case, case.reanchor())
+
+
+# Selectors made elsewhere, as the Hypothesis client makes and tests them: a context on one
+# side only, with a slip in it; or no context but a position.
+
+# A quote written in letters no context uses, so that its repeats are exactly those planted.
+QUOTE_ALPHABET = "αβγδεζηθ "
+quotes = st.text(alphabet=QUOTE_ALPHABET, min_size=1, max_size=31).filter(lambda q: q.strip())
+# Surroundings of the repeats that are not the highlighted one: nothing like its context.
+unrelated = st.text(alphabet=PASSAGE_ALPHABET, min_size=8, max_size=40)
+surroundings = st.text(alphabet=FILLER_ALPHABET, min_size=8, max_size=40) | documents.filter(
+    lambda d: len(d) >= 8
+)
+
+
+def slip(draw: st.DrawFn, text: str) -> str:
+    """`text` with one typo, hyphen or missing letter."""
+    at = draw(st.integers(0, len(text) - 1))
+    kind = draw(st.sampled_from(["typo", "hyphen", "missing letter"]))
+    if kind == "typo":
+        other = draw(st.sampled_from(string.ascii_lowercase).filter(lambda c: c != text[at]))
+        return text[:at] + other + text[at + 1 :]
+    if kind == "hyphen":
+        return text[:at] + "-" + text[at:]
+    return text[:at] + text[at + 1 :]
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """A quote planted several times; the highlight is on repeat `chosen`."""
+
+    quote: str
+    segments: tuple[tuple[str, str], ...]  # (before, after) each repeat
+    chosen: int
+    prefix: str  # the selector's context: one side only, with slips
+    suffix: str
+    hint: int
+
+    def text(self, without_chosen: bool = False) -> str:
+        return "".join(
+            before + self.quote + after
+            for number, (before, after) in enumerate(self.segments)
+            if not (without_chosen and number == self.chosen)
+        )
+
+    @property
+    def chosen_start(self) -> int:
+        return sum(
+            len(b) + len(self.quote) + len(a) for b, a in self.segments[: self.chosen]
+        ) + len(self.segments[self.chosen][0])
+
+
+@st.composite
+def repeats_with_a_sloppy_context(draw: st.DrawFn) -> Repeats:
+    quote = draw(quotes)
+    count = draw(st.integers(2, 4))
+    chosen = draw(st.integers(0, count - 1))
+    segments = tuple(
+        (draw(surroundings), draw(surroundings))
+        if number == chosen
+        else (draw(unrelated), draw(unrelated))
+        for number in range(count)
+    )
+    before, after = segments[chosen]
+    # One slip up to one per four letters: past two or three, the context is no longer
+    # trusted on its own, but it still singles out its repeat.
+    length = draw(st.integers(8, CONTEXT_CHARS))
+    on_prefix = draw(st.booleans())
+    sloppy = before[-length:] if on_prefix else after[:length]
+    for _ in range(draw(st.integers(1, length // 4))):
+        sloppy = slip(draw, sloppy)
+    prefix, suffix = (sloppy, "") if on_prefix else ("", sloppy)
+    text_length = sum(len(b) + len(quote) + len(a) for b, a in segments)
+    # Any position but 0, which with an empty prefix would say "the quote began the text".
+    return Repeats(quote, segments, chosen, prefix, suffix, draw(st.integers(1, text_length)))
+
+
+@SETTINGS
+@given(repeats_with_a_sloppy_context())
+def test_context_on_one_side_with_slips_chooses_its_repeat(case: Repeats) -> None:
+    text = case.text()
+    hint_end = case.hint + len(case.quote)
+    anchor = reanchor(text, case.quote, case.prefix, case.suffix, case.hint, hint_end)
+    assert anchor.start == case.chosen_start
+    assert text[anchor.start : anchor.end] == case.quote
+    if (anchor.start, anchor.end) == (case.hint, hint_end):
+        assert anchor.status is AnchorStatus.ANCHORED
+    else:
+        assert anchor.status is AnchorStatus.MOVED
+
+
+@SETTINGS
+@given(repeats_with_a_sloppy_context())
+def test_context_on_one_side_of_a_deleted_repeat_leaves_it_orphaned(case: Repeats) -> None:
+    text = case.text(without_chosen=True)
+    hint_end = case.hint + len(case.quote)
+    anchor = reanchor(text, case.quote, case.prefix, case.suffix, case.hint, hint_end)
+    assert anchor.status is AnchorStatus.ORPHANED
+    assert (anchor.start, anchor.end) == (case.hint, hint_end)
+
+
+@dataclass(frozen=True)
+class Slip:
+    """One letter changed, added or removed inside a quote of 8 characters or more."""
+
+    case: Case
+    at: int  # where, in the old text
+    edited: str  # the quote as it reads now
+
+    def assert_found(self, anchor: Anchor) -> None:
+        """Found as CHANGED over the edited quote. An edit among the quote's last letters
+        may be read more than one way ("mode" from "model" lost its "l", or had it replaced
+        by the text's next letter): there the found text is one edit from the quote, as the
+        edited one is, and so ends at most two letters from it."""
+        case = self.case
+        assert anchor.status is AnchorStatus.CHANGED
+        assert_sound(case, anchor)
+        found = case.new[anchor.start : anchor.end]
+        assert anchor.start == case.start
+        assert Levenshtein.distance(case.exact, found) == 1
+        if case.end - self.at >= 3:
+            assert found == self.edited
+
+
+@st.composite
+def one_letter_edits_inside(draw: st.DrawFn) -> Slip:
+    text, start, end = draw(highlighted_documents().filter(lambda h: h[2] - h[1] >= 8))
+    at = draw(st.integers(start + 1, end - 1))  # never before the first letter
+    kind = draw(st.sampled_from(["typo", "extra letter", "missing letter"]))
+    if kind == "typo":
+        other = draw(st.sampled_from(FILLER_ALPHABET).filter(lambda c: c != text[at]))
+        new = text[:at] + other + text[at + 1 :]
+    elif kind == "extra letter":
+        new = text[:at] + draw(st.sampled_from(FILLER_ALPHABET)) + text[at:]
+    else:
+        new = text[:at] + text[at + 1 :]
+    edited_end = end + len(new) - len(text)
+    return Slip(Case(text, start, end, new), at, new[start:edited_end])
+
+
+@SETTINGS
+@given(one_letter_edits_inside())
+def test_context_less_quote_with_a_one_letter_edit_is_found_where_its_position_points(
+    slip: Slip,
+) -> None:
+    case = slip.case
+    assume(case.exact not in case.new)  # the old wording is nowhere: the edited one is it
+    slip.assert_found(reanchor(case.new, case.exact, "", "", case.start, case.end))
+
+
+@SETTINGS
+@given(one_letter_edits_inside())
+def test_quote_with_a_one_letter_edit_and_its_context_is_changed_in_place(slip: Slip) -> None:
+    case = slip.case
+    assume(case.exact not in case.new)
+    slip.assert_found(case.reanchor())
+
+
+@st.composite
+def lookalikes_in_place(draw: st.DrawFn) -> Case:
+    """The highlighted passage replaced, in the very place and with its surroundings kept,
+    by a lookalike that differs from it by more than the confidence floor allows."""
+    before, after = draw(documents), draw(documents)
+    quote = draw(st.text(alphabet=PASSAGE_ALPHABET, min_size=1, max_size=40))
+    lookalike = list(quote)
+    for _ in range(draw(st.integers(1, len(quote) + 2))):
+        at = draw(st.integers(0, len(lookalike)))
+        kind = draw(st.sampled_from(["replace", "insert", "delete"]))
+        if kind == "insert" or not lookalike:
+            lookalike.insert(at, draw(st.sampled_from(PASSAGE_ALPHABET)))
+        elif kind == "replace" and at < len(lookalike):
+            lookalike[at] = draw(st.sampled_from(PASSAGE_ALPHABET))
+        elif at < len(lookalike):
+            del lookalike[at]
+    similar = "".join(lookalike)
+    # No part of it is within the floor either (its surroundings share no letter with it).
+    assume(
+        all(
+            fuzz.ratio(quote, similar[i:j]) < ACCEPT_SCORE * 100
+            for i in range(len(similar))
+            for j in range(i + 1, len(similar) + 1)
+        )
+    )
+    start = len(before) + 1
+    return Case(
+        f"{before} {quote} {after}", start, start + len(quote), f"{before} {similar} {after}"
+    )
+
+
+@SETTINGS
+@given(lookalikes_in_place(), st.booleans())
+def test_lookalike_beyond_the_floor_in_the_very_place_is_orphaned(
+    case: Case, with_context: bool
+) -> None:
+    if with_context:
+        anchor = case.reanchor()
+    else:
+        anchor = reanchor(case.new, case.exact, "", "", case.start, case.end)
+    assert anchor.status is AnchorStatus.ORPHANED
+    assert_sound(case, anchor)
+
+
+@st.composite
+def context_less_passages_deleted(draw: st.DrawFn) -> tuple[Case, str]:
+    """A context-less quote whose passage is deleted: a copy of it is left elsewhere, and
+    where its position points, a lookalike more than a slip away (one edit per
+    CHARS_PER_EDIT_AT_POSITION characters), perhaps within the floor."""
+    before, after = draw(documents), draw(documents)
+    quote = draw(st.text(alphabet=PASSAGE_ALPHABET, min_size=1, max_size=31))
+    similar = draw(st.text(alphabet=PASSAGE_ALPHABET, max_size=40))
+    start = len(before) + 1
+    new = f"{before} {similar} {after} {quote}."
+    allowed = len(quote) // CHARS_PER_EDIT_AT_POSITION
+    assume(
+        all(
+            Levenshtein.distance(quote, new[start:end]) > allowed
+            for end in range(start, len(new) + 1)
+        )
+    )
+    return Case(f"{before} {quote} {after}", start, start + len(quote), new), similar
+
+
+@SETTINGS
+@given(context_less_passages_deleted())
+def test_context_less_quote_of_a_deleted_passage_is_orphaned(
+    deleted: tuple[Case, str],
+) -> None:
+    case, _ = deleted
+    anchor = reanchor(case.new, case.exact, "", "", case.start, case.end)
+    assert anchor.status is AnchorStatus.ORPHANED
+    assert_sound(case, anchor)

@@ -182,8 +182,9 @@ def test_any_rewrite_gives_a_sound_result(highlight: tuple[str, int, int], new: 
 # A quote written in letters no context uses, so that its repeats are exactly those planted.
 QUOTE_ALPHABET = "αβγδεζηθ "
 quotes = st.text(alphabet=QUOTE_ALPHABET, min_size=1, max_size=31).filter(lambda q: q.strip())
-# Surroundings of the repeats that are not the highlighted one: nothing like its context.
-unrelated = st.text(alphabet=PASSAGE_ALPHABET, min_size=8, max_size=40)
+# Surroundings of the repeats that are not the highlighted one: nothing like its context,
+# and long enough that no context compared at them reaches the highlighted one's text.
+unrelated = st.text(alphabet=PASSAGE_ALPHABET, min_size=2 * CONTEXT_CHARS, max_size=80)
 surroundings = st.text(alphabet=FILLER_ALPHABET, min_size=8, max_size=40) | documents.filter(
     lambda d: len(d) >= 8
 )
@@ -243,7 +244,7 @@ def repeats_with_a_sloppy_context(draw: st.DrawFn) -> Repeats:
     length = draw(st.integers(8, CONTEXT_CHARS))
     on_prefix = draw(st.booleans())
     sloppy = before[-length:] if on_prefix else after[:length]
-    for _ in range(draw(st.integers(1, length // 4))):
+    for _ in range(draw(st.integers(1, len(sloppy) // 4))):
         sloppy = slip(draw, sloppy)
     prefix, suffix = (sloppy, "") if on_prefix else ("", sloppy)
     text_length = sum(len(b) + len(quote) + len(a) for b, a in segments)

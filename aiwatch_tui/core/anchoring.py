@@ -81,6 +81,12 @@ WHOLE_TEXT_SCAN_CHARS = 100_000
 # Scoring context for every repeat of a very common quote costs microseconds each; past this
 # many repeats only the nearest ones and those keeping one side of their context are scored.
 MAX_EXACT_CANDIDATES = 2_000
+# The last (first) characters of the prefix (suffix) that place an edited quote near its old
+# offsets (see _spans_within_context), if that many of them are not white space; and how
+# many such places, nearest first, are tried.
+CONTEXT_END_CHARS = 8
+MIN_CONTEXT_END_CHARS = 4
+CONTEXT_END_PLACES = 4
 # Seeds: pieces of the quote and of its context searched for in the whole text.
 SEED_MIN_CHARS = 6
 SEEDS_PER_STRING = 6
@@ -265,17 +271,20 @@ def _pinned_edits(text: str, context: str, edge: int, *, before: bool, most: int
     `most + 1` when that is more than `most`."""
     length = len(context)
     available = edge if before else len(text) - edge
-
-    def window(width: int) -> str:
-        width = max(0, min(width, available))
-        return text[edge - width : edge] if before else text[edge : edge + width]
-
-    edits = Levenshtein.distance(context, window(length), score_cutoff=most + 1)
+    widest = min(available, length + most)
+    near = text[edge - widest : edge] if before else text[edge : edge + widest]
+    same = near[-length:] if before else near[:length]
+    edits = Levenshtein.distance(context, same, score_cutoff=most + 1)
     # A window `shift` characters longer or shorter costs at least `shift` edits.
-    shifts = range(1, min(edits, most + 1))
-    if not shifts:
+    widths = {
+        max(0, min(widest, length + shift))
+        for size in range(1, min(edits, most + 1))
+        for shift in (-size, size)
+    }
+    widths.discard(len(same))
+    if not widths:
         return min(edits, most + 1)
-    windows = [window(length + sign * shift) for shift in shifts for sign in (-1, 1)]
+    windows = [near[-width:] if before and width else near[:width] for width in widths]
     # One call aligns them all (in C, giving up on each past the best so far).
     best = process.extractOne(context, windows, scorer=Levenshtein.distance, score_cutoff=edits - 1)
     return min(edits, most + 1) if best is None else int(best[1])
@@ -298,12 +307,16 @@ def _score(
     # later offset it says the context was not recorded (a selector from elsewhere), and
     # then an empty suffix does not say "the end of the text" either.
     recorded = bool(prefix) or old_start == 0
+    required = _required_context(len(exact), found == exact)
+    # Context below what this place needs is told apart no further than that (an upper
+    # bound, which is cheap); _repeat_singled_out looks closer where it must.
+    floor = max(required, IRRELEVANT_CONTEXT)
     if prefix:
-        before = _context_similarity(text, prefix, start, before=True)
+        before = _context_similarity(text, prefix, start, before=True, floor=floor)
     else:
         before = 1.0 if start == 0 == old_start else 0.0
     if suffix:
-        after = _context_similarity(text, suffix, end, before=False)
+        after = _context_similarity(text, suffix, end, before=False, floor=floor)
     else:
         after = 1.0 if end == len(text) and recorded else 0.0
     # With no context at all, the recorded position is the only other evidence: it counts
@@ -315,7 +328,6 @@ def _score(
         allowed = len(exact) // CHARS_PER_EDIT_AT_POSITION
         if Levenshtein.distance(exact, found, score_cutoff=allowed) <= allowed:
             position = 1.0
-    required = _required_context(len(exact), found == exact)
     # Shifted so that it reaches ACCEPT_SCORE exactly when the context meets `required`.
     context_evidence = max(0.0, min(1.0, max(before, after, position) + ACCEPT_SCORE - required))
     nearness = 1.0 - min(1.0, abs(start - old_start) / max(1, len(text)))
@@ -352,42 +364,46 @@ def _repeat_singled_out(
     if len(repeats) < 2 or not recorded:
         return None
 
-    def similarity(match: _Match, *, exactly: bool) -> float:
-        if not exactly:  # the scores already computed, exact or upper bounds
-            values = [
-                match.context_before if before else match.context_after for _, before in recorded
-            ]
-        else:
-            values = [
-                _context_similarity(
-                    text, context, match.start if before else match.end, before=before, floor=0.0
-                )
-                for context, before in recorded
-            ]
+    def similarity(match: _Match, floor: float | None) -> float:
+        """The mean over the recorded sides: as scored (None), or again with `floor`."""
+        values = []
+        for context, before in recorded:
+            if floor is None:
+                values.append(match.context_before if before else match.context_after)
+            else:
+                edge = match.start if before else match.end
+                values.append(_context_similarity(text, context, edge, before=before, floor=floor))
         return sum(values) / len(values)
 
-    # Best first by upper bound; a repeat's exact similarity is computed only when it is the
-    # next candidate for first or second place, which is rarely more than a few.
-    queue = [
-        (-similarity(match, exactly=False), number, False) for number, match in enumerate(repeats)
-    ]
+    # Best first by upper bound; a repeat is looked at closer, as far as it matters, only
+    # when it comes first: for first place, down to STANDOUT_CONTEXT, then exactly; for
+    # second, down to the first's similarity less STANDOUT_LEAD. Rarely more than a few.
+    as_scored = 2.0  # the floor of a similarity as scored: higher than any other
+    queue = [(-similarity(match, None), number, as_scored) for number, match in enumerate(repeats)]
     heapq.heapify(queue)
     first: tuple[float, _Match] | None = None
     second = 0.0
     while queue:
-        negative, number, exactly = heapq.heappop(queue)
-        value = -negative
-        if first is not None and value <= first[0] - STANDOUT_LEAD:
+        negative, number, floor = heapq.heappop(queue)
+        value, match = -negative, repeats[number]
+        if first is None:
+            if value < STANDOUT_CONTEXT:
+                return None  # the highest bound of all is too low
+            if floor > 0.0:
+                closer = STANDOUT_CONTEXT if floor == as_scored else 0.0
+                heapq.heappush(queue, (-similarity(match, closer), number, closer))
+            else:
+                first = (value, match)
+            continue
+        threshold = first[0] - STANDOUT_LEAD
+        if value <= threshold:
             second = value  # an upper bound of every other repeat's similarity
             break
-        if not exactly:
-            heapq.heappush(queue, (-similarity(repeats[number], exactly=True), number, True))
-        elif first is None:
-            if value < STANDOUT_CONTEXT:
-                return None
-            first = (value, repeats[number])
-        else:
-            return None  # another repeat is nearly as similar
+        if floor > threshold:
+            closer = max(0.0, threshold)
+            heapq.heappush(queue, (-similarity(match, closer), number, closer))
+            continue
+        return None  # another repeat is (or may be) nearly as similar
     if first is None:
         return None
     lead = first[0] - second
@@ -433,7 +449,12 @@ def _find_approximate(
         if best is not None:
             return best
     reach = max(len(exact), LOCAL_WINDOW_CHARS)
-    for rough in _rough_spans(text, exact, start - reach, end + reach):
+    low, high = start - reach, end + reach
+    # Where the ends of the context still are, and the best alignment: an alignment alone
+    # can be drawn to a lookalike nearby that resembles the quote more than its edited self.
+    for rough in _spans_within_context(text, exact, prefix, suffix, start, low, high):
+        _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
+    for rough in _rough_spans(text, exact, low, high):
         _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
     best = _best_accepted(scored)
     if best is not None:
@@ -445,6 +466,27 @@ def _find_approximate(
         for rough in _rough_spans(text, exact, low, high):
             _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
     return _best_accepted(scored)
+
+
+def _spans_within_context(
+    text: str, exact: str, prefix: str, suffix: str, old_start: int, low: int, high: int
+) -> list[tuple[int, int]]:
+    """Rough places for the quote in `text[low:high]`: just after the end of its prefix, or
+    just before the start of its suffix, wherever those still occur there (nearest the old
+    offsets first). An edit inside the quote leaves them where they were."""
+    low, high = max(0, low), min(len(text), high)
+    window = text[low:high]
+    spans: list[tuple[int, int]] = []
+    tail, head = prefix[-CONTEXT_END_CHARS:], suffix[:CONTEXT_END_CHARS]
+    if len(tail.strip()) >= MIN_CONTEXT_END_CHARS:
+        found = [low + at + len(tail) for at in _occurrences(window, tail, SEED_MAX_HITS)]
+        found.sort(key=lambda at: abs(at - old_start))
+        spans += [(at, min(len(text), at + len(exact))) for at in found[:CONTEXT_END_PLACES]]
+    if len(head.strip()) >= MIN_CONTEXT_END_CHARS:
+        found = [low + at for at in _occurrences(window, head, SEED_MAX_HITS)]
+        found.sort(key=lambda at: abs(at - len(exact) - old_start))
+        spans += [(max(0, at - len(exact)), at) for at in found[:CONTEXT_END_PLACES]]
+    return spans
 
 
 def _score_rough(

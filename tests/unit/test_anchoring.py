@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import sys
+from collections.abc import Callable
+from types import FrameType
 
 import pytest
 from rapidfuzz import fuzz
@@ -455,3 +459,76 @@ def test_context_less_quote_more_than_a_slip_away_is_not_taken_at_its_position()
     quote = "befor the lanch"  # two letters missing from 17: more than one edit per 8
     anchor = reanchor(TWO_LABS, quote, "", "", FIRST_LAUNCH, FIRST_LAUNCH + len(quote))
     assert anchor.status is AnchorStatus.ORPHANED
+
+
+# Work grows with the text no faster than linearly (re-anchoring runs at launch, on texts
+# of up to 5 MB); absolute times are in the bench.
+
+GROWTH_WORDS = (
+    "model data the ai open chip deal lab a of weights compute training inference cluster "
+    "rack power grid cooling water licence archive forum launch startup fund round"
+).split()
+
+
+def vocabulary_text(size: int, seed: int) -> str:
+    """`size` characters of words from a small vocabulary: repeats of every short quote
+    everywhere, which is the hard case for telling places apart."""
+    chooser = random.Random(seed)
+    words: list[str] = []
+    length = 0
+    while length < size:
+        word = chooser.choice(GROWTH_WORDS) + chooser.choice(["", "", "", "s", "ed"])
+        words.append(word)
+        length += len(word) + 1
+    return " ".join(words)[:size]
+
+
+def function_calls(action: Callable[[], object]) -> int:
+    """How many Python and C functions `action` calls: its work, counted the same however
+    loaded the machine is. Every call the re-anchoring code makes handles a piece of text of
+    bounded size (a context, the quote, a window around a place), except `str.find`, whose
+    calls add up to one pass over the text per piece searched for."""
+    count = 0
+
+    def profile(frame: FrameType, event: str, arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def growth_case(size: int, situation: str) -> Callable[[], Anchor]:
+    """The same highlight in the middle of `size` characters, in the same situation."""
+    passage = "\nRegulators asked who trained the model on the licensed archive first.\n"
+    text = vocabulary_text(size // 2, seed=1) + passage + vocabulary_text(size // 2, seed=2)
+    quote = "the model"
+    start = text.index(passage) + passage.index(quote)
+    end = start + len(quote)
+    exact, prefix, suffix = make_quote(text, start, end)
+    edited = text[: start - 20] + "rewritten " + text[start - 20 : start] + "the mdel" + text[end:]
+    if situation == "edited inside":
+        return lambda: reanchor(edited, exact, prefix, suffix, start, end)
+    if situation == "deleted":
+        deleted = text.replace(passage, "\n")
+        return lambda: reanchor(deleted, exact, prefix, suffix, start, end)
+    if situation == "context-less":
+        moved = start + len("rewritten ")
+        return lambda: reanchor(edited, exact, "", "", moved, moved + len(exact))
+    sloppy = "asked who trianed "  # the prefix, short and misspelt
+    return lambda: reanchor(text, exact, sloppy, "", 0, 0)
+
+
+@pytest.mark.parametrize("situation", ["edited inside", "deleted", "context-less", "sloppy"])
+def test_reanchoring_work_grows_linearly_with_the_text(situation: str) -> None:
+    small = function_calls(growth_case(100_000, situation))
+    large = function_calls(growth_case(400_000, situation))
+    assert small > 100  # it did look
+    # Four times the text (and four times the repeats of the quote): about four times the
+    # work; a scan per repeat would be sixteen.
+    assert large <= 5 * small, (small, large)

@@ -149,9 +149,17 @@ def reanchor(text: str, exact: str, prefix: str, suffix: str, start: int, end: i
     ]
     # Every place scored, accepted or not: the best rejected score is reported for orphans.
     scored = list(repeats)
+    seen: set[tuple[int, int]] = set()
     best = _best_accepted(scored)
+    if best is not None and prefix and suffix and not _context_on_both_sides(best):
+        # A repeat whose context matches on one side only loses to the quote edited in
+        # place with its context on both sides, if that is there.
+        near: list[_Match] = []
+        _score_near_old_place(text, exact, prefix, suffix, start, end, near, seen)
+        scored += near
+        best = _best_accepted([m for m in near if _context_on_both_sides(m)]) or best
     if best is None:
-        best = _find_approximate(text, exact, prefix, suffix, start, end, scored)
+        best = _find_approximate(text, exact, prefix, suffix, start, end, scored, seen)
     # Last, as the weakest evidence: an edited passage whose context holds beats a repeat
     # that is only the likeliest of several.
     if best is None and every_repeat:
@@ -342,6 +350,10 @@ def _score(
     )
 
 
+def _context_on_both_sides(match: _Match) -> bool:
+    return min(match.context_before, match.context_after) >= EXACT_QUOTE_CONTEXT
+
+
 def _best_accepted(matches: list[_Match]) -> _Match | None:
     accepted = [match for match in matches if match.score >= ACCEPT_SCORE]
     return max(accepted, key=lambda match: match.rank, default=None)
@@ -422,6 +434,37 @@ def _status(text: str, exact: str, match: _Match, old_start: int, old_end: int) 
     return AnchorStatus.MOVED
 
 
+def _score_near_old_place(
+    text: str,
+    exact: str,
+    prefix: str,
+    suffix: str,
+    start: int,
+    end: int,
+    scored: list[_Match],
+    seen: set[tuple[int, int]],
+) -> None:
+    """Score the places an edit inside the quote leaves it at: where the position points,
+    and where the ends of its context still are nearby. Cheap, and found before any
+    alignment, which can be drawn to a lookalike that resembles the quote more than its
+    edited self does."""
+    if 0 <= start < len(text):
+        rough = (start, min(len(text), start + len(exact)))
+        if prefix or suffix:
+            _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
+        else:
+            # A context-less selector trusts no other place (see _score): its start stays.
+            reach = min(len(exact) // 2 + 4, MAX_BOUNDARY_SHIFT)
+            found_end = _best_end_position(text, exact, *rough, reach, moving_start=False)
+            seen.add((start, found_end))
+            scored.append(_score(text, exact, prefix, suffix, start, found_end, start))
+    reach = max(len(exact), LOCAL_WINDOW_CHARS)
+    for rough in _spans_within_context(
+        text, exact, prefix, suffix, start, start - reach, end + reach
+    ):
+        _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
+
+
 def _find_approximate(
     text: str,
     exact: str,
@@ -430,31 +473,16 @@ def _find_approximate(
     start: int,
     end: int,
     scored: list[_Match],
+    seen: set[tuple[int, int]],
 ) -> _Match | None:
     """The best accepted approximate match; every place it scores is added to `scored`."""
-    seen: set[tuple[int, int]] = set()
-    if 0 <= start < len(text):
-        # Where the position points first: the likeliest place after an edit inside the
-        # quote, and one the alignments below may miss when a lookalike nearby resembles
-        # the quote more. For a context-less selector it is the only place to be trusted
-        # (see _score), so its start stays; otherwise both ends are searched for.
-        rough = (start, min(len(text), start + len(exact)))
-        if prefix or suffix:
-            _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
-        else:
-            reach = min(len(exact) // 2 + 4, MAX_BOUNDARY_SHIFT)
-            found_end = _best_end_position(text, exact, *rough, reach, moving_start=False)
-            scored.append(_score(text, exact, prefix, suffix, start, found_end, start))
-        best = _best_accepted(scored)
-        if best is not None:
-            return best
+    if not seen:
+        _score_near_old_place(text, exact, prefix, suffix, start, end, scored, seen)
+    best = _best_accepted(scored)
+    if best is not None:
+        return best
     reach = max(len(exact), LOCAL_WINDOW_CHARS)
-    low, high = start - reach, end + reach
-    # Where the ends of the context still are, and the best alignment: an alignment alone
-    # can be drawn to a lookalike nearby that resembles the quote more than its edited self.
-    for rough in _spans_within_context(text, exact, prefix, suffix, start, low, high):
-        _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
-    for rough in _rough_spans(text, exact, low, high):
+    for rough in _rough_spans(text, exact, start - reach, end + reach):
         _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)
     best = _best_accepted(scored)
     if best is not None:

@@ -6,10 +6,15 @@ When the document's text changes, `reanchor` looks for the quote again, cheapest
 
 1. the exact quote, with its context, at its old offsets: ANCHORED (three slice compares);
 2. the exact quote elsewhere (a `str.find` loop), choosing among repeats by how well the
-   surrounding text matches `prefix`/`suffix`, then by nearness to the old offsets: MOVED;
-3. an approximate match (rapidfuzz alignment), first in a window around the old offsets,
-   then around places where pieces of the quote or its context still occur: CHANGED;
-4. otherwise ORPHANED, with the old offsets untouched.
+   surrounding text matches `prefix`/`suffix`, then by nearness to the old offsets: MOVED
+   (unless only one side of the context matches there, and the quote edited in place
+   still has both: CHANGED);
+3. an approximate match: first where the old offsets point and where the ends of the
+   context still are nearby, then by rapidfuzz alignment in a window around the old
+   offsets, then around places where pieces of the quote or its context still occur:
+   CHANGED;
+4. a repeat of the exact quote that its context singles out (see below): MOVED;
+5. otherwise ORPHANED, with the old offsets untouched.
 
 Confidence. A found place gets `score = min(quote similarity, context evidence)`, and is
 accepted only when `score >= ACCEPT_SCORE` (0.8). The quote similarity is rapidfuzz's Indel
@@ -52,7 +57,7 @@ ACCEPT_SCORE = 0.8
 # Context similarities below are 1 - edits / length (see _context_similarity), of the side
 # of the context that matches better. Thresholds were chosen on 181 news articles so that,
 # against the Indel-ratio rules before them, fewer deleted passages are re-attached to a
-# repeat and at least as many edited ones are found (see tests/unit/test_anchoring.py).
+# repeat and at least as many edited ones are found (tests/unit/test_anchoring_corpus.py).
 # An exact quote at least this long needs no context to be trusted ...
 SELF_EVIDENT_CHARS = 32
 # ... a shorter one needs this much.

@@ -156,13 +156,25 @@ def reanchor(text: str, exact: str, prefix: str, suffix: str, start: int, end: i
     scored = list(repeats)
     seen: set[tuple[int, int]] = set()
     best = _best_accepted(scored)
-    if best is not None and prefix and suffix and not _context_on_both_sides(best):
+    if (
+        best is not None
+        and min(len(prefix), len(suffix)) >= CONTEXT_END_CHARS
+        and not _context_on_both_sides(best)
+    ):
         # A repeat whose context matches on one side only loses to the quote edited in
-        # place with its context on both sides, if that is there.
+        # place with its context on both sides, if that is there (and is not this very
+        # repeat with a few letters inserted beside it, which is where it moved). A few
+        # letters of context, near an edge of the text, are too little to say so.
         near: list[_Match] = []
         _score_near_old_place(text, exact, prefix, suffix, start, end, near, seen)
         scored += near
-        best = _best_accepted([m for m in near if _context_on_both_sides(m)]) or best
+        repeat = best
+        in_place = [
+            m
+            for m in near
+            if _context_on_both_sides(m) and (m.end <= repeat.start or repeat.end <= m.start)
+        ]
+        best = _best_accepted(in_place) or repeat
     if best is None:
         best = _find_approximate(text, exact, prefix, suffix, start, end, scored, seen)
     # Last, as the weakest evidence: an edited passage whose context holds beats a repeat

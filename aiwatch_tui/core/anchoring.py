@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, replace
+from os.path import commonprefix
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, LCSseq, Levenshtein
@@ -74,6 +75,9 @@ FUZZY_LONG_CONTEXT = 0.6
 LONG_QUOTE_CHARS = 64
 # No threshold is lower: a context less similar than this is evidence of nothing.
 IRRELEVANT_CONTEXT = min(STANDOUT_CONTEXT, FUZZY_LONG_CONTEXT, EXACT_QUOTE_CONTEXT)
+# Letters of context unchanged next to the quote (both sides together) that identify the
+# place as well as a context that meets the requirement (see _kept_context).
+KEPT_CONTEXT_CHARS = 24
 # White space (at most this much) between the quote and a context recorded without it.
 MAX_SPACE_GAP = 2
 # With no context recorded, a place where the position points may differ from the quote by
@@ -315,6 +319,14 @@ def _pinned_edits(text: str, context: str, edge: int, *, before: bool, most: int
     return min(edits, most + 1) if best is None else int(best[1])
 
 
+def _kept_context(text: str, prefix: str, suffix: str, start: int, end: int) -> int:
+    """How many letters of the context are unchanged next to `text[start:end]`, counted
+    outwards from it on each side until the first difference."""
+    before = text[max(0, start - len(prefix)) : start]
+    kept = len(commonprefix([prefix[::-1], before[::-1]]))
+    return kept + len(commonprefix([suffix, text[end : end + len(suffix)]]))
+
+
 def _required_context(quote_length: int, exact: bool) -> float:
     """The best-side context similarity a place needs before the quote is trusted there."""
     if exact:
@@ -353,8 +365,13 @@ def _score(
         allowed = len(exact) // CHARS_PER_EDIT_AT_POSITION
         if Levenshtein.distance(exact, found, score_cutoff=allowed) <= allowed:
             position = 1.0
+    # An edit a little way from the quote on each side (a paragraph added above, the next
+    # sentence deleted) leaves neither side similar enough, but the letters that remain
+    # unchanged next to the quote, on both sides together, are as telling.
+    kept = 1.0 if _kept_context(text, prefix, suffix, start, end) >= KEPT_CONTEXT_CHARS else 0.0
     # Shifted so that it reaches ACCEPT_SCORE exactly when the context meets `required`.
-    context_evidence = max(0.0, min(1.0, max(before, after, position) + ACCEPT_SCORE - required))
+    evidence = max(before, after, position, kept)
+    context_evidence = max(0.0, min(1.0, evidence + ACCEPT_SCORE - required))
     nearness = 1.0 - min(1.0, abs(start - old_start) / max(1, len(text)))
     return _Match(
         start=start,

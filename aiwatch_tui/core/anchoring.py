@@ -26,10 +26,12 @@ orphan that shows its original quote than by a highlight on a different sentence
 The context evidence is why a short or approximate quote is never attached to a lookalike:
 the better-preserved side of the context (`prefix` before, or `suffix` after) must be at
 least `_required_context(...)` similar, by edits counted from the quote outwards (see
-`_context_similarity`). A typo, a hyphen or a missing letter costs one edit, so a small
-edit on either side never costs a highlight; a passage that was deleted leaves repeats or
-lookalikes elsewhere whose surroundings are unrelated (typically 0.2 similar), which are
-refused. An exact quote of SELF_EVIDENT_CHARS or more identifies its passage by itself.
+`_context_similarity`), or KEPT_CONTEXT_CHARS of it must be unchanged next to the quote,
+both sides together (`_kept_context`: edits a little way off on both sides). A typo, a
+hyphen or a missing letter costs one edit, so a small edit on either side never costs a
+highlight; a passage that was deleted leaves repeats or lookalikes elsewhere whose
+surroundings are unrelated (typically 0.2 similar), which are refused. An exact quote of
+SELF_EVIDENT_CHARS or more identifies its passage by itself.
 
 Selectors from elsewhere (imports, other annotators) may carry less. A context recorded on
 one side only, or short and sloppy, may match no repeat of the quote well enough on its own

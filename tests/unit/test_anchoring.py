@@ -160,6 +160,21 @@ def test_sentence_moved_into_other_surroundings_and_edited_is_orphaned() -> None
     assert anchor_in(moved, ARTICLE, start, end).status is AnchorStatus.ORPHANED
 
 
+def test_text_added_and_cut_a_little_way_off_on_both_sides_keeps_the_highlight() -> None:
+    # Neither side of the context is nearly whole any more (14 and 12 letters of 32 are
+    # left); together, unchanged next to the quote, they still say where it is (orphaned
+    # before).
+    text = "Markets\n\nOn Friday the board approved the chip deal with a vote of nine to two.\n"
+    start, end = quote_at(text, "chip deal")
+    edited = (
+        text[: start - 14] + "after a long night of talks, " + text[start - 14 : end + 12] + ".\n"
+    )
+    assert edited.endswith("approved the chip deal with a vote.\n")
+    anchor = anchor_in(edited, text, start, end)
+    assert anchor.status is AnchorStatus.MOVED
+    assert edited[anchor.start : anchor.end] == "chip deal"
+
+
 def test_repeated_quote_goes_to_the_occurrence_with_the_same_context() -> None:
     # "model weights" occurs twice; the highlight is on the second. After a paragraph
     # is inserted above the second, the first occurrence is the one nearer the old offsets,

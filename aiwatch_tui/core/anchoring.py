@@ -162,25 +162,29 @@ def reanchor(text: str, exact: str, prefix: str, suffix: str, start: int, end: i
     scored = list(repeats)
     seen: set[tuple[int, int]] = set()
     best = _best_accepted(scored)
-    if (
+    in_doubt = (
         best is not None
         and min(len(prefix), len(suffix)) >= CONTEXT_END_CHARS
         and not _context_on_both_sides(best)
-    ):
-        # A repeat whose context matches on one side only loses to the quote edited in
-        # place with its context on both sides, if that is there (and is not this very
-        # repeat with a few letters inserted beside it, which is where it moved). A few
-        # letters of context, near an edge of the text, are too little to say so.
+    )
+    if best is None or in_doubt:
         near: list[_Match] = []
         _score_near_old_place(text, exact, prefix, suffix, start, end, near, seen)
         scored += near
-        repeat = best
-        in_place = [
-            m
-            for m in near
-            if _context_on_both_sides(m) and (m.end <= repeat.start or repeat.end <= m.start)
-        ]
-        best = _best_accepted(in_place) or repeat
+        if best is None:
+            best = _best_accepted(near)
+        else:
+            # A repeat whose context matches on one side only loses to the quote edited in
+            # place with its context on both sides, if that is there (and is not this very
+            # repeat with a few letters inserted beside it, which is where it moved). A few
+            # letters of context, near an edge of the text, are too little to say so.
+            repeat = best
+            in_place = [
+                m
+                for m in near
+                if _context_on_both_sides(m) and (m.end <= repeat.start or repeat.end <= m.start)
+            ]
+            best = _best_accepted(in_place) or repeat
     if best is None:
         best = _find_approximate(text, exact, prefix, suffix, start, end, scored, seen)
     # Last, as the weakest evidence: an edited passage whose context holds beats a repeat
@@ -511,12 +515,8 @@ def _find_approximate(
     scored: list[_Match],
     seen: set[tuple[int, int]],
 ) -> _Match | None:
-    """The best accepted approximate match; every place it scores is added to `scored`."""
-    if not seen:
-        _score_near_old_place(text, exact, prefix, suffix, start, end, scored, seen)
-    best = _best_accepted(scored)
-    if best is not None:
-        return best
+    """The best accepted approximate match found by alignment (the places near the old
+    ones are scored already); every place it scores is added to `scored`."""
     reach = max(len(exact), LOCAL_WINDOW_CHARS)
     for rough in _rough_spans(text, exact, start - reach, end + reach):
         _score_rough(text, exact, prefix, suffix, start, rough, seen, scored)

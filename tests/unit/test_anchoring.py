@@ -386,52 +386,44 @@ FIRST_TRAINED, SECOND_TRAINED = quote_at(TWO_LABS, TRAINED)[0], quote_at(TWO_LAB
 SECOND_ONLY = TWO_LABS[TWO_LABS.index("another lab") :]
 
 
-PREFIXES = {
-    "exact, first": ("on licensed archives ", FIRST_LAUNCH),
-    "exact, second": ("on scraped forums ", SECOND_LAUNCH),
-    "typo": ("on licenced archives ", FIRST_LAUNCH),
-    "hyphen": ("on scra-ped forums ", SECOND_LAUNCH),
-    "missing letter": ("on licensed archves ", FIRST_LAUNCH),
-    "no space before the quote": ("on scraped forums", SECOND_LAUNCH),
-    "two slips": ("on scrapd frums", SECOND_LAUNCH),
+# (quote, prefix, suffix, the repeat it goes to)
+CONTEXTS = {
+    "prefix exact, first": (LAUNCH, "on licensed archives ", "", FIRST_LAUNCH),
+    "prefix exact, second": (LAUNCH, "on scraped forums ", "", SECOND_LAUNCH),
+    "prefix with a typo": (LAUNCH, "on licenced archives ", "", FIRST_LAUNCH),
+    "prefix with a hyphen": (LAUNCH, "on scra-ped forums ", "", SECOND_LAUNCH),
+    "prefix missing a letter": (LAUNCH, "on licensed archves ", "", FIRST_LAUNCH),
+    "prefix without the space": (LAUNCH, "on scraped forums", "", SECOND_LAUNCH),
+    "prefix with two slips": (LAUNCH, "on scrapd frums", "", SECOND_LAUNCH),
     # Too far from either text to be trusted alone, but far nearer one repeat than the
     # other (orphaned before).
-    "three slips": ("lisenced arkives", FIRST_LAUNCH),
-    "cut short and misspelt": ("scrapt forms", SECOND_LAUNCH),
+    "prefix with three slips": (LAUNCH, "lisenced arkives", "", FIRST_LAUNCH),
+    "prefix cut short, misspelt": (LAUNCH, "scrapt forms", "", SECOND_LAUNCH),
+    "suffix exact, first": (TRAINED, "", " on licensed archives", FIRST_TRAINED),
+    "suffix exact, second": (TRAINED, "", " on scraped forums", SECOND_TRAINED),
+    "suffix with a typo": (TRAINED, "", " on licenced archives", FIRST_TRAINED),
+    "suffix with a hyphen": (TRAINED, "", " on scraped-forums", SECOND_TRAINED),
+    "suffix missing a letter": (TRAINED, "", " on licensed archves", FIRST_TRAINED),
+    "suffix without the space": (TRAINED, "", "on scraped", SECOND_TRAINED),
+    "suffix cut short, misspelt": (TRAINED, "", " on scrapt", SECOND_TRAINED),
+    "suffix misspelt, no space": (TRAINED, "", "on lisenced", FIRST_TRAINED),  # orphaned before
 }
 
 
-@pytest.mark.parametrize(("prefix", "expected"), PREFIXES.values(), ids=PREFIXES.keys())
-def test_repeated_quote_goes_to_the_repeat_whose_prefix_matches_best(
-    prefix: str, expected: int
+@pytest.mark.parametrize(
+    ("quote", "prefix", "suffix", "expected"), CONTEXTS.values(), ids=CONTEXTS.keys()
+)
+def test_repeated_quote_goes_to_the_repeat_whose_context_matches_best(
+    quote: str, prefix: str, suffix: str, expected: int
 ) -> None:
-    anchor = reanchor(TWO_LABS, LAUNCH, prefix, "", 0, 0)
+    anchor = reanchor(TWO_LABS, quote, prefix, suffix, 0, 0)
     assert (anchor.start, anchor.status) == (expected, AnchorStatus.MOVED)
-    assert TWO_LABS[anchor.start : anchor.end] == LAUNCH
+    assert TWO_LABS[anchor.start : anchor.end] == quote
 
 
-SUFFIXES = {
-    "exact, first": (" on licensed archives", FIRST_TRAINED),
-    "exact, second": (" on scraped forums", SECOND_TRAINED),
-    "typo": (" on licenced archives", FIRST_TRAINED),
-    "hyphen": (" on scraped-forums", SECOND_TRAINED),
-    "missing letter": (" on licensed archves", FIRST_TRAINED),
-    "no space after the quote": ("on scraped", SECOND_TRAINED),
-    "cut short and misspelt": (" on scrapt", SECOND_TRAINED),
-    "misspelt, no space": ("on lisenced", FIRST_TRAINED),  # orphaned before
-}
-
-
-@pytest.mark.parametrize(("suffix", "expected"), SUFFIXES.values(), ids=SUFFIXES.keys())
-def test_repeated_quote_goes_to_the_repeat_whose_suffix_matches_best(
-    suffix: str, expected: int
-) -> None:
-    anchor = reanchor(TWO_LABS, TRAINED, "", suffix, 0, 0)
-    assert (anchor.start, anchor.status) == (expected, AnchorStatus.MOVED)
-    assert TWO_LABS[anchor.start : anchor.end] == TRAINED
-
-
-@pytest.mark.parametrize("prefix", [p for p, at in PREFIXES.values() if at == FIRST_LAUNCH])
+@pytest.mark.parametrize(
+    "prefix", [c[1] for c in CONTEXTS.values() if c[1] and c[3] == FIRST_LAUNCH]
+)
 def test_context_of_a_deleted_repeat_does_not_move_it_to_the_other(prefix: str) -> None:
     # Each of these prefixes finds the first repeat in the whole text (above); with the
     # first passage gone, the second repeat is not taken for it.

@@ -375,9 +375,15 @@ def _score(
     # sentence deleted) leaves neither side similar enough, but the letters that remain
     # unchanged next to the quote, on both sides together, are as telling.
     kept = 1.0 if _kept_context(text, prefix, suffix, start, end) >= KEPT_CONTEXT_CHARS else 0.0
-    # Shifted so that it reaches ACCEPT_SCORE exactly when the context meets `required`.
+    # Scaled so that it is ACCEPT_SCORE exactly when the context meets `required`, and 1.0
+    # when the context is whole.
     evidence = max(before, after, position, kept)
-    context_evidence = max(0.0, min(1.0, evidence + ACCEPT_SCORE - required))
+    if evidence >= required:
+        context_evidence = ACCEPT_SCORE + (1.0 - ACCEPT_SCORE) * (evidence - required) / (
+            1.0 - required
+        )
+    else:
+        context_evidence = ACCEPT_SCORE * evidence / required
     nearness = 1.0 - min(1.0, abs(start - old_start) / max(1, len(text)))
     return _Match(
         start=start,

@@ -679,12 +679,20 @@ class _Delimiter:
 
 @dataclass(frozen=True, slots=True)
 class _Raw:
-    """Markdown written as it is (a code span, link brackets): not collapsed or escaped."""
+    """Markdown written as it is (link brackets): not collapsed or escaped."""
 
     text: str
 
 
-_Piece = str | _Delimiter | _Raw  # str: escaped text, "\n" a hard line break
+@dataclass(frozen=True, slots=True)
+class _Code:
+    """Inline code; code that touches code is written as one span ("`a``b`" would not be)."""
+
+    code: str
+    in_cell: bool
+
+
+_Piece = str | _Delimiter | _Raw | _Code  # str: escaped text, "\n" a hard line break
 
 
 def _is_space(char: str) -> bool:
@@ -702,49 +710,98 @@ def _flanks(before: str, after: str) -> bool:
     )
 
 
+def _only_opens(before: str, after: str) -> bool:
+    """A mark between these characters can open emphasis and cannot close it (mirrored:
+    can close and cannot open). Marks that could do both (inside a word: "a**b") are
+    parsed by rules that depend on the whole line; they are not written."""
+    return _flanks(before, after) and not _flanks(after, before)
+
+
 def _join(pieces: Sequence[_Piece]) -> tuple[str, dict[int, tuple[int, int]]]:
     """The Markdown of `pieces` and where each kept delimiter landed in it."""
     out: list[str] = []
     spans: dict[int, tuple[int, int]] = {}
     length = 0
     last = "\n"
-    for piece in pieces:
-        if isinstance(piece, _Delimiter):
-            if not piece.kept:
-                continue
-            spans[id(piece)] = (length, length + len(piece.mark))
-            text = piece.mark
-        elif isinstance(piece, _Raw):
-            text = piece.text
-        else:
-            text = piece[1:] if piece[:1] == " " and last in " \n" else piece
+    code: list[_Code] = []
+
+    def write(text: str) -> None:
+        nonlocal length, last
+        if text[:1] == "[" and last == "!":  # "![" would open an image, not a link
+            out[-1] = out[-1][:-1] + "\\!"
+            length += 1
         if text:
             out.append(text)
             length += len(text)
             last = text[-1]
+
+    for piece in pieces:
+        if isinstance(piece, _Code):
+            code.append(piece)
+            continue
+        if (isinstance(piece, _Delimiter) and not piece.kept) or piece == "":
+            continue
+        if code:
+            write(_code_span("".join(c.code for c in code), code[0].in_cell))
+            code.clear()
+        if isinstance(piece, _Delimiter):
+            spans[id(piece)] = (length, length + len(piece.mark))
+            write(piece.mark)
+        elif isinstance(piece, _Raw):
+            write(piece.text)
+        else:
+            write(piece[1:] if piece[:1] == " " and last in " \n" else piece)
+    if code:
+        write(_code_span("".join(c.code for c in code), code[0].in_cell))
     return "".join(out), spans
 
 
 def _resolve_emphasis(pieces: Sequence[_Piece]) -> str:
-    """Join the pieces, keeping only emphasis pairs that a CommonMark reader would parse as
-    emphasis: a mark that would show as a literal * or ~ is dropped (the text stays)."""
-    delimiters = [p for p in pieces if isinstance(p, _Delimiter) and p.opens]
+    """Join the pieces, keeping only emphasis pairs that a CommonMark reader certainly
+    parses as emphasis: a mark that could show as a literal * or ~ is dropped (the text
+    stays)."""
+    openers = [p for p in pieces if isinstance(p, _Delimiter) and p.opens]
     while True:
         text, spans = _join(pieces)
-        dropped = False
-        for opening in delimiters:
+        changed = _merge_touching(openers, spans)
+        for opening in openers:
             closing = opening.partner
             if not opening.kept or closing is None:
                 continue
             start, end = spans[id(opening)]
             close_start, close_end = spans[id(closing)]
-            opens = _flanks(text[start - 1 : start], text[end : end + 1])
-            closes = _flanks(text[close_end : close_end + 1], text[close_start - 1 : close_start])
-            if not (opens and closes) or end == close_start:
+            if not (
+                _only_opens(text[start - 1 : start], text[end : end + 1])
+                and _only_opens(text[close_end : close_end + 1], text[close_start - 1 : close_start])
+            ) or end == close_start:
                 opening.kept = closing.kept = False
-                dropped = True
-        if not dropped:
+                changed = True
+        if not changed:
             return text
+
+
+def _merge_touching(openers: Sequence[_Delimiter], spans: dict[int, tuple[int, int]]) -> bool:
+    """A closing mark right before an opening one of the same character would read as one
+    run ("**a****b**"): the same emphasis twice becomes one span ("**ab**"), different
+    ones lose the second pair. True when anything changed."""
+    opening_at = {spans[id(o)][0]: o for o in openers if o.kept}
+    changed = False
+    for opening in openers:
+        closing = opening.partner
+        if not opening.kept or closing is None or not closing.kept:
+            continue
+        following = opening_at.get(spans[id(closing)][1])
+        if following is None or not following.kept or following.mark[0] != closing.mark[0]:
+            continue
+        if following.mark == closing.mark and following.partner is not None:
+            closing.kept = following.kept = False
+            opening.partner = following.partner
+        else:
+            following.kept = False
+            if following.partner is not None:
+                following.partner.kept = False
+        changed = True
+    return changed
 
 
 def _trim(pieces: list[_Piece]) -> tuple[str, list[_Piece], str]:
@@ -766,7 +823,7 @@ def _trim(pieces: list[_Piece]) -> tuple[str, list[_Piece], str]:
 
 
 def _visible(pieces: Iterable[_Piece]) -> bool:
-    return any((isinstance(p, str) and p.strip()) or isinstance(p, _Raw) for p in pieces)
+    return any(p.strip() if isinstance(p, str) else not isinstance(p, _Delimiter) for p in pieces)
 
 
 @dataclass(slots=True)
@@ -780,7 +837,11 @@ class _Context:
 
 
 _EMPHASIS = {"#b": "**", "#i": "*"}
-_BLOCKS = frozenset({"p", "head", "list", "table", "quote", "div", "main", "item", "doc", "comments"})
+# A written list block starts so (text that would, is escaped)
+_LIST_MARKER = re.compile(r"(?:[-*]|[0-9]+[.)]) ")
+_BLOCKS = frozenset(
+    {"p", "head", "list", "table", "quote", "div", "main", "item", "row", "cell", "doc", "comments"}
+)
 _INLINE_CODE_PARENTS = frozenset({"p", "head", "item", "cell", "hi", "ref", "del"})
 
 
@@ -800,24 +861,35 @@ class _MarkdownWriter:
     def blocks(self, element: etree._Element, depth: int) -> list[str]:
         """The blocks of a container: its block children, and its loose inline content
         gathered into paragraphs between them."""
+        return [block for part in self._parts(element, None, depth) if isinstance(part, list) for block in part]
+
+    def _parts(
+        self, element: etree._Element, part: str | None, depth: int
+    ) -> list[etree._Element | list[str]]:
+        """An element's content in order: its children tagged `part` as they are (a list's
+        items, a table's rows), everything else as blocks (what a browser would show of
+        text or elements where a list or table has no room for them)."""
         if depth > MAX_TREE_DEPTH:
-            return self._paragraph([_escape("".join(element.itertext()))])
-        blocks: list[str] = []
+            return [self._paragraph([_escape("".join(element.itertext()))])]
+        parts: list[etree._Element | list[str]] = []
         pending: list[_Piece] = [_escape(element.text or "")]
         previous_list: etree._Element | None = None
         for child in element:
-            if self._is_block(child, element):
-                blocks.extend(self._paragraph(pending))
+            if child.tag == part or self._is_block(child, element):
+                parts.append(self._paragraph(pending))
                 pending = []
-                written = self._block(child, depth + 1, previous_list)
-                blocks.extend(written)
-                if written:
-                    previous_list = child if child.tag == "list" else None
+                if child.tag == part:
+                    parts.append(child)
+                else:
+                    written = self._block(child, depth + 1, previous_list)
+                    parts.append(written)
+                    if written:
+                        previous_list = child if child.tag == "list" else None
             else:
                 pending.extend(self._inline_element(child, _Context(), depth + 1))
             pending.append(_escape(child.tail or ""))
-        blocks.extend(self._paragraph(pending))
-        return blocks
+        parts.append(self._paragraph(pending))
+        return [p for p in parts if not isinstance(p, list) or p]
 
     @staticmethod
     def _is_block(child: etree._Element, parent: etree._Element) -> bool:
@@ -882,13 +954,21 @@ class _MarkdownWriter:
         ordered = element.get("rend") == "ol"
         # Two lists in a row with the same marker would be read as one: alternate markers.
         alternate = previous_list is not None and (previous_list.get("rend") == "ol") == ordered
+        entries = [
+            self.blocks(part, depth + 1) if not isinstance(part, list) else part
+            for part in self._parts(element, "item", depth)
+        ]
         if _ancestors(element, "list") >= MAX_NESTING:
-            return [b for item in element if item.tag == "item" for b in self.blocks(item, depth)]
+            return [block for entry in entries for block in entry]
         items: list[str] = []
-        for item in element:
-            if item.tag != "item":
-                continue
-            body = "\n\n".join(self.blocks(item, depth + 1))
+        loose = False
+        for entry in entries:
+            body = ""
+            for block in entry:
+                # a sublist follows its item's text directly; other blocks make the list loose
+                joint = "\n" if _LIST_MARKER.match(block) else "\n\n"
+                loose = loose or (bool(body) and joint == "\n\n")
+                body = body + joint + block if body else block
             if not body:
                 continue
             n = len(items) + 1
@@ -898,14 +978,28 @@ class _MarkdownWriter:
             items.append(
                 "\n".join([f"{marker} {lines[0]}"] + [pad + line if line else "" for line in lines[1:]])
             )
-        loose = any("\n\n" in item for item in items)
         return ["\n\n".join(items) if loose else "\n".join(items)] if items else []
 
     def _table(self, element: etree._Element, depth: int) -> list[str]:
-        rows = [[c for c in row if c.tag == "cell"] for row in element if row.tag == "row"]
-        rows = [row for row in rows if row]
+        # What stands in a table outside its cells is shown before it (as browsers do).
+        before: list[str] = []
+        rows: list[list[etree._Element]] = []
+        for part in self._parts(element, "row", depth):
+            if isinstance(part, list):
+                before.extend(part)
+                continue
+            cells = []
+            for cell in self._parts(part, "cell", depth + 1):
+                if isinstance(cell, list):
+                    before.extend(cell)
+                else:
+                    cells.append(cell)
+            if cells:
+                rows.append(cells)
+        if not rows:
+            return before
         if _is_layout_table(rows):
-            return [b for row in rows for cell in row for b in self.blocks(cell, depth + 1)]
+            return before + [b for row in rows for cell in row for b in self.blocks(cell, depth + 1)]
         context = _Context(in_cell=True)
         lines = [
             [" ".join(_resolve_emphasis(self._inline(c, context, depth)).split()) for c in row]
@@ -915,7 +1009,7 @@ class _MarkdownWriter:
         lines = [line + [""] * (width - len(line)) for line in lines]
         out = ["| " + " | ".join(lines[0]) + " |", "|" + " --- |" * width]
         out += ["| " + " | ".join(line) + " |" for line in lines[1:]]
-        return ["\n".join(out)]
+        return [*before, "\n".join(out)]
 
     # -- inline
 
@@ -936,8 +1030,8 @@ class _MarkdownWriter:
         if tag == "lb":
             return [" " if context.in_cell or context.in_heading else "\n"]
         if tag == "code" or (tag == "hi" and element.get("rend") == "#t"):
-            span = _code_span("".join(element.itertext()), context.in_cell)
-            return [_Raw(span)] if span else []
+            code = "".join(element.itertext())
+            return [_Code(code, context.in_cell)] if code.strip() else []
         if tag == "hi" or tag == "del":
             mark = "~~" if tag == "del" else _EMPHASIS.get(element.get("rend") or "")
             if mark is None or context.in_heading or mark in context.active:

@@ -72,7 +72,9 @@ MAX_NESTING = 8
 MAX_TREE_DEPTH = 200
 
 
-def extract_article(html: bytes, url: str, *, charset: str | None = None) -> ExtractedArticle | None:
+def extract_article(
+    html: bytes, url: str, *, charset: str | None = None
+) -> ExtractedArticle | None:
     """The main article of a page, or None when the page holds none (empty, not HTML, or
     nothing but navigation). `url` is the page's final URL (relative links resolve against
     it); `charset` is the one the HTTP Content-Type named, if any. Never raises for any
@@ -131,7 +133,11 @@ def markdown_from_html(fragment: str, base_url: str) -> str:
 
 # ----------------------------------------------------------------------------- decoding
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 # <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:+-]{1,40})", re.I)
 META_SCAN_BYTES = 8192
@@ -419,7 +425,11 @@ def _pair_markers(element: etree._Element, hrefs: Sequence[str]) -> None:
             continue
         end_slot, closing = following
         index = _marker_index(opening.group(2))
-        if closing.group(1) != _CLOSE or closing.group(2) != opening.group(2) or index >= len(hrefs):
+        if (
+            closing.group(1) != _CLOSE
+            or closing.group(2) != opening.group(2)
+            or index >= len(hrefs)
+        ):
             found = following  # the next marker may open a link of its own
             continue
         ref = _wrap(element, slot, opening, end_slot, closing, hrefs[index])
@@ -454,14 +464,6 @@ def _wrap(
 
 # ----------------------------------------------------------------------------- extractors
 
-_TRAFILATURA_OPTIONS = {
-    "include_comments": False,
-    "include_tables": True,
-    "include_formatting": True,
-    "include_images": False,
-    "output_format": "xml",
-}
-
 
 def _trafilatura_xml(
     tree: HtmlElement, url: str, *, precision: bool, links: bool
@@ -481,7 +483,11 @@ def _trafilatura_xml(
             favor_recall=not precision,
             fast=not precision,
             include_links=links,
-            **_TRAFILATURA_OPTIONS,
+            include_comments=False,
+            include_tables=True,
+            include_formatting=True,
+            include_images=False,
+            output_format="xml",
         )
         if not xml:
             return None
@@ -770,10 +776,15 @@ def _resolve_emphasis(pieces: Sequence[_Piece]) -> str:
                 continue
             start, end = spans[id(opening)]
             close_start, close_end = spans[id(closing)]
-            if not (
-                _only_opens(text[start - 1 : start], text[end : end + 1])
-                and _only_opens(text[close_end : close_end + 1], text[close_start - 1 : close_start])
-            ) or end == close_start:
+            if (
+                not (
+                    _only_opens(text[start - 1 : start], text[end : end + 1])
+                    and _only_opens(
+                        text[close_end : close_end + 1], text[close_start - 1 : close_start]
+                    )
+                )
+                or end == close_start
+            ):
                 opening.kept = closing.kept = False
                 changed = True
         if not changed:
@@ -806,20 +817,23 @@ def _merge_touching(openers: Sequence[_Delimiter], spans: dict[int, tuple[int, i
 
 def _trim(pieces: list[_Piece]) -> tuple[str, list[_Piece], str]:
     """(leading whitespace, pieces without it at either end, trailing whitespace)."""
-    lead = trail = ""
-    while pieces and isinstance(pieces[0], str) and not pieces[0].strip():
-        lead += pieces.pop(0)
-    while pieces and isinstance(pieces[-1], str) and not pieces[-1].strip():
-        trail = pieces.pop() + trail
-    if pieces and isinstance(pieces[0], str):
-        stripped = pieces[0].lstrip()
-        lead += pieces[0][: len(pieces[0]) - len(stripped)]
+    lead: list[str] = []
+    trail: list[str] = []
+    while pieces and isinstance(first := pieces[0], str) and not first.strip():
+        lead.append(first)
+        pieces.pop(0)
+    while pieces and isinstance(last := pieces[-1], str) and not last.strip():
+        trail.insert(0, last)
+        pieces.pop()
+    if pieces and isinstance(first := pieces[0], str):
+        stripped = first.lstrip()
         pieces[0] = stripped
-    if pieces and isinstance(pieces[-1], str):
-        stripped = pieces[-1].rstrip()
-        trail = pieces[-1][len(stripped) :] + trail
+        lead.append(first[: len(first) - len(stripped)])
+    if pieces and isinstance(last := pieces[-1], str):
+        stripped = last.rstrip()
         pieces[-1] = stripped
-    return lead, pieces, trail
+        trail.insert(0, last[len(stripped) :])
+    return "".join(lead), pieces, "".join(trail)
 
 
 def _visible(pieces: Iterable[_Piece]) -> bool:
@@ -861,7 +875,12 @@ class _MarkdownWriter:
     def blocks(self, element: etree._Element, depth: int) -> list[str]:
         """The blocks of a container: its block children, and its loose inline content
         gathered into paragraphs between them."""
-        return [block for part in self._parts(element, None, depth) if isinstance(part, list) for block in part]
+        return [
+            block
+            for part in self._parts(element, None, depth)
+            if isinstance(part, list)
+            for block in part
+        ]
 
     def _parts(
         self, element: etree._Element, part: str | None, depth: int
@@ -946,7 +965,9 @@ class _MarkdownWriter:
         if _ancestors(element, "quote") >= MAX_NESTING:
             return inner
         text = "\n\n".join(inner)
-        return ["\n".join(f"> {line}" if line else ">" for line in text.split("\n"))] if text else []
+        return (
+            ["\n".join(f"> {line}" if line else ">" for line in text.split("\n"))] if text else []
+        )
 
     def _list(
         self, element: etree._Element, depth: int, previous_list: etree._Element | None
@@ -976,7 +997,9 @@ class _MarkdownWriter:
             lines = body.split("\n")
             pad = " " * (len(marker) + 1)
             items.append(
-                "\n".join([f"{marker} {lines[0]}"] + [pad + line if line else "" for line in lines[1:]])
+                "\n".join(
+                    [f"{marker} {lines[0]}"] + [pad + line if line else "" for line in lines[1:]]
+                )
             )
         return ["\n\n".join(items) if loose else "\n".join(items)] if items else []
 
@@ -999,7 +1022,9 @@ class _MarkdownWriter:
         if not rows:
             return before
         if _is_layout_table(rows):
-            return before + [b for row in rows for cell in row for b in self.blocks(cell, depth + 1)]
+            return before + [
+                b for row in rows for cell in row for b in self.blocks(cell, depth + 1)
+            ]
         context = _Context(in_cell=True)
         lines = [
             [" ".join(_resolve_emphasis(self._inline(c, context, depth)).split()) for c in row]

@@ -393,6 +393,16 @@ def test_pages_are_decoded_as_browsers_decode_them(
     assert article is not None and text in article.markdown
 
 
+@pytest.mark.parametrize(
+    "label", ["rot13", "base64", "zlib", "idna", "unicode_escape", "utf-7", "x-user-defined", ""]
+)
+def test_a_charset_that_is_no_web_encoding_is_ignored(label: str) -> None:
+    text = "Caf\u00e9 \\x1b[2J 5 \u20ac"
+    data = _page(text).replace("{meta}", f'<meta charset="{label}">').encode("cp1252")
+    assert text in decode_html(data)
+    assert text in decode_html(data, label)
+
+
 @pytest.mark.parametrize("bom", [codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE])
 def test_a_byte_order_mark_decides_the_encoding(bom: bytes) -> None:
     codec = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16-le"}.get(bom, "utf-16-be")

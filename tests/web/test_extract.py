@@ -37,6 +37,7 @@ from bench.bench_extraction import (
     ground_truth,
     score,
 )
+from tests.growth import assert_linear
 
 PAGES = Path(__file__).parent / "pages"
 ARTICLE_URL = "https://ledger.example.com/2024/03/chip-export-rules-tighten/"
@@ -601,7 +602,39 @@ def test_any_html_never_raises_and_gives_no_html_and_no_unsafe_link(soup: str) -
         assert all(re.match(r"https?://", href) for href, _ in reading.links)
 
 
+# --------------------------------------------------------------------------- cost
+
+
+def test_inline_markup_costs_grow_linearly() -> None:
+    pattern = "<b>x</b><i>y</i>*<b>*</b>w<b>\"q\"</b>z a<b>b</b>c <a href='/l'>l</a><code>c</code> "
+    assert_linear(lambda n: markdown_from_html(f"<p>{pattern * n}</p>", "https://e.example/"), 300)
+
+
+def test_a_paragraph_of_many_links_costs_linear_time() -> None:
+    def page(n: int) -> bytes:
+        links = "".join(f"word <a href='/a{i}'>link {i}</a> " for i in range(n))
+        return f"<html><body><article><p>{links}</p></article></body></html>".encode()
+
+    assert_linear(lambda n: extract_article(page(n), "https://e.example/"), 300)
+
+
 # --------------------------------------------------------------------------- isolation
+
+
+def test_the_package_never_calls_a_library_function_that_fetches() -> None:
+    # trafilatura's fetch_url/fetch_response, feeds, sitemaps and spider modules download
+    # (retrying without certificate checks); htmldate downloads a string that is a URL.
+    forbidden = re.compile(
+        r"\b(?:fetch_url|fetch_response|find_date|urlopen)\s*\("
+        r"|trafilatura\.(?:feeds|sitemaps|spider|downloads)|(?:from|import)\s+htmldate\b"
+    )
+    package = Path(__file__).resolve().parents[2] / "aiwatch_tui"
+    offenders = [
+        f"{path.name}: {found.group()}"
+        for path in sorted(package.rglob("*.py"))
+        for found in forbidden.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
 
 
 def test_extraction_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> None:

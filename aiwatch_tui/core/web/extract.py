@@ -398,83 +398,81 @@ def _mark_links(page: HtmlElement) -> list[str]:
 
 def _restore_links(root: etree._Element, hrefs: Sequence[str]) -> None:
     """Turn each OPEN..CLOSE pair that ended up in one element's own text (its text and its
-    children's tails) into a <ref target=...> around what lies between; drop the rest of
-    the markers (a link that trafilatura split across blocks keeps its text only)."""
+    children's tails) into a <ref target=...> around what lies between; drop the other
+    markers (a link that trafilatura split across blocks keeps its text only)."""
     for element in list(root.iter()):
         _pair_markers(element, hrefs)
-    for element in root.iter():
+    for element in root.iter():  # what is left of markers cut in two
         if element.text:
             element.text = _MARKER_CHARS.sub("", element.text)
         if element.tail and element is not root:
             element.tail = _MARKER_CHARS.sub("", element.tail)
 
 
-def _slot(element: etree._Element, slot: int) -> str:
-    """Slot 0 is the element's text, slot k the tail of its k-th child."""
-    return (element.text if slot == 0 else element[slot - 1].tail) or ""
-
-
-def _set_slot(element: etree._Element, slot: int, text: str) -> None:
-    if slot == 0:
-        element.text = text
-    else:
-        element[slot - 1].tail = text
-
-
-def _next_marker(element: etree._Element, slot: int, pos: int) -> tuple[int, re.Match[str]] | None:
-    while slot <= len(element):
-        found = _MARKER.search(_slot(element, slot), pos)
-        if found is not None:
-            return slot, found
-        slot, pos = slot + 1, 0
-    return None
+_Marker = tuple[str, str]  # (OPEN or CLOSE, the link's digits)
+_Content = str | _Marker  # or a child element
 
 
 def _pair_markers(element: etree._Element, hrefs: Sequence[str]) -> None:
-    found = _next_marker(element, 0, 0)
-    while found is not None:
-        slot, opening = found
-        following = _next_marker(element, slot, opening.end())
-        if opening.group(1) != _OPEN or following is None:
-            found = following
-            continue
-        end_slot, closing = following
-        index = _marker_index(opening.group(2))
-        if (
-            closing.group(1) != _CLOSE
-            or closing.group(2) != opening.group(2)
-            or index >= len(hrefs)
-        ):
-            found = following  # the next marker may open a link of its own
-            continue
-        ref = _wrap(element, slot, opening, end_slot, closing, hrefs[index])
-        found = _next_marker(element, element.index(ref) + 1, 0)
+    """One element's markers paired, in one pass (a paragraph may hold thousands)."""
+    children = list(element)
+    slots = [element.text or "", *(child.tail or "" for child in children)]
+    if not any(_OPEN in text for text in slots):
+        return
+    content: list[_Content | etree._Element] = []
+    for slot, text in enumerate(slots):
+        if slot:
+            content.append(children[slot - 1])
+        position = 0
+        for found in _MARKER.finditer(text):
+            content.append(text[position : found.start()])
+            content.append((found.group(1), found.group(2)))
+            position = found.end()
+        content.append(text[position:])
+    for child in children:
+        element.remove(child)  # put back below, some inside new <ref>s
+    following = [0] * len(content)  # where the next marker after each item is (-1: none)
+    next_marker = -1
+    for i in range(len(content) - 1, -1, -1):
+        following[i] = next_marker
+        if isinstance(content[i], tuple):
+            next_marker = i
+    paired: list[str | etree._Element] = []
+    i = 0
+    while i < len(content):
+        item = content[i]
+        if not isinstance(item, tuple):
+            paired.append(item)
+        elif item[0] == _OPEN and (end := following[i]) >= 0 and content[end] == (_CLOSE, item[1]):
+            index = _marker_index(item[1])
+            if index < len(hrefs):
+                ref = element.makeelement("ref", {"target": hrefs[index]})
+                _fill(ref, [c for c in content[i + 1 : end] if not isinstance(c, tuple)])
+                paired.append(ref)
+                i = end
+        i += 1
+    _fill(element, paired)
 
 
-def _wrap(
-    element: etree._Element,
-    slot: int,
-    opening: re.Match[str],
-    end_slot: int,
-    closing: re.Match[str],
-    href: str,
-) -> etree._Element:
-    """Put what lies between two markers of `element`'s own text into a new <ref> (its
-    target checked and resolved when written, as for any <ref>)."""
-    first, last = _slot(element, slot), _slot(element, end_slot)
-    ref = element.makeelement("ref", {"target": href})
-    if slot == end_slot:
-        ref.text = first[opening.end() : closing.start()]
+def _fill(element: etree._Element, content: Sequence[str | etree._Element]) -> None:
+    """Make `content` (texts and elements, in order) the content of an empty `element`."""
+    texts: list[str] = []
+    last: etree._Element | None = None
+    for item in content:
+        if isinstance(item, str):
+            texts.append(item)
+            continue
+        if last is None:
+            element.text = "".join(texts)
+        else:
+            last.tail = "".join(texts)
+        texts = []
+        element.append(item)
+        last = item
+    if last is None:
+        element.text = "".join(texts)
     else:
-        ref.text = first[opening.end() :]
-        moved = list(element)[slot:end_slot]
-        for child in moved:
-            ref.append(child)  # moves the child, with its tail
-        moved[-1].tail = last[: closing.start()]
-    _set_slot(element, slot, first[: opening.start()])
-    element.insert(slot, ref)
-    ref.tail = last[closing.end() :]
-    return ref
+        last.tail = "".join(texts)
 
 
 # ----------------------------------------------------------------------------- extractors

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from bench.table import print_table
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
@@ -19,12 +21,7 @@ def main() -> None:
             continue
         module = importlib.import_module(f"bench.bench_{name}")
         rows += module.run(quick=args.quick)
-    width = max(len(str(r["metric"])) for r in rows) if rows else 10
-    print(f"{'metric':<{width}}  {'value':>10}  unit  target")
-    for row in rows:
-        value = row["value"]
-        shown = f"{value:10.3f}" if isinstance(value, float) else f"{value!s:>10}"
-        print(f"{row['metric']!s:<{width}}  {shown}  {row['unit']!s:<4}  {row['target']}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

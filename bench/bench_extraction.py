@@ -34,6 +34,8 @@ from types import ModuleType
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.table import p95, print_table, row
+
 REPO = Path(__file__).resolve().parents[1]
 F1_TARGET = 0.96  # the floor; published: trafilatura 0.958, Readability.js 0.947
 
@@ -154,15 +156,6 @@ def extract_pages(folder: Path, ids: Sequence[str]) -> dict[str, object]:
     }
 
 
-def p95(samples: Sequence[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
-def row(metric: str, value: float | int | str, unit: str, target: str = "") -> dict[str, object]:
-    return {"metric": metric, "value": value, "unit": unit, "target": target}
-
-
 def run(quick: bool = False) -> list[dict[str, object]]:
     folder = benchmark_folder()
     if folder is None:
@@ -206,13 +199,7 @@ def main() -> None:
         assert folder is not None
         print(json.dumps(extract_pages(folder, args.child)))
         return
-    rows = run(quick=args.quick)
-    width = max(len(str(r["metric"])) for r in rows)
-    print(f"{'metric':<{width}}  {'value':>10}  {'unit':<4}  target")
-    for r in rows:
-        value = r["value"]
-        shown = f"{value:10.3f}" if isinstance(value, float) else f"{value!s:>10}"
-        print(f"{r['metric']!s:<{width}}  {shown}  {r['unit']!s:<4}  {r['target']}")
+    print_table(run(quick=args.quick))
 
 
 if __name__ == "__main__":

@@ -197,6 +197,19 @@ def test_links_lead_to_web_pages_only() -> None:
         assert scheme not in _article().markdown
 
 
+@pytest.mark.parametrize(
+    "url", ["", "not a url", "file:///home/me/page.html", "http://[::1", "https://exa mple.com/"]
+)
+def test_a_page_url_that_is_no_web_address_leaves_only_absolute_links(url: str) -> None:
+    article = extract_article((PAGES / "news_article.html").read_bytes(), url)
+    assert article is not None
+    assert Reading(article.markdown).links == [
+        ("https://www.example.org/industry-groups", "industry groups")
+    ]
+    assert "official guidance" in article.markdown
+    assert article.canonical_url == ""  # declared relative: nothing to resolve it against
+
+
 def test_the_reader_shows_the_article_with_its_structure() -> None:
     article = _article()
     document = document_from_text(
@@ -591,6 +604,9 @@ _HTML_SOUP = st.lists(
 ).map("".join)  # fmt: skip
 
 
+_TAG = re.compile(r"</?(?:p|a|b|script|table|tr|td|pre|ul|li|h1|br|img|svg|base)[\s>]")
+
+
 @given(_HTML_SOUP)
 def test_any_html_never_raises_and_gives_no_html_and_no_unsafe_link(soup: str) -> None:
     for markdown in (
@@ -600,6 +616,8 @@ def test_any_html_never_raises_and_gives_no_html_and_no_unsafe_link(soup: str) -
         reading = Reading(markdown)
         assert reading.html == []
         assert all(re.match(r"https?://", href) for href, _ in reading.links)
+        # the page's tags are markup, never text (its text has no complete tag of these)
+        assert _TAG.search(reading.text) is None
 
 
 # --------------------------------------------------------------------------- cost

@@ -55,7 +55,8 @@ class ExtractedArticle:
     author: str = ""
     site_name: str = ""
     published: str = ""  # YYYY-MM-DD, as the page states it (trafilatura's date finder)
-    canonical_url: str = ""  # as the page declares it (http/https only): an alias, not proof
+    canonical_url: str = ""  # as the page declares it (http/https only, made absolute and
+    # percent-encoded like links): an alias that any page may claim, not proof
     language: str = ""  # a BCP 47 tag ("en", "pt-BR") from <html lang>, Content-Language, og:locale
 
 
@@ -247,13 +248,20 @@ def _parse_document(text: str) -> HtmlElement | None:
         return None
 
 
+# What a host name cannot hold (a URL whose host does is not followed, nor written)
+_BAD_HOST = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
+
+
 def _http_url(url: str) -> str | None:
-    """`url` when it is an absolute http(s) URL with a host, else None."""
+    """`url` when it is an absolute http(s) URL with a sound host, else None."""
     try:
         parts = urlsplit(url)
+        host = parts.hostname
     except ValueError:
         return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+    if parts.scheme.lower() not in ("http", "https") or not host or _BAD_HOST.search(host):
+        return None
+    return url
 
 
 def _base_url(page: HtmlElement, url: str) -> str:
@@ -280,8 +288,8 @@ def _resolve(href: str, base: str) -> str | None:
         return None
     try:
         return _http_url(urljoin(base, href))
-    except ValueError:  # e.g. a malformed IPv6 host
-        return None
+    except ValueError:  # a malformed base (an IPv6 host without its "]"): absolute hrefs only
+        return _http_url(href)
 
 
 def _link_target(href: str | None, base: str) -> str | None:
@@ -312,7 +320,7 @@ def _page_facts(page: HtmlElement, base: str) -> _PageFacts:
     canonical = ""
     for link in page.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-            canonical = _resolve(link.get("href") or "", base) or ""
+            canonical = _link_target(link.get("href"), base) or ""
             break
     for meta in page.iter("meta"):
         name = (meta.get("http-equiv") or meta.get("property") or "").strip().lower()
@@ -320,7 +328,7 @@ def _page_facts(page: HtmlElement, base: str) -> _PageFacts:
         if name in ("content-language", "og:locale") and not language:
             language = content
         elif name == "og:url" and not canonical:
-            canonical = _resolve(content, base) or ""
+            canonical = _link_target(content, base) or ""
     return _PageFacts(_language_tag(language), canonical)
 
 

@@ -41,11 +41,20 @@ F1_TARGET = 0.96  # the issue's floor; published: trafilatura 0.958, Readability
 
 
 def benchmark_folder() -> Path | None:
-    """The article-extraction benchmark folder, or None when it is not there."""
+    """The article-extraction benchmark folder, or None when it is not there: in
+    AIWATCH_CONFORMANCE_DIR, else in shared/conformance beside the repository (or one
+    folder further up, for a git worktree)."""
     root = os.environ.get("AIWATCH_CONFORMANCE_DIR")
-    conformance = Path(root) if root else REPO.parent / "shared" / "conformance"
-    folder = conformance / "article-extraction"
-    return folder if (folder / "evaluate.py").is_file() else None
+    places = (
+        [Path(root)]
+        if root
+        else [up / "shared" / "conformance" for up in (REPO.parent, REPO.parent.parent)]
+    )
+    for conformance in places:
+        folder = conformance / "article-extraction"
+        if (folder / "evaluate.py").is_file():
+            return folder
+    return None
 
 
 def load_scorer(folder: Path) -> ModuleType:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from aiwatch_tui.paths import Paths
 
 PROG = "aiwatch"
-SUBCOMMANDS = ("search", "export", "import", "add", "remove", "list", "backup", "doctor")
+SUBCOMMANDS = ("search", "export", "import", "add", "remove", "list", "backup", "doctor", "serve")
 DEFAULT_SEARCH_LIMIT = 20
 TITLE_COLUMN_MAX = 48
 PROGRESS_AFTER_S = 0.5  # indexing shorter than this shows no progress line
@@ -44,6 +44,7 @@ commands (run `aiwatch COMMAND --help` for each):
   list                      the documents, with words, progress, highlights and notes
   backup [FILE]             a consistent copy of the database, even while aiwatch runs
   doctor                    where the files are and whether the database is sound
+  serve [PATH ...]          the reader in a web page (http://127.0.0.1:8000/)
 A file named like a command opens in the reader as ./NAME."""
 
 
@@ -252,6 +253,39 @@ def _doctor_parser() -> argparse.ArgumentParser:
         "library paths that vanished. Only reads; a damaged database is reported with what "
         "to do, never changed. Exit status 1 when the database is damaged.",
     )
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    parser = _subparser(
+        "serve",
+        "Serve the reader as a web page: every key and screen as in the terminal, on the same "
+        "database and the same PATHs. Each page opened runs its own aiwatch. Listens on "
+        "loopback unless --host says otherwise; on any other address every request needs the "
+        "token in the printed link. Ctrl+C stops it.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="article files or folders")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address or name to listen on (default 127.0.0.1; 0.0.0.0 for every address)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="TCP port (default 8000; 0 lets the system choose one)",
+    )
+    return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 0 to 65535, not {value}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -600,6 +634,28 @@ def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
     return 0 if results else 1
 
 
+def _cmd_serve(args: argparse.Namespace, paths: Paths) -> int:
+    from aiwatch_tui.core.library import discover
+
+    targets = [Path(p) for p in args.paths]
+    if targets:
+        # Said once here, not in every page that would open to nothing.
+        found, problems = discover(targets)
+        for problem in problems:
+            _note(problem)
+        if not found:
+            return _fail("nothing to open", 1)
+    with _open_store(paths):  # a database the app could not open stops the server here
+        pass
+    from aiwatch_tui.serve.server import ServeError, ServeOptions, serve
+
+    try:
+        serve(ServeOptions(host=args.host, port=args.port, paths=paths, targets=targets))
+    except ServeError as error:
+        return _fail(_safe(str(error)), 1)
+    return 0
+
+
 _Handler = Callable[[argparse.Namespace, "Paths"], int]
 
 _SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], _Handler]] = {
@@ -611,6 +667,7 @@ _SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], _Handler]] 
     "list": (_list_parser, _cmd_list),
     "backup": (_backup_parser, _cmd_backup),
     "doctor": (_doctor_parser, _cmd_doctor),
+    "serve": (_serve_parser, _cmd_serve),
 }
 
 

@@ -17,17 +17,14 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import socket
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from yarl import URL
 
 TOKEN_PARAMETER = "token"
 LOOPBACK_NAMES = ("localhost",)
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 class UnknownHost(Exception):
@@ -39,9 +36,13 @@ def is_loopback_host(host: str) -> bool:
     Raises UnknownHost for a name that does not resolve."""
     try:
         found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except (OSError, UnicodeError) as error:
+    except socket.gaierror as error:
+        raise UnknownHost(error.strerror or str(error)) from None
+    except UnicodeError:  # an empty or overlong label ("127.0.0..1")
+        raise UnknownHost("not a valid host name") from None
+    except OSError as error:
         raise UnknownHost(str(error)) from None
-    addresses = {info[4][0] for info in found}
+    addresses = {str(info[4][0]) for info in found}
     return bool(addresses) and all(_is_loopback_address(address) for address in addresses)
 
 

@@ -12,6 +12,7 @@ not a traceback, when the port or the host cannot be used.
 from __future__ import annotations
 
 import asyncio
+import errno
 import html
 import os
 import shlex
@@ -62,7 +63,9 @@ def app_command(targets: Sequence[Path]) -> str:
     if targets:
         # "--" keeps a file named like a subcommand or an option a PATH.
         argv += ["--", *(str(target.absolute()) for target in targets)]
-    return shlex.join(argv)
+    # textual-serve runs it through a shell: `exec` makes the app that shell's process, so
+    # that it is the app that a signal or the end of the server reaches.
+    return "exec " + shlex.join(argv)
 
 
 def app_environment(paths: Paths) -> dict[str, str]:
@@ -141,9 +144,7 @@ class PageServer:
             try:
                 await site.start()
             except OSError as error:
-                where = f"{_url_host(self.options.host)}:{self.options.port}"
-                why = (error.strerror or str(error)).lower()
-                raise ServeError(f"cannot listen on {where}: {why}") from None
+                raise ServeError(self._bind_failure(error)) from None
             for address in runner.addresses:  # the port the system chose for --port 0
                 self.port = int(address[1])
             self._announce()
@@ -154,6 +155,14 @@ class PageServer:
             await stop.wait()
         finally:
             await runner.cleanup()
+
+    def _bind_failure(self, error: OSError) -> str:
+        where = f"{_url_host(self.options.host)}:{self.options.port}"
+        # aiohttp wraps the system's words in its own ("error while attempting to bind...").
+        why = os.strerror(error.errno).lower() if error.errno else str(error)
+        if error.errno == errno.EADDRINUSE:
+            why += " (another program listens there: choose another with --port)"
+        return f"cannot listen on {where}: {why}"
 
     def _announce(self) -> None:
         if not self.loopback:
@@ -185,7 +194,8 @@ def serve(options: ServeOptions) -> None:
     try:
         server = PageServer(options)
     except UnknownHost as error:
-        raise ServeError(f"cannot listen on {options.host}: unknown host ({error})") from None
+        where = options.host or "''"
+        raise ServeError(f"cannot listen on {where}: {str(error).lower()}") from None
     # The apps this server starts inherit its environment: give them the same files.
     os.environ.update(app_environment(options.paths))
     asyncio.run(server.run())

@@ -168,14 +168,18 @@ class AiwatchApp(App[None]):
             collect_when_idle()
 
     def _hang_up(self) -> None:
-        """The SSH link dropped: keep the draft being typed and the reading position, then go."""
+        """The SSH link dropped: go, keeping what on_exit_app keeps."""
+        self.exit()
+
+    def on_exit_app(self) -> None:
+        """However the app ends (`q`, a hang-up, or its web page closed: Textual's web driver
+        ends it with this message), keep the draft being typed and the reading position."""
         from aiwatch_tui.ui.screens.note_editor import NoteEditor
 
         for screen in self.screen_stack:
             if isinstance(screen, NoteEditor):
                 screen.flush_draft()
         self._main.leave_document()
-        self.exit()
 
     def start(self) -> None:
         """Fill the main screen once it is composed (called from its on_mount)."""
@@ -552,7 +556,6 @@ class AiwatchApp(App[None]):
         return written
 
     async def action_quit(self) -> None:
-        self._main.leave_document()
         self.exit()
 
     def on_unmount(self) -> None:

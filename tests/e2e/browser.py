@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -58,29 +57,30 @@ def chromium_or_skip() -> str:
 class ServedApp:
     """`aiwatch serve ARGS` in the background; `url` is the link it printed."""
 
-    def __init__(self, args: Sequence[str], *, env: Mapping[str, str], log: Path) -> None:
-        self.log = log
-        self._stderr = log.open("wb")
-        self.process = subprocess.Popen(
-            [AIWATCH, "serve", *args],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env={**os.environ, **env},
-        )
+    def __init__(self, args: Sequence[str], *, env: Mapping[str, str], logs: Path) -> None:
+        # Files, not pipes: nothing the server or its apps write can fill a pipe and stall them.
+        logs.mkdir(parents=True, exist_ok=True)
+        self._out, self._err = logs / "serve.out", logs / "serve.err"
+        with self._out.open("wb") as out, self._err.open("wb") as err:
+            self.process = subprocess.Popen(
+                [AIWATCH, "serve", *args], stdout=out, stderr=err, env={**os.environ, **env}
+            )
         self.url = self._first_line(timeout=30.0)
 
     def _first_line(self, timeout: float) -> str:
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        line = self.process.stdout.readline().decode() if ready else ""
-        if not line:
+        poll(lambda: "\n" in self._read(self._out) or self.process.poll() is not None, timeout)
+        first, newline, _ = self._read(self._out).partition("\n")
+        if not newline:
             self.stop()
             raise AssertionError(f"aiwatch serve printed no link; stderr: {self.stderr()}")
-        return line.strip()
+        return first.strip()
+
+    @staticmethod
+    def _read(path: Path) -> str:
+        return path.read_text(encoding="utf-8", errors="replace")
 
     def stderr(self) -> str:
-        self._stderr.flush()
-        return self.log.read_text(encoding="utf-8", errors="replace")
+        return self._read(self._err)
 
     def stop(self) -> int:
         """Ctrl+C, as a person stops it."""
@@ -91,9 +91,6 @@ class ServedApp:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self._stderr.close()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
         return self.process.returncode
 
     def __enter__(self) -> ServedApp:

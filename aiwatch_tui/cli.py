@@ -275,6 +275,11 @@ def _serve_parser() -> argparse.ArgumentParser:
         default=8000,
         help="TCP port (default 8000; 0 lets the system choose one)",
     )
+    parser.add_argument(
+        "--token",
+        action="store_true",
+        help="require the token on loopback too (on a machine shared with other accounts)",
+    )
     return parser
 
 
@@ -650,7 +655,8 @@ def _cmd_serve(args: argparse.Namespace, paths: Paths) -> int:
     from aiwatch_tui.serve.server import ServeError, ServeOptions, serve
 
     try:
-        serve(ServeOptions(host=args.host, port=args.port, paths=paths, targets=targets))
+        options = ServeOptions(args.host, args.port, paths, targets, always_token=args.token)
+        serve(options)
     except ServeError as error:
         return _fail(_safe(str(error)), 1)
     return 0

@@ -54,6 +54,7 @@ class ServeOptions:
     port: int
     paths: Paths
     targets: Sequence[Path]
+    always_token: bool = False  # on loopback too: other accounts on the machine reach it
 
 
 def app_command(targets: Sequence[Path]) -> str:
@@ -95,7 +96,7 @@ class PageServer:
     def __init__(self, options: ServeOptions) -> None:
         self.options = options
         self.loopback = is_loopback_host(options.host)
-        token = None if self.loopback else new_token()
+        token = new_token() if options.always_token or not self.loopback else None
         self.access = Access(token=token, cookie_name=f"aiwatch-{new_token()[:8]}")
         # textual-serve's Server is used for its handlers only: the WebSocket that runs an
         # app per page, the downloads an app offers, and the static files (xterm.js).

@@ -140,6 +140,15 @@ def test_off_loopback_every_request_needs_the_token(tmp_path: Path) -> None:
             )
             assert highlights == [("The Growing Pains of the Artificial Intelligence Era",)]
             browser.wait_for(r"1 hl")
+            # A key the browser has a use for (F5 reloads a page) goes to aiwatch, and the
+            # browser is told to leave it (in a headless one it would do nothing anyway).
+            browser.page.evaluate(
+                "() => { window.keys = []; window.addEventListener('keydown', event =>"
+                " setTimeout(() => window.keys.push([event.key, event.defaultPrevented])), true); }"
+            )
+            browser.press("F5")
+            browser.wait_for(r"Library refreshed")
+            assert browser.page.evaluate("() => window.keys") == [["F5", True]]
             browser.screenshot("serve-token")
             assert browser.errors == []
 
@@ -156,6 +165,19 @@ def test_on_loopback_pages_of_other_sites_are_refused(tmp_path: Path) -> None:
         # A page of another site opening the WebSocket (which no same-origin rule stops).
         origin = _websocket_headers(Origin="http://evil.example")
         assert _status("127.0.0.1", port, "/ws", origin)[0] == 403
+
+
+def test_with_token_loopback_needs_it_too(tmp_path: Path) -> None:
+    # On a machine shared with other accounts, which can all reach 127.0.0.1.
+    args = ["--port", "0", "--token"]
+    with ServedApp(args, env=_env(tmp_path), logs=tmp_path / "logs") as served:
+        link = urlsplit(served.url)
+        token = parse_qs(link.query)["token"][0]
+        assert (link.hostname, link.path) == ("127.0.0.1", "/")
+        assert "warning" not in served.stderr()  # nothing beyond this machine can reach it
+        assert link.port is not None
+        assert _status("127.0.0.1", link.port)[0] == 403
+        assert _status("127.0.0.1", link.port, f"/?token={token}")[0] == 200
 
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

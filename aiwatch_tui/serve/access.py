@@ -79,8 +79,11 @@ class Access:
     def refusal(self, request: web.Request) -> str | None:
         """Why `request` is refused, or None."""
         origin = request.headers.get("Origin")
-        if origin is not None and not _same_origin(URL(origin), request.url):
-            return "a page from another site may not open aiwatch"
+        try:
+            if origin is not None and not _same_origin(URL(origin), request.url):
+                return "a page from another site may not open aiwatch"
+        except ValueError:  # an Origin or Host that is no URL
+            return "a malformed Origin or Host"
         if self.token is None:
             if not _names_loopback(request.url.host):
                 return "aiwatch serve answers only to localhost and loopback addresses"

@@ -23,7 +23,7 @@ from aiwatch_tui import __version__
 
 if TYPE_CHECKING:
     from aiwatch_tui.core.interchange import SearchResult
-    from aiwatch_tui.core.library import Source
+    from aiwatch_tui.core.library.sources import Source
     from aiwatch_tui.core.model import DocumentInfo
     from aiwatch_tui.core.store import Store
     from aiwatch_tui.paths import Paths
@@ -89,7 +89,7 @@ def run_reader(argv: Sequence[str]) -> int:
 
 
 def _run_reader(args: argparse.Namespace) -> int:
-    from aiwatch_tui.core.catalog import Problem
+    from aiwatch_tui.core.library.catalog import Problem
     from aiwatch_tui.core.store import StoreError
     from aiwatch_tui.paths import Paths
 
@@ -309,7 +309,7 @@ def _positive_int(text: str) -> int:
 
 
 def _safe(text: str) -> str:
-    from aiwatch_tui.core.documents import one_line
+    from aiwatch_tui.core.text.sanitize import one_line
 
     return one_line(text)
 
@@ -385,7 +385,7 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
 def _cmd_import(args: argparse.Namespace, paths: Paths) -> int:
     from aiwatch_tui.core.export import parse_annotations
     from aiwatch_tui.core.interchange import import_parsed, read_annotation_file
-    from aiwatch_tui.core.library import discover
+    from aiwatch_tui.core.library.sources import discover
 
     named, problems = discover([Path(p) for p in args.paths])
     if problems:
@@ -411,7 +411,7 @@ def _library_path(text: str) -> tuple[Path | None, str]:
     """(resolved path, "") of an existing folder or file, or (None, why not)."""
     import stat
 
-    from aiwatch_tui.core.documents import describe_file_kind, describe_os_error
+    from aiwatch_tui.core.files import describe_file_kind, describe_os_error
 
     try:
         resolved = Path(text).expanduser().resolve(strict=True)
@@ -425,7 +425,7 @@ def _library_path(text: str) -> tuple[Path | None, str]:
 
 
 def _cmd_add(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.library import discover
+    from aiwatch_tui.core.library.sources import discover
 
     resolved: list[Path] = []
     for text in args.paths:
@@ -580,7 +580,7 @@ def _result_block(number: int, result: SearchResult) -> str:
 def _search_sources(args: argparse.Namespace, paths: Paths) -> tuple[list[Source], list[Source]]:
     """(the documents to search, the library kept indexed alongside them)."""
     from aiwatch_tui.core.interchange import library_sources
-    from aiwatch_tui.core.library import bundled_sources, discover
+    from aiwatch_tui.core.library.sources import bundled_sources, discover
 
     library = bundled_sources()
     if paths.db.exists():  # searching must not create a database
@@ -696,9 +696,9 @@ def run_subcommand(command: str, argv: Sequence[str], db: str | None = None) -> 
     args = make_parser().parse_args(argv)
     import sqlite3
 
-    from aiwatch_tui.core.documents import DocumentError
     from aiwatch_tui.core.export import InterchangeError
     from aiwatch_tui.core.store import StoreError
+    from aiwatch_tui.core.text.document import DocumentError
     from aiwatch_tui.paths import Paths
 
     paths = Paths.resolve(db=args.db if args.db is not None else db)

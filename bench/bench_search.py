@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiwatch_tui.core.fulltext import FullTextIndex
-from aiwatch_tui.core.library import Source
+from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.search import FuzzyIndex
 from bench.corpus import generate, palette_candidates
 
@@ -142,7 +142,7 @@ def bench_palette(candidate_count: int, repeat: int) -> list[dict[str, object]]:
 
 def bench_build_parts(paths: Sequence[Path], tmp: Path) -> list[dict[str, object]]:
     """Loading and indexing measured apart, single-threaded, on a sample of the corpus."""
-    from aiwatch_tui.core.documents import load_document
+    from aiwatch_tui.core.library.loading import load_document
 
     sample = list(paths[:1000])
     megabytes = sum(path.stat().st_size for path in sample) / 1e6
@@ -151,7 +151,7 @@ def bench_build_parts(paths: Sequence[Path], tmp: Path) -> list[dict[str, object
     loading = time.perf_counter() - started
     index = FullTextIndex(tmp / "parts.db")
     stats = index.update(
-        [Source(key, Path(key)) for key in documents], loader=lambda _path, key: documents[key]
+        [Source(key, Path(key)) for key in documents], loader=lambda source: documents[source.key]
     )
     index.close()
     return [

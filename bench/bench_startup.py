@@ -172,7 +172,7 @@ PATHOLOGICAL_LINES = (
 
 
 def _pathological_parse() -> dict[str, object]:
-    from aiwatch_tui.core.documents import parse
+    from aiwatch_tui.core.text.parse import parse
 
     slowest = 0.0
     for line in PATHOLOGICAL_LINES:
@@ -192,7 +192,7 @@ def _indexed_library(env: dict[str, str], quick: bool) -> tuple[Path, int]:
     """The synthetic corpus, indexed as an earlier launch would have left it (so its launch
     measures a relaunch), and how many articles it holds."""
     from aiwatch_tui.core.fulltext import FullTextIndex
-    from aiwatch_tui.core.library import discover
+    from aiwatch_tui.core.library.sources import discover
     from aiwatch_tui.paths import Paths
     from bench.corpus import generate
 
@@ -210,7 +210,7 @@ def _indexed_library(env: dict[str, str], quick: bool) -> tuple[Path, int]:
 def _page_down(big: Path, quick: bool) -> list[dict[str, object]]:
     """Render cost of page-down and of find keystrokes in the 5 MB article, through the real
     widget, headless."""
-    from aiwatch_tui.core.documents import load_document
+    from aiwatch_tui.core.library.loading import load_document
 
     started = time.perf_counter()
     document = load_document(big)

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from aiwatch_tui.core.anchoring import make_quote
-from aiwatch_tui.core.documents import load_document
+from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.model import Highlight
 
 T1 = "2025-01-01T00:00:00.000Z"

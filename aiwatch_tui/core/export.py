@@ -24,7 +24,6 @@ from pathlib import PurePath
 from types import MappingProxyType
 
 from aiwatch_tui import __version__
-from aiwatch_tui.core.documents import HIDDEN_NOTICE, hidden_character_notices, sanitize
 from aiwatch_tui.core.html_text import html_to_markdown
 from aiwatch_tui.core.model import (
     DEFAULT_COLOR,
@@ -38,6 +37,7 @@ from aiwatch_tui.core.sources import NamedSource, SourceKind, name_source
 from aiwatch_tui.core.sources import document_note_id as document_note_id
 from aiwatch_tui.core.sources import key_from_source as key_from_source
 from aiwatch_tui.core.sources import source_uri as source_uri
+from aiwatch_tui.core.text.sanitize import HIDDEN_NOTICE, for_export, hidden_character_notices
 
 ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 READWISE_COLUMNS = ("Highlight", "Title", "Author", "URL", "Note", "Location", "Date")
@@ -278,15 +278,6 @@ def to_json(
     return _JSON_UNSAFE.sub(_json_escape, text) + "\n"
 
 
-# --- text shared by Markdown and CSV ---------------------------------------------------------
-
-
-def _visible(text: str) -> str:
-    """Text as the reader shows it: newlines normalised, and every control, bidi or invisible
-    character its visible symbol (one for one), so none reaches a terminal or a notes app."""
-    return sanitize(text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
 # --- Markdown --------------------------------------------------------------------------------
 
 # Line starts that would open a block reaching past the line: a heading, a code fence, an HTML
@@ -310,11 +301,11 @@ def _inert_line(line: str) -> str:
 
 
 def _inert_lines(text: str) -> list[str]:
-    return [_inert_line(line) for line in _visible(text).split("\n")]
+    return [_inert_line(line) for line in for_export(text).split("\n")]
 
 
 def _heading_text(text: str) -> str:
-    one_line = " ".join(_visible(text).split())
+    one_line = " ".join(for_export(text).split())
     # Trailing "#"s would be read as the heading's optional closing sequence and dropped.
     return re.sub(r"#+$", lambda m: "\\" + m.group(), one_line)
 
@@ -326,7 +317,10 @@ def _markdown_quote(exact: str) -> list[str]:
 def _tags_line(tags: Sequence[str]) -> list[str]:
     if not tags:
         return []
-    return [_inert_line("Tags: " + ", ".join(" ".join(_visible(tag).split()) for tag in tags)), ""]
+    return [
+        _inert_line("Tags: " + ", ".join(" ".join(for_export(tag).split()) for tag in tags)),
+        "",
+    ]
 
 
 def _markdown_highlight(h: Highlight, tags: Sequence[str]) -> list[str]:
@@ -334,7 +328,7 @@ def _markdown_highlight(h: Highlight, tags: Sequence[str]) -> list[str]:
     if h.note.strip():
         lines += _inert_lines(h.note.strip("\n")) + [""]
     lines += _tags_line(tags)
-    color = " ".join(_visible(h.color).split())
+    color = " ".join(for_export(h.color).split())
     lines += [f"— {color} · {h.status} · characters {h.start}–{h.end}", ""]
     return lines
 
@@ -403,7 +397,7 @@ def to_markdown(
 
 def _csv_cell(text: str) -> str:
     """A cell a spreadsheet shows as text: formula-like starts get a leading single quote."""
-    cell = _visible(text)
+    cell = for_export(text)
     return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
 
 

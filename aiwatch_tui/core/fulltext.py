@@ -38,10 +38,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any, NamedTuple, Protocol
+from typing import IO, Any, NamedTuple
 
+from aiwatch_tui.core.files import make_private_dirs
+from aiwatch_tui.core.library.loading import LIBRARY, Version
+from aiwatch_tui.core.library.sources import Source, SourceKind
 from aiwatch_tui.core.model import BlockKind, Document, DocumentInfo, utc_now
-from aiwatch_tui.core.private_dirs import make_private_dirs
 
 SCHEMA_VERSION = 1
 ROWS_PER_DOCUMENT = 1 << 24
@@ -126,17 +128,7 @@ _INSERT_FILE = (
 _CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
 
 
-class SourceLike(Protocol):
-    """What update() needs of a source (library.Source fits)."""
-
-    @property
-    def key(self) -> str: ...
-
-    @property
-    def path(self) -> Path: ...
-
-
-Loader = Callable[[Path, str], Document]
+Loader = Callable[[Source], Document]
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +294,7 @@ _SEARCH_IS_OFF = "or set AIWATCH_CACHE_DIR to another folder — search is off u
 def _location_problem(path: Path) -> str | None:
     """Why the index cannot be made at `path` (a file where its folder should be, a folder
     where the file should be), or None."""
-    from aiwatch_tui.core.documents import one_line
+    from aiwatch_tui.core.text.sanitize import one_line
 
     if os.path.isdir(path):
         return (
@@ -318,13 +310,6 @@ def _location_problem(path: Path) -> str | None:
                 f"move it aside {_SEARCH_IS_OFF}"
             )
     return None
-
-
-def _default_loader() -> Loader:
-    # Imported late so this module does not depend on the parser at import time.
-    from aiwatch_tui.core.documents import load_document
-
-    return load_document
 
 
 class FullTextIndex:
@@ -446,7 +431,9 @@ class FullTextIndex:
 
     # -- metadata ---------------------------------------------------------------------------
 
-    def infos(self, known_paths: Mapping[str, Path] | None = None) -> dict[str, DocumentInfo]:
+    def infos(
+        self, known_paths: Mapping[str, Path | None] | None = None
+    ) -> dict[str, DocumentInfo]:
         """Metadata of every indexed document, without reading any article.
 
         `known_paths` (key -> where the caller holds that document now) are used in place
@@ -518,7 +505,7 @@ class FullTextIndex:
 
     def update(
         self,
-        sources: Iterable[SourceLike],
+        sources: Iterable[Source],
         loader: Loader | None = None,
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
@@ -702,22 +689,26 @@ def _entry(document: Document) -> _Entry:
     )
 
 
-def _load_entry(load: Loader, path: Path, key: str) -> tuple[_Entry | None, str]:
+def _load_entry(load: Loader, source: Source) -> tuple[_Entry | None, str]:
     """(entry, "") or (None, why it could not be loaded)."""
     try:
-        return _entry(load(path, key)), ""
+        return _entry(load(source)), ""
     except Exception as error:  # one unreadable file must not stop the library
         return None, str(error) or type(error).__name__
 
 
+def _path_text(source: Source) -> str | None:
+    return None if source.path is None else str(source.path)
+
+
 class _Loaded(NamedTuple):
-    source: SourceLike
-    status: os.stat_result
+    source: Source
+    version: Version
     entry: _Entry | None  # None when it could not be loaded
     problem: str
 
 
-Job = tuple[SourceLike, os.stat_result]
+Job = tuple[Source, Version]
 
 
 class _Prefetch:
@@ -752,11 +743,11 @@ class _Prefetch:
         return False
 
     def _load_here(self, load: Loader, jobs: Iterable[Job]) -> None:
-        for source, status in jobs:
+        for source, version in jobs:
             if self._stop.is_set():
                 return
-            entry, problem = _load_entry(load, source.path, source.key)
-            self._put([_Loaded(source, status, entry, problem)])
+            entry, problem = _load_entry(load, source)
+            self._put([_Loaded(source, version, entry, problem)])
 
     def loaded(self, cancelled: Callable[[], bool]) -> Iterator[_Loaded]:
         """The loaded documents in job order; ends early once `cancelled()` while waiting."""
@@ -837,6 +828,10 @@ def _read_frame(stream: IO[bytes]) -> bytes | None:
     return payload if len(payload) == size else None
 
 
+def _source(key: str, path: str | None, kind: str) -> Source:
+    return Source(key, None if path is None else Path(path), SourceKind(kind))
+
+
 def _serve_parse_requests() -> None:
     """The main loop of a parsing process: each request is a list of (path, key), each
     reply the list of _load_entry results for them, both marshalled. Ends at end of input."""
@@ -847,12 +842,10 @@ def _serve_parse_requests() -> None:
     quiet = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(quiet, fd)
-    from aiwatch_tui.core.documents import load_document
-
     try:
         while (request := _read_frame(requests)) is not None:
             results = [
-                _load_entry(load_document, Path(path), key) for path, key in marshal.loads(request)
+                _load_entry(LIBRARY.load, _source(*fields)) for fields in marshal.loads(request)
             ]
             plain = [(None if entry is None else tuple(entry), why) for entry, why in results]
             _write_frame(replies, marshal.dumps(plain))
@@ -880,7 +873,7 @@ def _batches(jobs: Sequence[Job]) -> list[list[Job]]:
     size = 0
     for job in jobs:
         batch.append(job)
-        size += job[1].st_size
+        size += job[1].size
         if size >= PARSE_BATCH_BYTES or len(batch) >= PARSE_BATCH_DOCUMENTS:
             batches.append(batch)
             batch, size = [], 0
@@ -917,10 +910,8 @@ class _ProcessLoader(_Prefetch):
         except (OSError, EOFError, ValueError, TypeError):
             pass  # a child died or sent something unreadable: finish the work here
         if not self._stop.is_set():
-            from aiwatch_tui.core.documents import load_document
-
             rest = [job for batch in self._batches[self._delivered :] for job in batch]
-            self._load_here(load_document, rest)
+            self._load_here(LIBRARY.load, rest)
 
     def _from_children(self) -> None:
         """Deliver the batches the children parse, in order, counting them in _delivered.
@@ -945,8 +936,8 @@ class _ProcessLoader(_Prefetch):
             if len(results) != len(batch):
                 raise ValueError("a parsing process answered the wrong request")
             loaded = [
-                _Loaded(source, status, None if entry is None else _Entry(*entry), problem)
-                for (source, status), (entry, problem) in zip(batch, results, strict=True)
+                _Loaded(source, version, None if entry is None else _Entry(*entry), problem)
+                for (source, version), (entry, problem) in zip(batch, results, strict=True)
             ]
             if not self._put(loaded):
                 return
@@ -956,7 +947,10 @@ class _ProcessLoader(_Prefetch):
         """Ask child number % n to parse batch `number`."""
         stdin = self._children[number % len(self._children)].stdin
         assert stdin is not None
-        request = [(str(source.path), source.key) for source, _ in self._batches[number]]
+        request = [
+            (source.key, None if source.path is None else str(source.path), str(source.kind))
+            for source, _ in self._batches[number]
+        ]
         _write_frame(stdin, marshal.dumps(request))
 
     def _end_children(self) -> None:
@@ -992,7 +986,8 @@ class _Updater:
     ) -> None:
         self.db = connection
         self.custom_loader = loader
-        self.load = loader or _default_loader()
+        self.reader = LIBRARY
+        self.load = loader or self.reader.load
         self.progress = progress or (lambda done, total: None)
         self.cancelled = cancelled or (lambda: False)
         self.counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0, "failed": 0}
@@ -1002,7 +997,7 @@ class _Updater:
         self.rows: list[object] = []  # passages waiting to be inserted, four values each
         self.files: list[tuple[object, ...]] = []  # files rows waiting, without indexed_at
 
-    def run(self, sources: Sequence[SourceLike]) -> UpdateStats:
+    def run(self, sources: Sequence[Source]) -> UpdateStats:
         started = time.perf_counter()
         stopped = False
         # Read what is stored only once the write lock is held: another aiwatch updating the
@@ -1046,30 +1041,31 @@ class _Updater:
         )
 
     def _changed(
-        self, sources: Iterable[SourceLike], stored: dict[str, _Stored]
-    ) -> list[tuple[SourceLike, os.stat_result]]:
+        self, sources: Iterable[Source], stored: dict[str, _Stored]
+    ) -> list[tuple[Source, Version]]:
         """The sources that must be read: new, or size or modification time differ."""
         to_read = []
         for source in sources:
             row = stored.get(source.key)
             try:
-                status = os.stat(source.path)
+                version = self.reader.version(source)
             except OSError as error:
-                self._failed(source, row, f"{source.path.name}: {error.strerror or error}")
+                name = source.path.name if source.path is not None else source.key
+                self._failed(source, row, f"{name}: {error.strerror or error}")
                 continue
-            if row is None or (row.size, row.mtime_ns) != (status.st_size, status.st_mtime_ns):
-                to_read.append((source, status))
+            if row is None or (row.size, row.mtime_ns) != version:
+                to_read.append((source, version))
                 continue
-            if row.path != str(source.path):
+            if row.path != _path_text(source):
                 self.db.execute(
-                    "UPDATE files SET path = ? WHERE key = ?", (str(source.path), source.key)
+                    "UPDATE files SET path = ? WHERE key = ?", (_path_text(source), source.key)
                 )
             self.counts["unchanged"] += 1
         return to_read
 
     def _read_and_write(
         self,
-        to_read: Sequence[tuple[SourceLike, os.stat_result]],
+        to_read: Sequence[tuple[Source, Version]],
         stored: dict[str, _Stored],
         done: int,
         total: int,
@@ -1086,7 +1082,7 @@ class _Updater:
                     return True
                 self._refresh(loaded, stored.get(loaded.source.key))
                 pending_documents += 1
-                pending_bytes += loaded.status.st_size
+                pending_bytes += loaded.version.size
                 if pending_documents >= COMMIT_EVERY_DOCUMENTS or (
                     pending_bytes >= COMMIT_EVERY_BYTES
                 ):
@@ -1116,15 +1112,15 @@ class _Updater:
 
     def _refresh(self, loaded: _Loaded, row: _Stored | None) -> None:
         """Write one document that was read: re-index it only if its content changed."""
-        source, status, entry = loaded.source, loaded.status, loaded.entry
+        source, version, entry = loaded.source, loaded.version, loaded.entry
         if entry is None:
             self._failed(source, row, loaded.problem)
             return
-        self.bytes_read += status.st_size
+        self.bytes_read += version.size
         if row is not None and row.content_hash == entry.content_hash:
             self.db.execute(
                 "UPDATE files SET size = ?, mtime_ns = ?, path = ? WHERE key = ?",
-                (status.st_size, status.st_mtime_ns, str(source.path), source.key),
+                (version.size, version.mtime_ns, _path_text(source), source.key),
             )
             self.counts["unchanged"] += 1
             return
@@ -1135,7 +1131,7 @@ class _Updater:
             doc_id = row.doc_id
             self._delete_passages(doc_id)
             self.counts["updated"] += 1
-        self._write(doc_id, source, entry, status)
+        self._write(doc_id, source, entry, version)
 
     def _configure(self, settings: dict[str, int]) -> None:
         """Set FTS5 options (stored in the index, so they hold until set again)."""
@@ -1150,15 +1146,13 @@ class _Updater:
         # The merge rewrote the whole index into the WAL: fold it back and shrink it.
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def _failed(self, source: SourceLike, row: _Stored | None, problem: str) -> None:
+    def _failed(self, source: Source, row: _Stored | None, problem: str) -> None:
         self.problems.append(problem)
         self.counts["failed"] += 1
         if row is not None:
             self._remove(row.doc_id, source.key)
 
-    def _write(
-        self, doc_id: int, source: SourceLike, entry: _Entry, status: os.stat_result
-    ) -> None:
+    def _write(self, doc_id: int, source: Source, entry: _Entry, version: Version) -> None:
         base = doc_id * ROWS_PER_DOCUMENT
         # Rows (rowid, section, body, start) laid end to end, built in C: zip stops at the
         # shortest, so the range also caps a document at ROWS_PER_DOCUMENT passages.
@@ -1174,9 +1168,9 @@ class _Updater:
             (
                 source.key,
                 doc_id,
-                str(source.path),
-                status.st_size,
-                status.st_mtime_ns,
+                _path_text(source),
+                version.size,
+                version.mtime_ns,
                 entry.content_hash,
                 entry.title,
                 entry.word_count,

@@ -16,16 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from aiwatch_tui.core import library
 from aiwatch_tui.core.anchoring import reanchor_highlight
-from aiwatch_tui.core.catalog import Catalog, info_from_document
-from aiwatch_tui.core.documents import (
-    DocumentError,
-    describe_os_error,
-    human_size,
-    load_document,
-    one_line,
-)
 from aiwatch_tui.core.export import (
     ExportDocument,
     ImportedDocumentNote,
@@ -37,7 +28,10 @@ from aiwatch_tui.core.export import (
     to_json,
     to_markdown,
 )
-from aiwatch_tui.core.library import (
+from aiwatch_tui.core.files import describe_os_error, human_size
+from aiwatch_tui.core.library.catalog import Catalog, info_from_document
+from aiwatch_tui.core.library.loading import LIBRARY
+from aiwatch_tui.core.library.sources import (
     SEED_PREFIX,
     Source,
     bundled_sources,
@@ -45,6 +39,8 @@ from aiwatch_tui.core.library import (
     document_key,
     seeds_dir,
 )
+from aiwatch_tui.core.library.sources import SourceKind as LibrarySourceKind
+from aiwatch_tui.core.library.sources import library_sources as core_library_sources
 from aiwatch_tui.core.model import AnchorStatus, Document, DocumentInfo, DocumentNote, Highlight
 from aiwatch_tui.core.sources import SourceKind, key_from_source, name_source
 from aiwatch_tui.core.store import (
@@ -54,6 +50,8 @@ from aiwatch_tui.core.store import (
     Store,
     inspect_database,
 )
+from aiwatch_tui.core.text.document import DocumentError
+from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.paths import SEARCH_INDEX_NAME
 
 ExportFormat = Literal["json", "markdown", "csv"]
@@ -75,7 +73,7 @@ def search_index_path(cache_dir: Path) -> Path:
 
 def library_sources(store: Store) -> tuple[list[Source], list[str]]:
     """The bundled articles and every document under the library's paths, with problems."""
-    return library.library_sources(store.library_paths())
+    return core_library_sources(store.library_paths())
 
 
 def cached_infos(cache_dir: Path) -> dict[str, DocumentInfo]:
@@ -95,28 +93,27 @@ def cached_infos(cache_dir: Path) -> dict[str, DocumentInfo]:
         return {}  # derived data: a cache we cannot read is a cache we do without
 
 
-def _fresh(info: DocumentInfo | None, path: Path) -> DocumentInfo | None:
-    """`info` if it still describes the file at `path` (same size and modification time)."""
+def _fresh(info: DocumentInfo | None, source: Source) -> DocumentInfo | None:
+    """`info` if it still describes the source's text (same size and modification time)."""
     if info is None:
         return None
     try:
-        status = os.stat(path)
+        version = LIBRARY.version(source)
     except OSError:
         return None
-    if (info.size, info.mtime_ns) != (status.st_size, status.st_mtime_ns):
+    if (info.size, info.mtime_ns) != version:
         return None
     return info
 
 
 def _load_info(source: Source) -> DocumentInfo:
-    """Parse the file for its metadata; DocumentError (one line) when it cannot be."""
+    """Parse the document for its metadata; DocumentError (one line) when it cannot be."""
     try:
-        status = os.stat(source.path)
+        version = LIBRARY.version(source)
     except OSError as error:
-        name = one_line(str(source.path))
+        name = one_line(str(source.path) if source.path is not None else source.key)
         raise DocumentError(f"{name}: {describe_os_error(error)}") from None
-    document = load_document(source.path, key=source.key)
-    return info_from_document(document, status.st_size, status.st_mtime_ns)
+    return info_from_document(LIBRARY.load(source), version)
 
 
 def document_infos(
@@ -127,7 +124,7 @@ def document_infos(
     infos: list[DocumentInfo] = []
     problems: list[str] = []
     for source in sources:
-        info = _fresh((cached or {}).get(source.key), source.path)
+        info = _fresh((cached or {}).get(source.key), source)
         if info is None:
             try:
                 info = _load_info(source)
@@ -148,13 +145,14 @@ def _seed_path(key: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _path_of(key: str, by_key: Mapping[str, Path]) -> Path | None:
+def _source_of(key: str, by_key: Mapping[str, Source]) -> Source | None:
     """Where the document `key` is read from: only a document of `by_key` (the library) or
     a bundled one. A key can come from an imported file, so any other path is never read."""
     if key in by_key:
         return by_key[key]
     if key.startswith(SEED_PREFIX):
-        return _seed_path(key)
+        path = _seed_path(key)
+        return None if path is None else Source(key, path, LibrarySourceKind.SEED)
     return None
 
 
@@ -198,14 +196,14 @@ def resolve_document(spec: str, known_keys: Iterable[str] = ()) -> str:
 
 
 def _export_document(
-    key: str, path: Path | None, cached: Mapping[str, DocumentInfo]
+    key: str, source: Source | None, cached: Mapping[str, DocumentInfo]
 ) -> ExportDocument | None:
-    if path is None:
+    if source is None:
         return None
-    info = _fresh(cached.get(key), path)
+    info = _fresh(cached.get(key), source)
     if info is None:
         try:
-            info = _load_info(Source(key, path))
+            info = _load_info(source)
         except DocumentError:
             return None  # gone or unreadable: the writers fall back to the file name
     return ExportDocument.from_info(info)
@@ -232,12 +230,12 @@ def export_annotations(
     notes = [note for note in store.document_notes() if document in (None, note.doc_key)]
     known: dict[str, DocumentInfo] = dict(cached or {})
     if isinstance(documents, Catalog):
-        by_key = {source.key: source.path for source in documents.sources}
+        by_key = {source.key: source for source in documents.sources}
         known.update({info.key: info for info in documents.infos()})
     else:
-        by_key = {source.key: source.path for source in documents}
+        by_key = {source.key: source for source in documents}
     keys = sorted({h.doc_key for h in highlights} | {note.doc_key for note in notes})
-    described = {key: _export_document(key, _path_of(key, by_key), known) for key in keys}
+    described = {key: _export_document(key, _source_of(key, by_key), known) for key in keys}
     export_documents = {key: doc for key, doc in described.items() if doc is not None}
     tags = store.tags()
     if fmt == "json":
@@ -368,7 +366,7 @@ class _ReadableDocuments:
     a library document named through a link is recognised. A document is loaded once."""
 
     def __init__(self, sources: Iterable[Source]) -> None:
-        self._paths = {source.key: source.path for source in sources}
+        self._sources = {source.key: source for source in sources}
         self._loaded: dict[str, tuple[Document | None, str]] = {}
 
     def locate(self, source: str) -> tuple[str, str]:
@@ -378,16 +376,16 @@ class _ReadableDocuments:
         if named is None:  # the parser skips these; kept safe here all the same
             return source, NOT_READABLE
         if named.kind is SourceKind.SEED:
-            return named.key, "" if named.key in self._paths else NOT_BUNDLED
+            return named.key, "" if named.key in self._sources else NOT_BUNDLED
         if named.kind is SourceKind.WEB:
             return named.key, WEB_PAGE
         if named.kind is SourceKind.OTHER:
             on_host = named.key[:7].lower() == "file://"
             return named.key, OTHER_HOST if on_host else NOT_READABLE
-        if named.key in self._paths:
+        if named.key in self._sources:
             return named.key, ""
         real = document_key(Path(named.path))
-        if real in self._paths:
+        if real in self._sources:
             return real, ""
         return named.key, NOT_IN_LIBRARY
 
@@ -398,7 +396,7 @@ class _ReadableDocuments:
         """The document (a key `locate` found readable), or (None, why it failed)."""
         if key not in self._loaded:
             try:
-                self._loaded[key] = (load_document(self._paths[key], key=key), "")
+                self._loaded[key] = (LIBRARY.load(self._sources[key]), "")
             except DocumentError as error:
                 self._loaded[key] = (None, str(error))
         return self._loaded[key]
@@ -618,6 +616,10 @@ def doctor(db: Path, cache_dir: Path, config_dir: Path) -> DoctorReport:
 # ---------------------------------------------------------------------------------------------
 
 
+def _path_text(source: Source) -> str | None:
+    return None if source.path is None else str(source.path)
+
+
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     key: str
@@ -659,7 +661,7 @@ def search_library(
                 SearchResult(
                     key=hit.doc_key,
                     title=hit.title,
-                    path=str(by_key[hit.doc_key].path),
+                    path=_path_text(by_key[hit.doc_key]),
                     section=hit.section,
                     offset=hit.offset,
                     snippet=hit.snippet,

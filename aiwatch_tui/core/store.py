@@ -34,9 +34,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from aiwatch_tui.core.files import make_private_dirs
 from aiwatch_tui.core.model import AnchorStatus, DocumentNote, Highlight, utc_now
-from aiwatch_tui.core.private_dirs import make_private_dirs
 from aiwatch_tui.core.sources import document_note_id
+from aiwatch_tui.core.text.sanitize import escaped
 
 SCHEMA_VERSION = 3
 APPLICATION_ID = 0x41495741  # "AIWA": marks the file as aiwatch's (PRAGMA application_id)
@@ -213,7 +214,7 @@ class _WalNotEnabled(Exception):
 
 def _show(path: Path | str) -> str:
     # File names are untrusted: keep messages on one line and free of terminal controls.
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in os.fspath(path))
+    return escaped(os.fspath(path))
 
 
 def _current_uid() -> int | None:

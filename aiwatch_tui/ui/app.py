@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import select
 import signal
 import sys
@@ -21,10 +20,10 @@ from textual.filter import LineFilter, Monochrome
 from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations
-from aiwatch_tui.core.catalog import Catalog
-from aiwatch_tui.core.library import Source, discover, library_sources
+from aiwatch_tui.core.files import make_private_dirs
+from aiwatch_tui.core.library.catalog import Catalog
+from aiwatch_tui.core.library.sources import Source, discover, library_sources
 from aiwatch_tui.core.model import Document, DocumentInfo
-from aiwatch_tui.core.private_dirs import make_private_dirs
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
 from aiwatch_tui.ui.collector import collect_when_idle
@@ -186,12 +185,12 @@ class AiwatchApp(App[None]):
         if self.open_key is not None:
             self._main.open_document(self.open_key, focus=True)
         missing = self.catalog.missing_infos()
-        if not _small(missing):
+        if not self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES):
             # A big library: what the search index already knows fills the list at once
             # (no article is read); the indexing worker then brings it up to date.
             self.catalog.adopt_infos(self._cached_infos().values())
             missing = self.catalog.missing_infos()
-        if _small(missing):
+        if self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES):
             self.catalog.scan(missing)
             self.reanchor_library()
         self._show_library()
@@ -583,20 +582,6 @@ def _hung_up(fd: int) -> bool:
         return any(events & (select.POLLHUP | select.POLLERR) for _, events in poll.poll(0))
     except (OSError, ValueError):
         return False
-
-
-def _small(sources: Sequence[Source]) -> bool:
-    """Whether the sources add up to little enough to parse before the first paint
-    (stops counting as soon as they do not: a large library costs a few stats, not all)."""
-    total = 0
-    for source in sources:
-        try:
-            total += os.stat(source.path).st_size
-        except OSError:
-            continue
-        if total > _PARSE_INLINE_BYTES:
-            return False
-    return True
 
 
 def make_app(

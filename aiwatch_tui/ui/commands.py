@@ -26,7 +26,7 @@ from textual.style import Style
 
 from aiwatch_tui.core.model import Document, DocumentInfo, DocumentNote, Highlight
 from aiwatch_tui.core.search import FuzzyIndex
-from aiwatch_tui.ui.visible import visible
+from aiwatch_tui.core.text.sanitize import visible
 
 if TYPE_CHECKING:
     from aiwatch_tui.ui.app import AiwatchApp

@@ -11,17 +11,14 @@ from typing import Any
 
 import pytest
 
-from aiwatch_tui.core import documents
-from aiwatch_tui.core.catalog import Catalog
-from aiwatch_tui.core.documents import (
-    HIDDEN_NOTICE,
-    LEGACY_NOTICE,
-    DocumentError,
-    document_from_text,
-    load_document,
-)
-from aiwatch_tui.core.library import discover
+from aiwatch_tui.core.library import loading
+from aiwatch_tui.core.library.catalog import Catalog
+from aiwatch_tui.core.library.loading import load_document
+from aiwatch_tui.core.library.sources import discover
 from aiwatch_tui.core.model import BlockKind, Document
+from aiwatch_tui.core.text.decode import LEGACY_NOTICE
+from aiwatch_tui.core.text.document import DocumentError, document_from_text
+from aiwatch_tui.core.text.sanitize import HIDDEN_NOTICE, sanitize
 from tests.growth import assert_linear, bytes_read_by, without_blocking
 from tests.hostile.corpus import (
     BIDI_TXT,
@@ -50,6 +47,7 @@ def test_every_openable_article_is_clean_and_every_other_refused_in_one_line(
     def read_everything() -> list[str]:
         sources, problems = discover([hostile_folder])
         for source in sources:
+            assert source.path is not None
             try:
                 opened[source.path.name] = load_document(source.path)
             except DocumentError as error:
@@ -88,7 +86,7 @@ def test_control_sequences_are_shown_as_symbols_one_for_one(hostile_folder: Path
         # the visible words survive; only the control characters changed (same length)
         words = re.sub(r"[\x00-\x1f\x7f-\x9f]", "", line).split()
         assert all(word in doc.text for word in words[:2])
-        assert len(documents.sanitize(line)) == len(line)
+        assert len(sanitize(line)) == len(line)
     assert "␛]52;c;" in doc.text and "␛]0;" in doc.text and "␛P" in doc.text
     assert "\ufffd31m" in doc.text  # the 8-bit CSI as a replacement mark
     assert "␈␈␈" in doc.text and "␇␇" in doc.text and "␡" in doc.text
@@ -175,7 +173,7 @@ def test_a_single_line_costs_in_proportion_to_its_length(tmp_path: Path) -> None
 def test_a_sparse_file_over_the_cap_is_refused_without_reading_it(tmp_path: Path) -> None:
     huge = tmp_path / "huge.txt"
     with open(huge, "wb") as stream:
-        stream.truncate(documents.MAX_FILE_BYTES + 1)
+        stream.truncate(loading.MAX_FILE_BYTES + 1)
     with pytest.raises(DocumentError) as raised:
         assert bytes_read_by(lambda: load_document(huge)) < 1024 * 1024
     assert str(raised.value).startswith(f"{huge}: too large (64.0 MiB;")
@@ -261,7 +259,7 @@ def test_a_fifo_a_device_link_and_a_huge_file_in_a_folder_get_a_line_each_with_t
     os.mkfifo(folder / "deeper" / "pipe.txt")
     (folder / "zero.txt").symlink_to("/dev/zero")
     with open(folder / "deeper" / "huge.md", "wb") as stream:
-        stream.truncate(documents.MAX_FILE_BYTES + 1)
+        stream.truncate(loading.MAX_FILE_BYTES + 1)
     sources, problems = without_blocking(lambda: discover([folder]))
     assert problems == [
         "articles/deeper/pipe.txt: not a regular file (it is a named pipe)",

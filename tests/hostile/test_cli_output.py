@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aiwatch_tui import cli
-from aiwatch_tui.core.documents import load_document
+from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.model import Highlight, utc_now
 from aiwatch_tui.core.store import Store
 from tests.hostile.corpus import BEL, CONTROL_LINES, ESC, FILENAME_TITLE

@@ -7,9 +7,9 @@ import threading
 import time
 from pathlib import Path
 
-from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.fulltext import FullTextIndex
-from aiwatch_tui.core.library import Source, bundled_sources
+from aiwatch_tui.core.library.loading import LIBRARY
+from aiwatch_tui.core.library.sources import Source, bundled_sources
 from aiwatch_tui.core.model import Document
 
 
@@ -19,10 +19,10 @@ def test_two_updaters_on_one_fresh_index_both_finish(tmp_path: Path) -> None:
     first, second = FullTextIndex(path), FullTextIndex(path)
     first_started = threading.Event()
 
-    def slow_loader(file: Path, key: str) -> Document:
+    def slow_loader(source: Source) -> Document:
         first_started.set()
         time.sleep(0.3)  # the first updater holds the write lock while it reads
-        return load_document(file, key)
+        return LIBRARY.load(source)
 
     errors: list[BaseException] = []
 

@@ -10,8 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aiwatch_tui.core.anchoring import make_quote, reanchor
-from aiwatch_tui.core.documents import decode, document_from_text, parse, sanitize
 from aiwatch_tui.core.model import AnchorStatus, Block, BlockKind, Document
+from aiwatch_tui.core.text.decode import decode
+from aiwatch_tui.core.text.document import document_from_text
+from aiwatch_tui.core.text.parse import parse
+from aiwatch_tui.core.text.sanitize import sanitize
 from aiwatch_tui.ui.text_layout import Layout, PieceRole, display_text, text_width
 from tests.hostile.corpus import CONTROL_LINES, MARKUP_SHAPES
 

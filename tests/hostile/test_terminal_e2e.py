@@ -246,7 +246,7 @@ def _store_hostile_notes(env: dict[str, str], article: Path, at_start: bool) -> 
     """A highlight whose note (as an import file or a paste could bring it) is hostile, and a
     hostile document note, straight into the database."""
     from aiwatch_tui.core.anchoring import make_quote
-    from aiwatch_tui.core.documents import load_document
+    from aiwatch_tui.core.library.loading import load_document
     from aiwatch_tui.core.model import Highlight, utc_now
     from aiwatch_tui.core.store import Store
 

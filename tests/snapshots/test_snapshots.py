@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from aiwatch_tui.core.anchoring import make_quote
-from aiwatch_tui.core.documents import load_document
+from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.model import Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.app import make_app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiwatch_tui.core.documents import load_document
+from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.help import HelpScreen

@@ -11,8 +11,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input
 
-from aiwatch_tui.core.documents import document_from_text
 from aiwatch_tui.core.model import BlockKind, Document, Span
+from aiwatch_tui.core.text.document import document_from_text
 from aiwatch_tui.ui.text_layout import Layout
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from aiwatch_tui import cli
-from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.export import READWISE_COLUMNS, document_note_id, source_uri
+from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.model import AnchorStatus, Highlight
 from aiwatch_tui.core.store import SCHEMA_VERSION, Store
 from tests.conftest import REPO, SEED_000, SEED_002

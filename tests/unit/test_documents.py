@@ -10,20 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core import documents
-from aiwatch_tui.core.documents import (
-    HIDDEN_NOTICE,
-    LEGACY_NOTICE,
-    DocumentError,
-    count_words,
-    decode,
-    document_from_text,
-    hidden_character_notices,
-    load_document,
-    parse,
-    sanitize,
-)
+from aiwatch_tui.core.library import loading
+from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.model import Block, BlockKind, Document, InlineKind
+from aiwatch_tui.core.text.decode import LEGACY_NOTICE, decode
+from aiwatch_tui.core.text.document import DocumentError, count_words, document_from_text
+from aiwatch_tui.core.text.parse import parse
+from aiwatch_tui.core.text.sanitize import HIDDEN_NOTICE, hidden_character_notices, sanitize
 from tests.growth import assert_linear, without_blocking
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -271,7 +264,7 @@ def test_load_refuses_an_unreadable_file(tmp_path: Path) -> None:
 def test_load_refuses_files_over_the_size_cap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(documents, "MAX_FILE_BYTES", 2048)
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 2048)
     write(tmp_path, "fits.txt", b"x" * 2048)
     load_document(tmp_path / "fits.txt")
     path = write(tmp_path, "big.txt", b"x" * 3000)
@@ -281,7 +274,7 @@ def test_load_refuses_files_over_the_size_cap(
 
 
 def test_default_size_cap_is_sane() -> None:
-    assert 8 * 1024 * 1024 <= documents.MAX_FILE_BYTES <= 256 * 1024 * 1024
+    assert 8 * 1024 * 1024 <= loading.MAX_FILE_BYTES <= 256 * 1024 * 1024
 
 
 def test_error_for_a_strange_file_name_is_one_safe_line(tmp_path: Path) -> None:

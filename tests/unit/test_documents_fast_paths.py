@@ -9,16 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiwatch_tui.core import documents
-from aiwatch_tui.core.documents import (
-    MAX_FILE_BYTES,
-    DocumentError,
-    count_words,
-    hidden_character_notices,
-    load_document,
-    looks_binary,
-    sanitize,
-)
+from aiwatch_tui.core.library import loading
+from aiwatch_tui.core.library.loading import MAX_FILE_BYTES, load_document
+from aiwatch_tui.core.text import sanitize as sanitising
+from aiwatch_tui.core.text.decode import looks_binary
+from aiwatch_tui.core.text.document import DocumentError, count_words
+from aiwatch_tui.core.text.sanitize import hidden_character_notices, sanitize
 
 NOT_WORDS = "| - -- --- — – • * + # ## ### #### ##### ###### > = & / : · … ...".split()
 # Words, stand-alone punctuation, every kind of whitespace, and anything else.
@@ -60,14 +56,14 @@ def test_word_count_is_wc_less_punctuation(text: str) -> None:
 @settings(max_examples=400, deadline=None)
 @given(texts)
 def test_a_plainly_safe_text_needs_no_sanitising(text: str) -> None:
-    if documents._plainly_safe(text):
+    if sanitising.plainly_safe(text):
         assert sanitize(text) == text
         assert hidden_character_notices(text) == ()
         assert not looks_binary(text)
 
 
 def test_the_unsafe_characters_are_all_unprintable() -> None:
-    assert documents._UNSAFE_ARE_UNPRINTABLE
+    assert sanitising._UNSAFE_ARE_UNPRINTABLE
 
 
 def test_a_file_longer_than_announced_is_read_whole(
@@ -83,7 +79,7 @@ def test_a_file_longer_than_announced_is_read_whole(
         fields[6] = 10  # st_size
         return os.stat_result(fields)
 
-    monkeypatch.setattr(documents.os, "fstat", shrunk_fstat)
+    monkeypatch.setattr(loading.os, "fstat", shrunk_fstat)
     document = load_document(article, "growing")
     assert document.text == article.read_text(encoding="utf-8")
     assert document.word_count == 2 + 3 * 500
@@ -102,7 +98,7 @@ def test_a_file_that_grows_past_the_limit_is_refused(
         fields[6] = 100
         return os.stat_result(fields)
 
-    monkeypatch.setattr(documents.os, "fstat", lambda fd: small(real_fstat(fd)))
-    monkeypatch.setattr(documents.os, "stat", lambda path: small(real_stat(path)))
+    monkeypatch.setattr(loading.os, "fstat", lambda fd: small(real_fstat(fd)))
+    monkeypatch.setattr(loading.os, "stat", lambda path: small(real_stat(path)))
     with pytest.raises(DocumentError, match="grew past"):
         load_document(article, "huge")

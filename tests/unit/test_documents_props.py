@@ -7,8 +7,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiwatch_tui.core.documents import decode, document_from_text, parse, sanitize
 from aiwatch_tui.core.model import Block, BlockKind, Inline
+from aiwatch_tui.core.text.decode import decode
+from aiwatch_tui.core.text.document import document_from_text
+from aiwatch_tui.core.text.parse import parse
+from aiwatch_tui.core.text.sanitize import sanitize
 
 # Characters that matter to the parsers, mixed with anything at all.
 SYNTAX = list("|#-*_+>`~=:.!?\\[]() \t\n\r\x00\x1b\x85\u202e") + ["1.", "2)", "http://", "www."]

@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aiwatch_tui.core import fulltext
-from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.fulltext import (
     FullTextIndex,
     TextHit,
@@ -22,7 +21,8 @@ from aiwatch_tui.core.fulltext import (
     match_marks,
     query_parts,
 )
-from aiwatch_tui.core.library import Source
+from aiwatch_tui.core.library.loading import load_document
+from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import Document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,9 +54,10 @@ class CountingLoader:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def __call__(self, path: Path, key: str) -> Document:
-        self.calls.append(path.name)
-        return load_document(path, key)
+    def __call__(self, source: Source) -> Document:
+        assert source.path is not None
+        self.calls.append(source.path.name)
+        return load_document(source.path, source.key)
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.fulltext import FullTextIndex
-from aiwatch_tui.core.library import Source
+from aiwatch_tui.core.library.loading import load_document
+from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import Document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,8 +32,8 @@ def headings_of(document: Document) -> list[tuple[str, str, int]]:
 
 
 class ForbiddenLoader:
-    def __call__(self, path: Path, key: str) -> Document:
-        raise AssertionError(f"read {path}")
+    def __call__(self, source: Source) -> Document:
+        raise AssertionError(f"read {source.path}")
 
 
 def test_headings_match_the_parsed_documents(tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from aiwatch_tui.core import fulltext
-from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.fulltext import FullTextIndex
-from aiwatch_tui.core.library import Source
+from aiwatch_tui.core.library.loading import LIBRARY
+from aiwatch_tui.core.library.sources import Source
 
 ARTICLE_COUNT = 40
 
@@ -99,7 +99,7 @@ def test_processes_build_the_same_index_as_a_thread(
     seen: list[tuple[int, int]] = []
     by_processes = build(tmp_path / "a.db", library, progress=lambda d, t: seen.append((d, t)))
     assert len(children) == 2
-    by_thread = build(tmp_path / "b.db", library, loader=load_document)
+    by_thread = build(tmp_path / "b.db", library, loader=LIBRARY.load)
     assert len(children) == 2  # a caller's own loader runs in a thread
     assert (by_processes.added, by_processes.failed) == (ARTICLE_COUNT, 1)
     assert by_processes.problems == by_thread.problems
@@ -172,7 +172,7 @@ def test_a_parser_killed_midway_is_replaced_by_a_thread(
 ) -> None:
     stats = build(tmp_path / "a.db", library, progress=kill_all(children))
     assert (stats.added, stats.failed, stats.cancelled) == (ARTICLE_COUNT, 1, False)
-    reference = build(tmp_path / "b.db", library, loader=load_document)
+    reference = build(tmp_path / "b.db", library, loader=LIBRARY.load)
     assert reference.added == ARTICLE_COUNT
     assert index_rows(tmp_path / "a.db") == index_rows(tmp_path / "b.db")
 
@@ -203,5 +203,5 @@ def test_no_interpreter_to_start_means_a_thread(
 def test_only_large_updates_with_the_default_loader_use_processes() -> None:
     many = fulltext.PROCESS_LOAD_MIN_DOCUMENTS
     assert fulltext._parse_processes(many - 1, None) == 0
-    assert fulltext._parse_processes(many, load_document) == 0
+    assert fulltext._parse_processes(many, LIBRARY.load) == 0
     assert 0 <= fulltext._parse_processes(many, None) <= fulltext.MAX_PARSE_PROCESSES

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core.documents import load_document
 from aiwatch_tui.core.export import InterchangeError, source_uri
 from aiwatch_tui.core.interchange import (
     NOT_IN_LIBRARY,
@@ -26,7 +25,8 @@ from aiwatch_tui.core.interchange import (
     search_index_path,
     search_library,
 )
-from aiwatch_tui.core.library import bundled_sources, discover, seeds_dir
+from aiwatch_tui.core.library.loading import load_document
+from aiwatch_tui.core.library.sources import bundled_sources, discover, seeds_dir
 from aiwatch_tui.core.model import AnchorStatus
 from aiwatch_tui.core.store import Store
 from tests.conftest import SEED_000

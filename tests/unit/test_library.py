@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core import library
-from aiwatch_tui.core.documents import load_document
-from aiwatch_tui.core.library import (
+from aiwatch_tui.core.library import sources
+from aiwatch_tui.core.library.loading import load_document
+from aiwatch_tui.core.library.sources import (
     SEED_PREFIX,
     Source,
     bundled_sources,
@@ -33,7 +33,7 @@ def test_seeds_dir_prefers_the_copy_inside_an_installed_package(
     package = tmp_path / "site-packages" / "aiwatch_tui"
     (package / "core").mkdir(parents=True)
     (package / "seeds").mkdir()
-    monkeypatch.setattr(library, "__file__", str(package / "core" / "library.py"))
+    monkeypatch.setattr(sources, "__file__", str(package / "core" / "library" / "sources.py"))
     assert seeds_dir() == (package / "seeds").resolve()
     (package / "seeds").rmdir()  # a checkout: no copy in the package, use <repo>/seeds
     assert seeds_dir() == (tmp_path / "site-packages" / "seeds").resolve()
@@ -44,7 +44,9 @@ def test_bundled_sources_are_keyed_by_name_in_name_order() -> None:
     names = sorted(p.name for p in REPO_SEEDS.iterdir() if p.suffix in (".txt", ".md"))
     assert [s.key for s in sources] == [SEED_PREFIX + name for name in names]
     assert all(s.path.parent == seeds_dir() for s in sources)
-    assert load_document(sources[0].path).key == sources[0].key
+    first = sources[0].path
+    assert first is not None
+    assert load_document(first).key == sources[0].key
 
 
 def test_document_key_is_the_resolved_path_except_for_seeds(tmp_path: Path) -> None:

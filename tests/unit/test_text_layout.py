@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiwatch_tui.core.documents import document_from_text
 from aiwatch_tui.core.model import Block, BlockKind, Document, Span
+from aiwatch_tui.core.text.document import document_from_text
 from aiwatch_tui.ui import text_layout as tl
 from aiwatch_tui.ui.text_layout import Layout, LineKind, PieceRole, TextMap, VisualLine
 

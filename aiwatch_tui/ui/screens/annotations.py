@@ -33,9 +33,9 @@ from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Highlight
 from aiwatch_tui.core.search import FuzzyIndex
 from aiwatch_tui.core.sources import document_note_id
 from aiwatch_tui.core.store import StoreError
+from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.undo_messages import done_message, history_message
-from aiwatch_tui.ui.visible import visible
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
 # A fuzzy filter shows the best matches, not all of them, so typing stays quick.

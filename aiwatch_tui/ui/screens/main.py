@@ -16,11 +16,11 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from aiwatch_tui.core.annotations import Change
-from aiwatch_tui.core.catalog import Problem
-from aiwatch_tui.core.documents import sanitize
 from aiwatch_tui.core.find import find_near, nearest_at_or_after
+from aiwatch_tui.core.library.catalog import Problem
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
 from aiwatch_tui.core.store import StoreError
+from aiwatch_tui.core.text.sanitize import sanitize
 from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
-from aiwatch_tui.core.documents import sanitize
+from aiwatch_tui.core.text.sanitize import sanitize
 
 # How often the draft is written while typing: a dropped SSH link loses at most this much.
 DRAFT_INTERVAL = 3.0

@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from aiwatch_tui.core.fulltext import TextHit, match_marks, query_parts
-from aiwatch_tui.ui.visible import visible
+from aiwatch_tui.core.text.sanitize import visible
 
 if TYPE_CHECKING:
     from aiwatch_tui.ui.app import AiwatchApp

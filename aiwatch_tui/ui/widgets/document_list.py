@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widgets import Input
 
 from aiwatch_tui.core.model import DocumentInfo
-from aiwatch_tui.ui.visible import visible
+from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
 if TYPE_CHECKING:

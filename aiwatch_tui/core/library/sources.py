@@ -1,4 +1,8 @@
-"""Which documents exist: the bundled seed articles and the files and folders a user names."""
+"""Which documents exist: the bundled seed articles and the files and folders a user names.
+
+A `Source` names one document (its key, stable across runs) and says where its text comes
+from (its kind, and its file if it has one); core.library.loading reads it.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,40 @@ import functools
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
-from aiwatch_tui.core.documents import describe_file_kind, describe_os_error, one_line
+from aiwatch_tui.core.files import describe_file_kind, describe_os_error
+from aiwatch_tui.core.text.sanitize import one_line
 
 SEED_PREFIX = "seeds/"
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 
 
+class SourceKind(StrEnum):
+    """Where a document's text comes from, and so which reader loads it."""
+
+    FILE = "file"  # a file the user named, or one in a folder they added
+    SEED = "seed"  # a bundled article (a file in the package's seeds folder)
+
+
 class Source(NamedTuple):
-    """A document to load: its stable key and where its file is.
+    """A document to load: its stable key, its file (None for a kind whose text is not in a
+    file of its own) and its kind.
 
     A NamedTuple rather than a frozen dataclass: a library walk makes one per article,
     10,000 before a relaunch's first paint, four times faster as tuples."""
 
     key: str
-    path: Path
+    path: Path | None
+    kind: SourceKind = SourceKind.FILE
 
 
 def seeds_dir() -> Path:
     """The bundled articles: aiwatch_tui/seeds in an installed wheel, <repo>/seeds in a
     checkout or editable install (where the package folder has no copy)."""
-    package = Path(__file__).resolve().parents[1]
+    package = Path(__file__).resolve().parents[2]
     installed = package / "seeds"
     if installed.is_dir():
         return installed
@@ -51,7 +66,11 @@ def bundled_sources() -> list[Source]:
         names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
     except OSError:
         return []
-    return [Source(SEED_PREFIX + name, folder / name) for name in names if _is_text_name(name)]
+    return [
+        Source(SEED_PREFIX + name, folder / name, SourceKind.SEED)
+        for name in names
+        if _is_text_name(name)
+    ]
 
 
 def _resolved(path: Path) -> Path:
@@ -183,7 +202,8 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
                 key = document_key(path)
             if key not in keys:
                 keys.add(key)
-                sources.append(Source(key, path))
+                kind = SourceKind.SEED if key.startswith(SEED_PREFIX) else SourceKind.FILE
+                sources.append(Source(key, path, kind))
 
     for path in paths:
         try:

@@ -3,20 +3,21 @@
 The list needs only a title and a word count per document, so the catalog keeps
 `DocumentInfo` for every source and parses full documents on demand, keeping a few
 recently opened ones. A library of thousands of articles then costs its metadata,
-not its text.
+not its text. Texts are read through a SourceReader (core.library.loading), whatever their
+kind of source.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from aiwatch_tui.core.documents import DocumentError, load_document
-from aiwatch_tui.core.library import Source
+from aiwatch_tui.core.library.loading import LIBRARY, SourceReader, Version
+from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import Document, DocumentInfo
+from aiwatch_tui.core.text.document import DocumentError
 
 # Parsed documents kept in memory; enough for flipping between a handful of articles.
 _KEEP_DOCUMENTS = 8
@@ -29,14 +30,14 @@ class Problem(NamedTuple):
     message: str
 
 
-def info_from_document(doc: Document, size: int, mtime_ns: int) -> DocumentInfo:
+def info_from_document(doc: Document, version: Version) -> DocumentInfo:
     return DocumentInfo(
         key=doc.key,
         path=doc.path,
         title=doc.title,
         word_count=doc.word_count,
-        size=size,
-        mtime_ns=mtime_ns,
+        size=version.size,
+        mtime_ns=version.mtime_ns,
         content_hash=doc.content_hash,
         notices=doc.notices,
     )
@@ -45,7 +46,8 @@ def info_from_document(doc: Document, size: int, mtime_ns: int) -> DocumentInfo:
 class Catalog:
     """Sources in display order, their metadata once known, and an LRU of parsed documents."""
 
-    def __init__(self, sources: Sequence[Source]) -> None:
+    def __init__(self, sources: Sequence[Source], reader: SourceReader = LIBRARY) -> None:
+        self.reader = reader
         self.sources: list[Source] = list(sources)
         self._by_key = {source.key: source for source in self.sources}
         self._infos: dict[str, DocumentInfo] = {}
@@ -70,6 +72,19 @@ class Catalog:
         for info in infos:
             if info.key in self._by_key:
                 self._infos[info.key] = info
+
+    def size_at_most(self, sources: Iterable[Source], limit: int) -> bool:
+        """Whether the texts of `sources` add up to at most `limit` bytes (counting stops as
+        soon as they do not: a large library costs a few looks, not all)."""
+        total = 0
+        for source in sources:
+            try:
+                total += self.reader.version(source).size
+            except OSError:
+                continue
+            if total > limit:
+                return False
+        return True
 
     def missing_infos(self) -> list[Source]:
         return [s for s in self.sources if s.key not in self._infos and s.key not in self._problems]
@@ -103,10 +118,10 @@ class Catalog:
             for key, info in list(self._infos.items()):
                 source = self._by_key.get(key)
                 try:
-                    stat = os.stat(source.path) if source is not None else None
+                    version = self.reader.version(source) if source is not None else None
                 except OSError:
-                    stat = None
-                if stat is None or (stat.st_size, stat.st_mtime_ns) != (info.size, info.mtime_ns):
+                    version = None
+                if version is None or version != (info.size, info.mtime_ns):
                     stale.add(key)
                     del self._infos[key]
                     self._documents.pop(key, None)
@@ -126,18 +141,19 @@ class Catalog:
         if source is None:
             return Problem(key, f"{key}: not in this library")
         try:
-            stat = os.stat(source.path)
-            document = load_document(source.path, key=source.key)
+            version = self.reader.version(source)
+            document = self.reader.load(source)
         except DocumentError as error:
             problem = Problem(key, str(error))
             self._problems[key] = problem
             return problem
         except OSError as error:
-            problem = Problem(key, f"{source.path.name}: {error.strerror or error}")
+            name = source.path.name if source.path is not None else source.key
+            problem = Problem(key, f"{name}: {error.strerror or error}")
             self._problems[key] = problem
             return problem
         with self._lock:
-            self._infos[key] = info_from_document(document, stat.st_size, stat.st_mtime_ns)
+            self._infos[key] = info_from_document(document, version)
             self._problems.pop(key, None)
             self._documents[key] = document
             while len(self._documents) > _KEEP_DOCUMENTS:

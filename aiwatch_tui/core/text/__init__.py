@@ -1,0 +1,1 @@
+"""Text: bytes decoded, sanitised and parsed into blocks and inlines with offsets."""

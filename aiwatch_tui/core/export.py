@@ -33,11 +33,11 @@ from aiwatch_tui.core.model import (
     DocumentNote,
     Highlight,
 )
-from aiwatch_tui.core.sources import NamedSource, SourceKind, name_source
-from aiwatch_tui.core.sources import document_note_id as document_note_id
-from aiwatch_tui.core.sources import key_from_source as key_from_source
-from aiwatch_tui.core.sources import source_uri as source_uri
 from aiwatch_tui.core.text.sanitize import HIDDEN_NOTICE, for_export, hidden_character_notices
+from aiwatch_tui.core.uris import NamedSource, UriKind, name_source
+from aiwatch_tui.core.uris import document_note_id as document_note_id
+from aiwatch_tui.core.uris import key_from_source as key_from_source
+from aiwatch_tui.core.uris import source_uri as source_uri
 
 ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 READWISE_COLUMNS = ("Highlight", "Title", "Author", "URL", "Note", "Location", "Date")
@@ -445,7 +445,7 @@ def to_csv(highlights: Iterable[Highlight], documents: Mapping[str, ExportDocume
 class ImportedHighlight:
     """A highlight read from an annotation file, before it is anchored in the current text.
 
-    `doc_key` is the key the source names (see core.sources: a path as the file spells it, a
+    `doc_key` is the key the source names (see core.uris: a path as the file spells it, a
     bundled article, a web page's URL); which documents may be read is decided on import.
     `start`/`end` are None when the file gave no TextPositionSelector; `status`, `title` and
     `content_hash` are hints from an aiwatch export (None / "" from other tools).
@@ -544,7 +544,7 @@ _SETS = frozenset({"Choice", "Composite", "List", "Independents"})
 # Sets inside sets, and selectors refined by selectors, are followed this deep at most.
 _MAX_NESTING = 16
 _HTML_FORMATS = ("text/html", "application/xhtml+xml")
-_LOCAL_KINDS = frozenset({SourceKind.SEED, SourceKind.FILE})
+_LOCAL_KINDS = frozenset({UriKind.SEED, UriKind.FILE})
 NOT_FETCHED = "Linked body (not fetched)"
 
 

@@ -32,26 +32,20 @@ from aiwatch_tui.core.files import describe_os_error, human_size
 from aiwatch_tui.core.library.catalog import Catalog, info_from_document
 from aiwatch_tui.core.library.loading import LIBRARY
 from aiwatch_tui.core.library.sources import (
-    SEED_PREFIX,
     Source,
+    SourceKind,
     bundled_sources,
     discover,
     document_key,
     seeds_dir,
 )
-from aiwatch_tui.core.library.sources import SourceKind as LibrarySourceKind
 from aiwatch_tui.core.library.sources import library_sources as core_library_sources
 from aiwatch_tui.core.model import AnchorStatus, Document, DocumentInfo, DocumentNote, Highlight
-from aiwatch_tui.core.sources import SourceKind, key_from_source, name_source
-from aiwatch_tui.core.store import (
-    SCHEMA_VERSION,
-    DatabaseReport,
-    MergeResult,
-    Store,
-    inspect_database,
-)
+from aiwatch_tui.core.store import SCHEMA_VERSION, MergeResult, Store
+from aiwatch_tui.core.store.inspection import DatabaseReport, inspect_database
 from aiwatch_tui.core.text.document import DocumentError
 from aiwatch_tui.core.text.sanitize import one_line
+from aiwatch_tui.core.uris import SEED_PREFIX, UriKind, key_from_source, name_source
 from aiwatch_tui.paths import SEARCH_INDEX_NAME
 
 ExportFormat = Literal["json", "markdown", "csv"]
@@ -152,7 +146,7 @@ def _source_of(key: str, by_key: Mapping[str, Source]) -> Source | None:
         return by_key[key]
     if key.startswith(SEED_PREFIX):
         path = _seed_path(key)
-        return None if path is None else Source(key, path, LibrarySourceKind.SEED)
+        return None if path is None else Source(key, path, SourceKind.SEED)
     return None
 
 
@@ -375,11 +369,11 @@ class _ReadableDocuments:
         named = name_source(source)
         if named is None:  # the parser skips these; kept safe here all the same
             return source, NOT_READABLE
-        if named.kind is SourceKind.SEED:
+        if named.kind is UriKind.SEED:
             return named.key, "" if named.key in self._sources else NOT_BUNDLED
-        if named.kind is SourceKind.WEB:
+        if named.kind is UriKind.WEB:
             return named.key, WEB_PAGE
-        if named.kind is SourceKind.OTHER:
+        if named.kind is UriKind.OTHER:
             on_host = named.key[:7].lower() == "file://"
             return named.key, OTHER_HOST if on_host else NOT_READABLE
         if named.key in self._sources:

@@ -133,7 +133,7 @@ class DocumentNote(NamedTuple):
     """A note about a whole document (an annotation whose target has no selector).
 
     A document may have several: the one aiwatch's `A` key edits, whose `id` is derived from
-    the document key (core.sources.document_note_id), and any number imported from other
+    the document key (core.uris.document_note_id), and any number imported from other
     tools under their own ids. An empty `id` means that derived one.
     """
 

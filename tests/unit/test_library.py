@@ -10,13 +10,13 @@ import pytest
 from aiwatch_tui.core.library import sources
 from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.library.sources import (
-    SEED_PREFIX,
     Source,
     bundled_sources,
     discover,
     document_key,
     seeds_dir,
 )
+from aiwatch_tui.core.uris import SEED_PREFIX
 
 REPO_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

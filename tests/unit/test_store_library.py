@@ -12,17 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core import store as store_module
-from aiwatch_tui.core.model import AnchorStatus, Highlight
-from aiwatch_tui.core.sources import document_note_id
-from aiwatch_tui.core.store import (
-    SCHEMA_VERSION,
-    DocumentNote,
-    MergeResult,
-    Store,
-    StoreError,
-    inspect_database,
-)
+from aiwatch_tui.core.model import AnchorStatus, DocumentNote, Highlight
+from aiwatch_tui.core.store import SCHEMA_VERSION, MergeResult, Store, StoreError, schema
+from aiwatch_tui.core.store.inspection import inspect_database
+from aiwatch_tui.core.uris import document_note_id
 
 T1 = "2025-01-01T00:00:00.000Z"
 T2 = "2025-06-01T00:00:00.000Z"
@@ -54,7 +47,7 @@ def make_version_1(path: Path) -> None:
     """A database as aiwatch 1 left it: schema 1 and one highlight."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = sqlite3.connect(path)
-    for statement in store_module._MIGRATIONS[1]:
+    for statement in schema.MIGRATIONS[1]:
         raw.execute(statement)
     raw.execute("PRAGMA user_version = 1")
     raw.execute(
@@ -99,10 +92,10 @@ def test_a_failed_migration_leaves_the_database_at_version_1(
 ) -> None:
     make_version_1(db_path)
     broken = {
-        **store_module._MIGRATIONS,
-        2: (store_module._MIGRATIONS[2][0], "THIS IS NOT SQL"),
+        **schema.MIGRATIONS,
+        2: (schema.MIGRATIONS[2][0], "THIS IS NOT SQL"),
     }
-    monkeypatch.setattr(store_module, "_MIGRATIONS", broken)
+    monkeypatch.setattr(schema, "MIGRATIONS", broken)
     with pytest.raises(StoreError):
         Store(db_path)
     raw = sqlite3.connect(db_path)
@@ -115,7 +108,7 @@ def test_a_failed_migration_leaves_the_database_at_version_1(
 def test_a_version_2_document_note_keeps_the_id_its_exports_carried(db_path: Path) -> None:
     make_version_1(db_path)
     raw = sqlite3.connect(db_path)
-    for statement in store_module._MIGRATIONS[2]:
+    for statement in schema.MIGRATIONS[2]:
         raw.execute(statement)
     raw.execute("INSERT INTO document_notes VALUES ('seeds/a.txt', 'old thoughts', ?)", (T1,))
     raw.execute("PRAGMA user_version = 2")

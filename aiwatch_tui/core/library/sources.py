@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 from aiwatch_tui.core.files import describe_file_kind, describe_os_error
 from aiwatch_tui.core.text.sanitize import one_line
+from aiwatch_tui.core.uris import SEED_PREFIX
 
-SEED_PREFIX = "seeds/"
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 
 

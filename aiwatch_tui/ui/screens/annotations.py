@@ -31,9 +31,9 @@ from textual.widgets import Footer, Input, Static
 from aiwatch_tui.core.annotations import Annotations, Change
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Highlight
 from aiwatch_tui.core.search import FuzzyIndex
-from aiwatch_tui.core.sources import document_note_id
 from aiwatch_tui.core.store import StoreError
 from aiwatch_tui.core.text.sanitize import visible
+from aiwatch_tui.core.uris import document_note_id
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList

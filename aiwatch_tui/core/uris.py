@@ -1,8 +1,10 @@
 """What a source URI in an annotation names, and the key a document is kept under.
 
-Pure string work: nothing here touches the file system or the network. Which of the named
-documents may actually be read is decided elsewhere (core.interchange, against the library),
-because a URI comes from a file someone else wrote.
+Pure string work: nothing here touches the file system or the network, and nothing of
+aiwatch is imported (the store, the library and the interchange formats all name documents
+this way). Which of the named documents may actually be read is decided elsewhere
+(core.operations.importing, against the library), because a URI comes from a file someone
+else wrote.
 
 Document keys are of three kinds, which never collide:
 - "seeds/<name>": a bundled article, named in exports as "urn:aiwatch:seeds/<name>";
@@ -23,7 +25,7 @@ from enum import StrEnum
 from pathlib import Path, PurePath
 from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
-SEED_PREFIX = "seeds/"  # mirrors library.SEED_PREFIX; the library is not imported here
+SEED_PREFIX = "seeds/"  # a bundled article's key: "seeds/<file name>"
 SEED_URN_PREFIX = "urn:aiwatch:seeds/"
 
 # Schemes whose URIs are not names of documents but content or code: never kept, never
@@ -33,7 +35,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-class SourceKind(StrEnum):
+class UriKind(StrEnum):
+    """What kind of document a source URI names."""
+
     SEED = "seed"  # a bundled article's name
     FILE = "file"  # an absolute local path
     WEB = "web"  # an http(s) page
@@ -49,7 +53,7 @@ class NamedSource:
     exactly as spelt (what the file system would be asked for).
     """
 
-    kind: SourceKind
+    kind: UriKind
     key: str
     path: str = ""
 
@@ -90,17 +94,17 @@ def name_source(uri: str) -> NamedSource | None:
     if uri[: len(SEED_URN_PREFIX)].lower() == SEED_URN_PREFIX:
         name = _seed_name(uri)
         if name is not None:
-            return NamedSource(SourceKind.SEED, SEED_PREFIX + name)
-        return NamedSource(SourceKind.OTHER, uri)
+            return NamedSource(UriKind.SEED, SEED_PREFIX + name)
+        return NamedSource(UriKind.OTHER, uri)
     if scheme == "file":
         path = _path_from_file_uri(uri, allow_dot_segments=True)
         if path is not None:
-            return NamedSource(SourceKind.FILE, normal_path(path), path)
-        return NamedSource(SourceKind.OTHER, uri)
+            return NamedSource(UriKind.FILE, normal_path(path), path)
+        return NamedSource(UriKind.OTHER, uri)
     if scheme in _DEFAULT_PORTS:
         web = normal_url(uri)
-        return NamedSource(SourceKind.WEB, web) if web is not None else None
-    return NamedSource(SourceKind.OTHER, scheme + uri[len(scheme) :])
+        return NamedSource(UriKind.WEB, web) if web is not None else None
+    return NamedSource(UriKind.OTHER, scheme + uri[len(scheme) :])
 
 
 def normal_path(path: str) -> str:

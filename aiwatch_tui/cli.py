@@ -598,7 +598,8 @@ def _search_sources(args: argparse.Namespace, paths: Paths) -> tuple[list[Source
 
 
 def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.fulltext import SearchIndexUnavailable, fts_query
+    from aiwatch_tui.core.find.fulltext.index import SearchIndexUnavailable
+    from aiwatch_tui.core.find.fulltext.query import fts_query
     from aiwatch_tui.core.interchange import search_index_path, search_library
 
     if fts_query(args.query) is None:

@@ -23,9 +23,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiwatch_tui.core.fulltext import FullTextIndex
+from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+from aiwatch_tui.core.find.fuzzy import FuzzyIndex
 from aiwatch_tui.core.library.sources import Source
-from aiwatch_tui.core.search import FuzzyIndex
 from bench.corpus import generate, palette_candidates
 
 CORPUS_DIR = Path(__file__).resolve().parent / ".corpus" / "articles"
@@ -155,9 +155,9 @@ def bench_build_parts(paths: Sequence[Path], tmp: Path) -> list[dict[str, object
     )
     index.close()
     return [
-        row(f"  loading+parsing alone (documents.py), {len(sample)} articles",
+        row(f"  loading+parsing alone (library.loading), {len(sample)} articles",
             megabytes / loading, "MB/s"),
-        row(f"  indexing alone (fulltext.py), {len(sample)} articles",
+        row(f"  indexing alone (find.fulltext), {len(sample)} articles",
             megabytes / stats.seconds, "MB/s"),
     ]  # fmt: skip
 

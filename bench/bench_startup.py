@@ -191,7 +191,7 @@ def _pathological_parse() -> dict[str, object]:
 def _indexed_library(env: dict[str, str], quick: bool) -> tuple[Path, int]:
     """The synthetic corpus, indexed as an earlier launch would have left it (so its launch
     measures a relaunch), and how many articles it holds."""
-    from aiwatch_tui.core.fulltext import FullTextIndex
+    from aiwatch_tui.core.find.fulltext.index import FullTextIndex
     from aiwatch_tui.core.library.sources import discover
     from aiwatch_tui.paths import Paths
     from bench.corpus import generate
@@ -252,7 +252,7 @@ def _page_down_once(reader: Reader) -> None:
 def _find_keystrokes() -> list[Callable[[Reader], None]]:
     """Each keystroke typed into the find bar: find every match, give them to the reader and
     move the caret to the nearest, as the app does."""
-    from aiwatch_tui.core.find import find_near, nearest_at_or_after
+    from aiwatch_tui.core.find.in_document import find_near, nearest_at_or_after
 
     def typed(query: str) -> Callable[[Reader], None]:
         def keystroke(reader: Reader) -> None:

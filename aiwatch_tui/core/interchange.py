@@ -75,7 +75,7 @@ def cached_infos(cache_dir: Path) -> dict[str, DocumentInfo]:
     index_file = search_index_path(cache_dir)
     if not index_file.is_file():
         return {}
-    from aiwatch_tui.core.fulltext import FullTextIndex
+    from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 
     try:
         index = FullTextIndex(index_file)
@@ -639,7 +639,7 @@ def search_library(
     library) is kept indexed alongside `wanted` so that searching a few paths does not evict
     the library and cost the app a re-index. Returns (results, problems of unreadable files).
     """
-    from aiwatch_tui.core.fulltext import FullTextIndex
+    from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 
     by_key = {source.key: source for source in also_index}
     by_key.update({source.key: source for source in wanted})

@@ -36,7 +36,7 @@ from aiwatch_tui.ui.widgets.reader import Reader
 if TYPE_CHECKING:
     from textual.worker import Worker
 
-    from aiwatch_tui.core.fulltext import FullTextIndex
+    from aiwatch_tui.core.find.fulltext.index import FullTextIndex
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
     AnnotationsScreenChanged = AnnotationsScreen.Changed
@@ -211,7 +211,7 @@ class AiwatchApp(App[None]):
     def _cached_infos(self) -> dict[str, DocumentInfo]:
         if self.cache_dir is None or not self.search_index_path.is_file():
             return {}
-        from aiwatch_tui.core.fulltext import FullTextIndex
+        from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 
         try:
             index = FullTextIndex(self.search_index_path)
@@ -232,7 +232,7 @@ class AiwatchApp(App[None]):
         """Bring the full-text index (and the list's metadata) up to date, off the UI thread."""
         from textual.worker import get_current_worker
 
-        from aiwatch_tui.core.fulltext import FullTextIndex
+        from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 
         worker = get_current_worker()  # cancelled when the app exits
         if self.cache_dir is None:
@@ -336,7 +336,7 @@ class AiwatchApp(App[None]):
         self.notify(problem, severity="warning", markup=False, timeout=8)
 
     def _search_unavailable(self, error: Exception) -> None:
-        from aiwatch_tui.core.fulltext import SearchIndexUnavailable
+        from aiwatch_tui.core.find.fulltext.index import SearchIndexUnavailable
 
         problem = str(error)
         if not isinstance(error, SearchIndexUnavailable):

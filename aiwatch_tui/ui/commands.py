@@ -24,8 +24,8 @@ from textual.content import Content, Span
 from textual.screen import Screen
 from textual.style import Style
 
+from aiwatch_tui.core.find.fuzzy import FuzzyIndex
 from aiwatch_tui.core.model import Document, DocumentInfo, DocumentNote, Highlight
-from aiwatch_tui.core.search import FuzzyIndex
 from aiwatch_tui.core.text.sanitize import visible
 
 if TYPE_CHECKING:

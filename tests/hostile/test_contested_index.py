@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from aiwatch_tui.core.fulltext import FullTextIndex
+from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 from aiwatch_tui.core.library.loading import LIBRARY
 from aiwatch_tui.core.library.sources import Source, bundled_sources
 from aiwatch_tui.core.model import Document

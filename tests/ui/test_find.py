@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiwatch_tui.core.find import find_all
+from aiwatch_tui.core.find.in_document import find_all
 from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 from aiwatch_tui.ui.widgets.find_bar import FindBar

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from aiwatch_tui.core.fulltext import TextHit
+from aiwatch_tui.core.find.fulltext.index import TextHit
 from aiwatch_tui.ui.app import AiwatchApp, make_app
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.screens.search import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiwatch_tui.core.find import find_all, find_near, nearest_at_or_after
+from aiwatch_tui.core.find.in_document import find_all, find_near, nearest_at_or_after
 from aiwatch_tui.core.model import Span
 
 

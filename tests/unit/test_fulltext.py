@@ -12,15 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiwatch_tui.core import fulltext
-from aiwatch_tui.core.fulltext import (
-    FullTextIndex,
-    TextHit,
-    fts_query,
-    make_snippet,
-    match_marks,
-    query_parts,
-)
+from aiwatch_tui.core.find.fulltext import snippets
+from aiwatch_tui.core.find.fulltext.index import FullTextIndex, TextHit
+from aiwatch_tui.core.find.fulltext.query import fts_query, match_marks, query_parts
+from aiwatch_tui.core.find.fulltext.snippets import make_snippet
 from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import Document
@@ -94,7 +89,7 @@ def assert_hit_is_consistent(hit: TextHit, folder: Path, word: str) -> None:
     for start, end in hit.marks:
         assert 0 <= start < end <= len(hit.snippet)
     assert "\n" not in hit.snippet
-    assert len(hit.snippet) <= fulltext.SNIPPET_CHARS + 2  # two ellipses at most
+    assert len(hit.snippet) <= snippets.SNIPPET_CHARS + 2  # two ellipses at most
 
 
 # -- queries ------------------------------------------------------------------------------
@@ -338,7 +333,7 @@ def test_snippet_is_cut_around_the_match_with_marks_moved() -> None:
     body = ("lorem ipsum dolor " * 20) + "TARGET word" + (" sit amet" * 40)
     start = body.index("TARGET")
     snippet, marks = make_snippet(body, [(start, start + 6)])
-    assert len(snippet) <= fulltext.SNIPPET_CHARS + 2
+    assert len(snippet) <= snippets.SNIPPET_CHARS + 2
     assert snippet.startswith("\u2026") and snippet.endswith("\u2026")
     assert [snippet[s:e] for s, e in marks] == ["TARGET"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiwatch_tui.core.fulltext import FullTextIndex
+from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import Document

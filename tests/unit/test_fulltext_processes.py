@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core import fulltext
-from aiwatch_tui.core.fulltext import FullTextIndex
+from aiwatch_tui.core.find.fulltext import parsing
+from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+from aiwatch_tui.core.find.fulltext.updating import UpdateStats
 from aiwatch_tui.core.library.loading import LIBRARY
 from aiwatch_tui.core.library.sources import Source
 
@@ -49,18 +50,18 @@ def sources_in(folder: Path) -> list[Source]:
 def children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Every parsing process started, with processes used for any update of 2+ documents."""
     started: list[subprocess.Popen[bytes]] = []
-    start = fulltext._start_parser
+    start = parsing._start_parser
 
     def recording_start() -> subprocess.Popen[bytes]:
         child = start()
         started.append(child)
         return child
 
-    monkeypatch.setattr(fulltext, "_start_parser", recording_start)
-    monkeypatch.setattr(fulltext, "PROCESS_LOAD_MIN_DOCUMENTS", 2)
-    monkeypatch.setattr(fulltext, "PARSE_BATCH_DOCUMENTS", 3)  # several batches per child
+    monkeypatch.setattr(parsing, "_start_parser", recording_start)
+    monkeypatch.setattr(parsing, "PROCESS_LOAD_MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(parsing, "PARSE_BATCH_DOCUMENTS", 3)  # several batches per child
     monkeypatch.setattr(
-        fulltext, "_parse_processes", lambda count, loader: 0 if loader or count < 2 else 2
+        parsing, "parse_processes", lambda count, loader: 0 if loader or count < 2 else 2
     )
     yield started
     assert_reaped(started)
@@ -85,7 +86,7 @@ def index_rows(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object,
     return files, passages
 
 
-def build(path: Path, library: Path, **options: object) -> fulltext.UpdateStats:
+def build(path: Path, library: Path, **options: object) -> UpdateStats:
     index = FullTextIndex(path)
     try:
         return index.update(sources_in(library), **options)  # type: ignore[arg-type]
@@ -183,7 +184,7 @@ def test_a_parser_that_exits_at_once_is_replaced_by_a_thread(
     children: list[subprocess.Popen[bytes]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(fulltext, "_CHILD_CODE", "import sys; sys.exit(3)")
+    monkeypatch.setattr(parsing, "_CHILD_CODE", "import sys; sys.exit(3)")
     stats = build(tmp_path / "a.db", library)
     assert (stats.added, stats.failed) == (ARTICLE_COUNT, 1)
     assert len(children) == 2
@@ -201,7 +202,7 @@ def test_no_interpreter_to_start_means_a_thread(
 
 
 def test_only_large_updates_with_the_default_loader_use_processes() -> None:
-    many = fulltext.PROCESS_LOAD_MIN_DOCUMENTS
-    assert fulltext._parse_processes(many - 1, None) == 0
-    assert fulltext._parse_processes(many, LIBRARY.load) == 0
-    assert 0 <= fulltext._parse_processes(many, None) <= fulltext.MAX_PARSE_PROCESSES
+    many = parsing.PROCESS_LOAD_MIN_DOCUMENTS
+    assert parsing.parse_processes(many - 1, None) == 0
+    assert parsing.parse_processes(many, LIBRARY.load) == 0
+    assert 0 <= parsing.parse_processes(many, None) <= parsing.MAX_PARSE_PROCESSES

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiwatch_tui.core.search import (
+from aiwatch_tui.core.find.fuzzy import (
     MAX_SCORED,
     FuzzyIndex,
     Query,

@@ -29,8 +29,8 @@ from textual.strip import Strip
 from textual.widgets import Footer, Input, Static
 
 from aiwatch_tui.core.annotations import Annotations, Change
+from aiwatch_tui.core.find.fuzzy import FuzzyIndex
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Highlight
-from aiwatch_tui.core.search import FuzzyIndex
 from aiwatch_tui.core.store import StoreError
 from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.core.uris import document_note_id

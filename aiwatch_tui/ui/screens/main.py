@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from aiwatch_tui.core.annotations import Change
-from aiwatch_tui.core.find import find_near, nearest_at_or_after
+from aiwatch_tui.core.find.in_document import find_near, nearest_at_or_after
 from aiwatch_tui.core.library.catalog import Problem
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
 from aiwatch_tui.core.store import StoreError

@@ -26,7 +26,8 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from aiwatch_tui.core.fulltext import TextHit, match_marks, query_parts
+from aiwatch_tui.core.find.fulltext.index import TextHit
+from aiwatch_tui.core.find.fulltext.query import match_marks, query_parts
 from aiwatch_tui.core.text.sanitize import visible
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
 if TYPE_CHECKING:
-    from aiwatch_tui.core.search import FuzzyIndex
+    from aiwatch_tui.core.find.fuzzy import FuzzyIndex
 
 # Filtering a very large library shows the best matches, not all of them.
 _MAX_FILTERED = 500
@@ -349,7 +349,7 @@ class DocumentList(Vertical):
 
     def _filtered(self, query: str) -> list[ShownRow]:
         if self._index is None:
-            from aiwatch_tui.core.search import FuzzyIndex  # rapidfuzz: not at start-up
+            from aiwatch_tui.core.find.fuzzy import FuzzyIndex  # rapidfuzz: not at start-up
 
             self._index_texts = self._search_texts()
             self._index = FuzzyIndex(self._index_texts)

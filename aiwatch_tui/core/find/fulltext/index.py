@@ -1,0 +1,380 @@
+"""Full-text search over the library, and the cache of its documents' metadata.
+
+An SQLite database in the cache directory holds, per document, what the document list needs
+(`files`) and an FTS5 index of its passages (schema.py, passages.py). Everything here is
+derived from the documents, so a database that is corrupt or was made by another version is
+deleted and rebuilt, and deleting it by hand loses nothing.
+
+Updating is incremental (updating.py): a document whose version (size and modification time)
+matches its row is not read at all; one whose content hash is unchanged only has its row
+refreshed. The database is in WAL mode and every thread uses its own connection, so the UI
+can search while a worker indexes; the worker commits every few hundred documents so searches
+see its progress. Queries are translated in query.py; snippets are cut in snippets.py.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiwatch_tui.core.files import make_private_dirs
+from aiwatch_tui.core.find.fulltext.passages import Loader
+from aiwatch_tui.core.find.fulltext.query import QueryPart, fts_query, match_marks, query_parts
+from aiwatch_tui.core.find.fulltext.schema import (
+    PAGE_SIZE,
+    ROWS_PER_DOCUMENT,
+    SCHEMA,
+    SCHEMA_VERSION,
+)
+from aiwatch_tui.core.find.fulltext.snippets import CLOSE, OPEN, make_snippet, unmark
+from aiwatch_tui.core.find.fulltext.updating import Updater, UpdateStats
+from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
+from aiwatch_tui.core.library.sources import Source
+from aiwatch_tui.core.model import DocumentInfo
+from aiwatch_tui.core.text.sanitize import one_line
+
+RANK_WINDOW = 10_000  # matching passages ranked per query, at most (see _search)
+SECTION_WEIGHT = 4.0  # bm25 weight of the section heading column against 1.0 for the passage
+_CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
+
+
+@dataclass(frozen=True, slots=True)
+class TextHit:
+    doc_key: str
+    title: str
+    section: str  # heading of the section the match is in ("" before the first heading)
+    offset: int  # index in Document.text of the first matched word
+    snippet: str  # one line of plain text around the match
+    marks: tuple[tuple[int, int], ...]  # (start, end) in `snippet` of each matched word
+
+
+def _is_corruption(error: sqlite3.DatabaseError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return (code & 0xFF) in _CORRUPT_CODES
+    message = str(error).lower()
+    return "malformed" in message or "not a database" in message
+
+
+class _StaleSchema(Exception):
+    pass
+
+
+class SearchIndexUnavailable(Exception):
+    """Something that is not aiwatch's stands where the index or its folder should be; str()
+    is one line naming it and what to do. Only search is lost: the index is derived data."""
+
+
+_SEARCH_IS_OFF = "or set AIWATCH_CACHE_DIR to another folder — search is off until then"
+
+
+def _location_problem(path: Path) -> str | None:
+    """Why the index cannot be made at `path` (a file where its folder should be, a folder
+    where the file should be), or None."""
+
+    if os.path.isdir(path):
+        return (
+            f"{one_line(str(path))}: is a folder where aiwatch's search index file should be; "
+            f"move it aside {_SEARCH_IS_OFF}"
+        )
+    for folder in (path.parent, *path.parent.parents):
+        if os.path.isdir(folder):
+            return None
+        if os.path.lexists(folder):
+            return (
+                f"{one_line(str(folder))}: is a file where aiwatch's cache folder should be; "
+                f"move it aside {_SEARCH_IS_OFF}"
+            )
+    return None
+
+
+class FullTextIndex:
+    """The search index and metadata cache at `path` (created, or rebuilt, as needed)."""
+
+    def __init__(self, path: Path, reader: SourceReader = LIBRARY) -> None:
+        self.path = path
+        self.reader = reader  # how the documents it indexes are read
+        self.rebuilt_because: str | None = None  # why an existing file was discarded, if it was
+        self._local = threading.local()
+        self._lock = threading.Lock()  # guards the list of connections
+        self._rebuild_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._generation = 0
+        self._open()
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # The index holds the articles' text: private to the user, like the database.
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        connection = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        # The file is derived data and is rebuilt when found corrupt, so it need not survive
+        # an operating-system crash: skipping fsync makes the first build faster.
+        connection.execute("PRAGMA synchronous = OFF")
+        with self._lock:
+            self._connections.append(connection)
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection; a new one after the database was rebuilt."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None or self._local.generation != self._generation:
+            if connection is not None:
+                self._forget(connection)
+            connection = self._connect()
+            self._local.connection = connection
+            self._local.generation = self._generation
+        return connection
+
+    def _forget(self, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            if connection in self._connections:
+                self._connections.remove(connection)
+        connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
+
+    def _open(self) -> None:
+        problem = _location_problem(self.path)
+        if problem is not None:
+            raise SearchIndexUnavailable(problem)
+        make_private_dirs(self.path.parent)
+        try:
+            self._ensure_schema(self._connection())
+        except _StaleSchema as error:
+            self._rebuild(str(error))
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+
+    def _ensure_schema(self, connection: sqlite3.Connection) -> None:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            # Set before the first write (a WAL database keeps its page size): with 16 KiB
+            # pages FTS5's writes and merges took about a tenth less CPU than with 4 KiB.
+            connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("BEGIN IMMEDIATE")
+            for statement in SCHEMA:
+                connection.execute(statement)
+            connection.execute(
+                "INSERT INTO meta (name, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            connection.execute("COMMIT")
+            return
+        row = (
+            connection.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+            if "meta" in tables
+            else None
+        )
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            raise _StaleSchema(
+                f"index schema {row[0] if row else 'unknown'}, wanted {SCHEMA_VERSION}"
+            )
+
+    def _rebuild(self, reason: str) -> None:
+        """Delete the database file and start an empty one (the next update() refills it)."""
+        self.rebuilt_because = reason
+        with self._lock:
+            self._generation += 1
+        own: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if own is not None:
+            self._forget(own)
+            self._local.connection = None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+        self._ensure_schema(self._connection())
+
+    def _guarded(self, error: sqlite3.DatabaseError) -> None:
+        """Rebuild after corruption; anything else (a locked or unreadable file, say) is not
+        ours to hide."""
+        if not _is_corruption(error):
+            raise error
+        with self._rebuild_lock:
+            # Another thread may have met the same corruption and rebuilt already.
+            if getattr(self._local, "generation", self._generation) == self._generation:
+                self._rebuild(str(error))
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def infos(
+        self, known_paths: Mapping[str, Path | None] | None = None
+    ) -> dict[str, DocumentInfo]:
+        """Metadata of every indexed document, without reading any article.
+
+        `known_paths` (key -> where the caller holds that document now) are used in place
+        of the paths recorded at indexing time: they are as current, and it saves building
+        10,000 Path objects at start-up."""
+        try:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT key, path, title, word_count, size, mtime_ns, content_hash, notices "
+                    "FROM files"
+                )
+                .fetchall()
+            )
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return {}
+        paths = known_paths or {}
+        return {row[0]: _info(row, paths.get(row[0])) for row in rows}
+
+    def info(self, key: str) -> DocumentInfo | None:
+        try:
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT key, path, title, word_count, size, mtime_ns, content_hash, notices "
+                    "FROM files WHERE key = ?",
+                    (key,),
+                )
+                .fetchone()
+            )
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return None
+        return None if row is None else _info(row)
+
+    def headings(self) -> list[tuple[str, str, int]]:
+        """(doc_key, heading text, offset in Document.text) of every indexed heading, in
+        document and text order, read from the stored passages (no article is read).
+
+        A heading's own passage is the one whose body is exactly its section name (passages()
+        names a section by its heading's text), unless the passage before it is one too: then
+        it is a paragraph repeating the heading. A heading with a run of spaces inside differs
+        from its section name and is left out (finding it would double the cost of the scan).
+        The FTS5 content table (c0 section, c1 body, c2 start) is read directly: a scan
+        through the virtual table costs twice as much, and comparing the columns in SQL
+        skips every other passage in C (0.2-0.5 s for 10,000 articles, 70,000 headings).
+        """
+        try:
+            connection = self._connection()
+            keys = dict(connection.execute("SELECT doc_id, key FROM files").fetchall())
+            rows = connection.execute(
+                "SELECT a.id, a.c0, a.c2 FROM passages_content AS a "
+                "LEFT JOIN passages_content AS b ON b.id = a.id - 1 "
+                "WHERE a.c0 = a.c1 AND a.c0 <> '' AND (b.c1 IS NULL OR b.c1 <> a.c0) "
+                "ORDER BY a.id"
+            ).fetchall()
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return []
+        found: list[tuple[str, str, int]] = []
+        for rowid, section, start in rows:
+            key = keys.get(rowid // ROWS_PER_DOCUMENT)
+            if key is not None:
+                found.append((str(key), str(section), int(start)))
+        return found
+
+    # -- updating ---------------------------------------------------------------------------
+
+    def update(
+        self,
+        sources: Iterable[Source],
+        loader: Loader | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> UpdateStats:
+        """Bring the index in line with `sources`; sources not listed are removed."""
+        wanted = list(sources)
+        try:
+            return Updater(self._connection(), self.reader, loader, progress, cancelled).run(wanted)
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return Updater(self._connection(), self.reader, loader, progress, cancelled).run(wanted)
+
+    # -- searching --------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 20) -> list[TextHit]:
+        """The best passages for `query`, by BM25 (section headings weigh more)."""
+        parts = query_parts(query)
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        try:
+            return self._search(match, parts, limit)
+        except sqlite3.OperationalError:
+            # A query FTS5 still rejects (fts_query should make this impossible).
+            return []
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return []
+
+    def _search(self, match: str, parts: Sequence[QueryPart], limit: int) -> list[TextHit]:
+        connection = self._connection()
+        # BM25 costs about a microsecond per matching row, so a query matching most of the
+        # library ("ai") ranks only its first RANK_WINDOW matches.
+        ranked = connection.execute(
+            "SELECT rowid FROM (SELECT rowid, "
+            f"bm25(passages, {SECTION_WEIGHT}, 1.0, 0.0) AS score "
+            "FROM passages WHERE passages MATCH ? LIMIT ?) ORDER BY score LIMIT ?",
+            (match, RANK_WINDOW, limit),
+        ).fetchall()
+        documents: dict[int, tuple[str, str]] = {}
+        hits: list[TextHit] = []
+        for (rowid,) in ranked:
+            section, start, body = connection.execute(
+                "SELECT section, start, body FROM passages WHERE rowid = ?", (rowid,)
+            ).fetchone()
+            marks = match_marks(body, parts)
+            if not marks:
+                # Python's idea of a token differed from FTS5's: ask FTS5 itself.
+                marks = self._fts_marks(match, rowid)
+            doc_id = rowid // ROWS_PER_DOCUMENT
+            if doc_id not in documents:
+                row = connection.execute(
+                    "SELECT key, title FROM files WHERE doc_id = ?", (doc_id,)
+                ).fetchone()
+                if row is None:
+                    continue
+                documents[doc_id] = row
+            key, title = documents[doc_id]
+            snippet, snippet_marks = make_snippet(body, marks)
+            first = marks[0][0] if marks else 0
+            hits.append(TextHit(key, title, section, start + first, snippet, snippet_marks))
+        return hits
+
+    def _fts_marks(self, match: str, rowid: int) -> list[tuple[int, int]]:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT highlight(passages, 1, ?, ?) FROM passages "
+                "WHERE passages MATCH ? AND rowid = ?",
+                (OPEN, CLOSE, match, rowid),
+            )
+            .fetchone()
+        )
+        return [] if row is None else unmark(row[0])[1]
+
+
+def _info(row: Sequence[Any], known: Path | None = None) -> DocumentInfo:
+    key, path, title, word_count, size, mtime_ns, content_hash, notices = row
+    if known is None and path:
+        known = Path(path)
+    return DocumentInfo(
+        key,
+        known,
+        title,
+        word_count,
+        size,
+        mtime_ns,
+        content_hash,
+        tuple(notices.split("\n")) if notices else (),
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,20 +48,34 @@ def sources_in(folder: Path) -> list[Source]:
     return [Source(path.name, path) for path in sorted(folder.iterdir())]
 
 
+Worker = multiprocessing.process.BaseProcess
+
+
+def recorded(pool: ProcessPoolExecutor, started: list[Worker]) -> ProcessPoolExecutor:
+    """`pool`, noting each parsing process it starts (it starts them as batches are sent)."""
+    submit = pool.submit
+
+    def submit_and_note(*args: Any, **kwargs: Any) -> Future[Any]:
+        future = submit(*args, **kwargs)
+        started.extend(p for p in multiprocessing.active_children() if p not in started)
+        return future
+
+    pool.submit = submit_and_note  # type: ignore[method-assign]
+    return pool
+
+
 @pytest.fixture
-def children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[bytes]]]:
+def children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Worker]]:
     """Every parsing process started, with processes used for any update of 2+ documents."""
-    started: list[subprocess.Popen[bytes]] = []
-    start = parsing._start_parser
-
-    def recording_start() -> subprocess.Popen[bytes]:
-        child = start()
-        started.append(child)
-        return child
-
-    monkeypatch.setattr(parsing, "_start_parser", recording_start)
+    started: list[Worker] = []
+    make_pool = parsing.parse_pool
+    monkeypatch.setattr(
+        parsing,
+        "parse_pool",
+        lambda processes, reader: recorded(make_pool(processes, reader), started),
+    )
     monkeypatch.setattr(parsing, "PROCESS_LOAD_MIN_DOCUMENTS", 2)
-    monkeypatch.setattr(parsing, "PARSE_BATCH_DOCUMENTS", 3)  # several batches per child
+    monkeypatch.setattr(parsing, "PARSE_BATCH_DOCUMENTS", 3)  # several batches per process
     monkeypatch.setattr(
         parsing, "parse_processes", lambda count, loader: 0 if loader or count < 2 else 2
     )
@@ -67,11 +83,11 @@ def children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[
     assert_reaped(started)
 
 
-def assert_reaped(started: list[subprocess.Popen[bytes]]) -> None:
+def assert_reaped(started: list[Worker]) -> None:
     for child in started:
-        assert child.returncode is not None, "a parsing process was not waited for"
+        assert child.exitcode is not None, "a parsing process was not waited for"
         with pytest.raises(ChildProcessError):
-            os.waitpid(child.pid, os.WNOHANG)  # no zombie of ours is left to reap
+            os.waitpid(child.pid or 0, os.WNOHANG)  # no zombie of ours is left to reap
 
 
 def index_rows(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
@@ -95,7 +111,7 @@ def build(path: Path, library: Path, **options: object) -> UpdateStats:
 
 
 def test_processes_build_the_same_index_as_a_thread(
-    tmp_path: Path, library: Path, children: list[subprocess.Popen[bytes]]
+    tmp_path: Path, library: Path, children: list[Worker]
 ) -> None:
     seen: list[tuple[int, int]] = []
     by_processes = build(tmp_path / "a.db", library, progress=lambda d, t: seen.append((d, t)))
@@ -112,7 +128,7 @@ def test_processes_build_the_same_index_as_a_thread(
 
 
 def test_search_finds_what_processes_indexed(
-    tmp_path: Path, library: Path, children: list[subprocess.Popen[bytes]]
+    tmp_path: Path, library: Path, children: list[Worker]
 ) -> None:
     index = FullTextIndex(tmp_path / "search.db")
     index.update(sources_in(library))
@@ -122,7 +138,7 @@ def test_search_finds_what_processes_indexed(
 
 
 def test_unchanged_files_are_not_sent_to_processes(
-    tmp_path: Path, library: Path, children: list[subprocess.Popen[bytes]]
+    tmp_path: Path, library: Path, children: list[Worker]
 ) -> None:
     build(tmp_path / "a.db", library)
     started = len(children)
@@ -137,7 +153,7 @@ def test_unchanged_files_are_not_sent_to_processes(
 
 
 def test_cancelling_stops_processes_and_keeps_what_was_written(
-    tmp_path: Path, library: Path, children: list[subprocess.Popen[bytes]]
+    tmp_path: Path, library: Path, children: list[Worker]
 ) -> None:
     written: list[int] = []
     stats = build(
@@ -153,13 +169,13 @@ def test_cancelling_stops_processes_and_keeps_what_was_written(
 
 
 def test_cancelled_before_anything_arrives(
-    tmp_path: Path, library: Path, children: list[subprocess.Popen[bytes]]
+    tmp_path: Path, library: Path, children: list[Worker]
 ) -> None:
     stats = build(tmp_path / "a.db", library, cancelled=lambda: True)
     assert stats.cancelled and stats.added == 0
 
 
-def kill_all(started: list[subprocess.Popen[bytes]]) -> Callable[[int, int], None]:
+def kill_all(started: list[Worker]) -> Callable[[int, int], None]:
     def on_progress(done: int, total: int) -> None:
         if done == 1:
             for child in started:
@@ -169,7 +185,7 @@ def kill_all(started: list[subprocess.Popen[bytes]]) -> Callable[[int, int], Non
 
 
 def test_a_parser_killed_midway_is_replaced_by_a_thread(
-    tmp_path: Path, library: Path, children: list[subprocess.Popen[bytes]]
+    tmp_path: Path, library: Path, children: list[Worker]
 ) -> None:
     stats = build(tmp_path / "a.db", library, progress=kill_all(children))
     assert (stats.added, stats.failed, stats.cancelled) == (ARTICLE_COUNT, 1, False)
@@ -181,19 +197,26 @@ def test_a_parser_killed_midway_is_replaced_by_a_thread(
 def test_a_parser_that_exits_at_once_is_replaced_by_a_thread(
     tmp_path: Path,
     library: Path,
-    children: list[subprocess.Popen[bytes]],
+    children: list[Worker],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(parsing, "_CHILD_CODE", "import sys; sys.exit(3)")
+    def exiting_pool(processes: int, reader: object) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            processes, mp_context=context, initializer=os._exit, initargs=(3,)
+        )
+        return recorded(pool, children)
+
+    monkeypatch.setattr(parsing, "parse_pool", exiting_pool)
     stats = build(tmp_path / "a.db", library)
     assert (stats.added, stats.failed) == (ARTICLE_COUNT, 1)
-    assert len(children) == 2
+    assert children, "a parsing process was started, and exited"
 
 
 def test_no_interpreter_to_start_means_a_thread(
     tmp_path: Path,
     library: Path,
-    children: list[subprocess.Popen[bytes]],
+    children: list[Worker],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))

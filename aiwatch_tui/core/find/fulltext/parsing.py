@@ -1,5 +1,11 @@
 """Documents read and parsed for the index ahead of the writer: in a thread for a small update
-or a caller's own loader, in a pool of processes (on the other cores) for a large one."""
+or a caller's own loader, in a pool of processes (on the other cores) for a large one.
+
+The pool is the standard library's ProcessPoolExecutor over fresh interpreters ("spawn": the
+app forks nothing while its threads may hold locks), each started by `_start_worker` (the
+pool's initializer). Batches go out a few ahead and come back in order; a worker that dies
+breaks the pool, and what was not delivered is parsed in this thread instead.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +13,29 @@ import marshal
 import os
 import queue
 import signal
-import struct
-import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import IO, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from aiwatch_tui.core.find.fulltext.passages import Entry, Loader, load_entry
-from aiwatch_tui.core.library.loading import LIBRARY, SourceReader, Version
-from aiwatch_tui.core.library.sources import Source, SourceKind
+from aiwatch_tui.core.library.loading import SourceReader, Version
+from aiwatch_tui.core.library.sources import Source
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 LOAD_AHEAD = 16  # parsed documents waiting to be written, at most
 POLL_SECONDS = 0.1  # how often a wait for the loader checks for cancellation
-# Parsing in child processes (see ProcessLoader): only for an update reading at least this
-# many documents, in requests of about this many bytes or documents.
+# Parsing in other processes (see PoolLoader): only for an update reading at least this
+# many documents, in batches of about this many bytes or documents.
 PROCESS_LOAD_MIN_DOCUMENTS = 200
 MAX_PARSE_PROCESSES = 2
 PARSE_BATCH_BYTES = 256 * 1024
 PARSE_BATCH_DOCUMENTS = 32
 PARSE_BATCHES_AHEAD = 4  # parsed batches waiting to be written, at most
+BATCHES_IN_FLIGHT_PER_PROCESS = 2  # sent to the pool and not back yet: one parsing, one queued
 
 
 class Loaded(NamedTuple):
@@ -132,67 +140,48 @@ def parse_processes(to_read: int, loader: Loader | None) -> int:
     return max(0, min(cores - 1, MAX_PARSE_PROCESSES))
 
 
-# A parsing process: `python -I -c` (no site customisation, no current directory on the path)
-# importing this package from where the parent found it, then serving requests on stdin.
-_CHILD_CODE = (
-    "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from aiwatch_tui.core.find.fulltext.parsing import _serve_parse_requests; "
-    "_serve_parse_requests()"
-)
-_FRAME = struct.Struct("<Q")
+# -- the parsing processes ------------------------------------------------------------------
+
+_worker_reader: SourceReader | None = None  # in a parsing process: how it reads documents
 
 
-def _write_frame(stream: IO[bytes], payload: bytes) -> None:
-    stream.write(_FRAME.pack(len(payload)))
-    stream.write(payload)
-    stream.flush()
-
-
-def _read_frame(stream: IO[bytes]) -> bytes | None:
-    """The next message, or None at the end of the stream (the other side went away)."""
-    header = stream.read(_FRAME.size)
-    if len(header) < _FRAME.size:
-        return None
-    (size,) = _FRAME.unpack(header)
-    payload = stream.read(size)
-    return payload if len(payload) == size else None
-
-
-def _source(key: str, path: str | None, kind: str) -> Source:
-    return Source(key, None if path is None else Path(path), SourceKind(kind))
-
-
-def _serve_parse_requests() -> None:
-    """The main loop of a parsing process: each request is a list of (path, key), each
-    reply the list of load_entry results for them, both marshalled. Ends at end of input."""
+def _start_worker(reader: SourceReader) -> None:
+    """The pool's initializer, run once in each parsing process."""
+    global _worker_reader
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the parent, which stops us
-    requests = os.fdopen(os.dup(0), "rb")
-    replies = os.fdopen(os.dup(1), "wb")
-    # Nothing may reach the terminal, and stray output must not corrupt the replies.
+    # Nothing may reach the terminal (the app is drawing on it). The pool talks over pipes of
+    # its own, not over these.
     quiet = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(quiet, fd)
-    try:
-        while (request := _read_frame(requests)) is not None:
-            results = [
-                load_entry(LIBRARY.load, _source(*fields)) for fields in marshal.loads(request)
-            ]
-            plain = [(None if entry is None else tuple(entry), why) for entry, why in results]
-            _write_frame(replies, marshal.dumps(plain))
-    except OSError:  # the parent went away
-        pass
+    _worker_reader = reader
 
 
-def _start_parser() -> subprocess.Popen[bytes]:
-    import aiwatch_tui
+def _parse_batch(sources: list[Source]) -> bytes:
+    """Load and parse a batch in a parsing process: each (entry as a tuple, or None, and why
+    not), marshalled (plain strings and numbers: cheaper to send than pickled tuples)."""
+    reader = _worker_reader
+    assert reader is not None, "_start_worker sets it"
+    results = [load_entry(reader.load, source) for source in sources]
+    return marshal.dumps([(None if entry is None else tuple(entry), why) for entry, why in results])
 
-    root = str(Path(aiwatch_tui.__file__).resolve().parent.parent)
-    return subprocess.Popen(
-        [sys.executable, "-I", "-c", _CHILD_CODE, root],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        close_fds=True,
+
+def parse_pool(processes: int, reader: SourceReader) -> ProcessPoolExecutor:
+    """A pool of `processes` fresh interpreters that read documents with `reader`. Starts
+    nothing yet: each process is started when the first batches are sent."""
+    # Imported here: only a large update needs them, and start-up does not.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if not os.access(sys.executable, os.X_OK):
+        # The interpreter is gone (upgraded or removed while aiwatch runs): a process started
+        # now would only fail to run it.
+        raise FileNotFoundError(f"{sys.executable}: no interpreter to start")
+    context = multiprocessing.get_context("spawn")
+    # The interpreter running now (multiprocessing remembers the one it was imported under).
+    context.set_executable(sys.executable)
+    return ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_start_worker, initargs=(reader,)
     )
 
 
@@ -212,57 +201,55 @@ def _batches(jobs: Sequence[Job]) -> list[list[Job]]:
     return batches
 
 
-class ProcessLoader(Prefetch):
-    """Parses documents in child processes, on other cores than the writer.
+class PoolLoader(Prefetch):
+    """Parses documents in a pool of processes, on other cores than the writer.
 
-    A thread hands each child batches of paths in turn and collects the replies in the same
-    turn, so documents arrive in job order. If a child cannot be started the caller falls
-    back to BackgroundLoader; if one dies or stops answering midway, whatever was not yet
-    delivered is parsed in this thread instead. stop() kills and reaps every child.
+    A thread sends the batches a few ahead and hands the results to the writer in order. If
+    the pool breaks (a process died, or none could be started), whatever was not yet
+    delivered is parsed in this thread instead. stop() cancels the batches not begun and
+    waits for the processes to end (a batch under way takes a few milliseconds).
     """
 
-    def __init__(self, jobs: Sequence[Job], processes: int) -> None:
+    def __init__(
+        self, jobs: Sequence[Job], pool: ProcessPoolExecutor, processes: int, load: Loader
+    ) -> None:
         super().__init__(PARSE_BATCHES_AHEAD)
         self._batches = _batches(jobs)
         self._delivered = 0  # batches handed to the writer
-        self._children: list[subprocess.Popen[bytes]] = []
-        try:
-            for _ in range(processes):
-                self._children.append(_start_parser())
-            self._start("fulltext-parsers")
-        except BaseException:
-            self._end_children()
-            raise
+        self._pool, self._in_flight = pool, processes * BATCHES_IN_FLIGHT_PER_PROCESS
+        self._load = load
+        self._start("fulltext-parsers")
 
     def _produce(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
-            self._from_children()
-        except (OSError, EOFError, ValueError, TypeError):
-            pass  # a child died or sent something unreadable: finish the work here
+            self._from_pool()
+        except (BrokenProcessPool, OSError, EOFError, ValueError, TypeError, RuntimeError):
+            # A process died or could not be started (RuntimeError: multiprocessing refuses
+            # to start one from a script that is itself being imported by a process it
+            # started): finish the work here.
+            pass
         if not self._stop.is_set():
             rest = [job for batch in self._batches[self._delivered :] for job in batch]
-            self._load_here(LIBRARY.load, rest)
+            self._load_here(self._load, rest)
 
-    def _from_children(self) -> None:
-        """Deliver the batches the children parse, in order, counting them in _delivered.
-
-        Batch k goes to child k % n, and each child has one request at a time: it reads a
-        request whole before it answers, so neither side can be stuck writing to a full pipe
-        while the other is stuck writing too.
-        """
-        batches, children = self._batches, self._children
-        for sent in range(min(len(children), len(batches))):
-            self._send(sent)
-        while (delivered := self._delivered) < len(batches):
-            stdout = children[delivered % len(children)].stdout
-            assert stdout is not None
-            reply = _read_frame(stdout)
+    def _from_pool(self) -> None:
+        """Deliver the batches the pool parses, in order, counting them in _delivered."""
+        batches = self._batches
+        pending: deque[Future[bytes]] = deque()
+        sent = 0
+        while self._delivered < len(batches):
+            while sent < len(batches) and len(pending) < self._in_flight:
+                sources = [source for source, _ in batches[sent]]
+                pending.append(self._pool.submit(_parse_batch, sources))
+                sent += 1
+            reply = self._wait(pending[0])
             if reply is None:
-                raise EOFError("a parsing process ended")
-            if delivered + len(children) < len(batches):
-                self._send(delivered + len(children))  # the child that answered is idle
+                return  # stopped
+            pending.popleft()
             results = marshal.loads(reply)
-            batch = batches[delivered]
+            batch = batches[self._delivered]
             if len(results) != len(batch):
                 raise ValueError("a parsing process answered the wrong request")
             loaded = [
@@ -273,35 +260,19 @@ class ProcessLoader(Prefetch):
                 return
             self._delivered += 1
 
-    def _send(self, number: int) -> None:
-        """Ask child number % n to parse batch `number`."""
-        stdin = self._children[number % len(self._children)].stdin
-        assert stdin is not None
-        request = [
-            (source.key, None if source.path is None else str(source.path), str(source.kind))
-            for source, _ in self._batches[number]
-        ]
-        _write_frame(stdin, marshal.dumps(request))
-
-    def _end_children(self) -> None:
-        for child in self._children:
-            child.kill()  # idle or mid-document: nothing of theirs needs to be kept
-        for child in self._children:
-            child.wait()  # reaped: no zombie is left behind
-            for stream in (child.stdin, child.stdout):
-                if stream is not None:
-                    try:
-                        stream.close()
-                    except OSError:
-                        pass
+    def _wait(self, future: Future[bytes]) -> bytes | None:
+        """The batch's result, or None once stopped."""
+        while not self._stop.is_set():
+            try:
+                return future.result(timeout=POLL_SECONDS)
+            except TimeoutError:
+                continue
+        return None
 
     def stop(self) -> None:
-        self._stop.set()
-        # Killing the children first unblocks a thread waiting to read from or write to one.
-        for child in self._children:
-            child.kill()
         super().stop()
-        self._end_children()
+        # Batches not begun are dropped; the processes end and are waited for (no zombie).
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def start_loader(jobs: Sequence[Job], loader: Loader | None, reader: SourceReader) -> Prefetch:
@@ -310,7 +281,9 @@ def start_loader(jobs: Sequence[Job], loader: Loader | None, reader: SourceReade
     processes = parse_processes(len(jobs), loader)
     if processes:
         try:
-            return ProcessLoader(jobs, processes)
-        except (OSError, ValueError, subprocess.SubprocessError):
-            pass  # no child processes here: parse in a thread instead
+            pool = parse_pool(processes, reader)
+        except (OSError, ValueError):
+            pass  # no processes here (multiprocessing could not start): parse in a thread
+        else:
+            return PoolLoader(jobs, pool, processes, reader.load)
     return BackgroundLoader(loader or reader.load, jobs)

@@ -38,6 +38,13 @@ def test_find_near_keeps_the_matches_after_the_caret_first_and_says_when_it_capp
     assert not capped and len(spans) == 100
 
 
+def test_find_near_skips_what_overlaps_a_match_running_past_the_origin() -> None:
+    # "AA" at 1-3 runs past the caret at 2: the next match is not 2-4 (inside it), and the
+    # matches are find_all's (found by hypothesis).
+    assert find_near("BAAA", "AA", origin=2) == (find_all("BAAA", "AA"), False)
+    assert find_near("AAAAAA", "aa", origin=1) == (find_all("AAAAAA", "aa"), False)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.text(alphabet="abAB \n", max_size=200),

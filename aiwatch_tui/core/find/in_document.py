@@ -62,25 +62,39 @@ def find_near(
     text: str, query: str, origin: int, limit: int = MAX_MATCHES
 ) -> tuple[list[Span], bool]:
     """Up to `limit` matches in text order: those at or after `origin` first, then from the
-    top (the order n steps through them, wrapping); and whether any were left out."""
+    top (the order n steps through them, wrapping); and whether any were left out. The
+    matches are those find_all finds (they never overlap)."""
     searchable = _searchable(text, query)
     if searchable is None:
         return [], False
     text, pattern = searchable
-    after: list[Span] = []
-    for match in pattern.finditer(text, origin):
-        if len(after) == limit:
-            return after, True
-        after.append(Span(match.start(), match.end()))
+    after = _matches_from(text, pattern, origin, limit)
+    if len(after) > limit:
+        return after[:limit], True
     before: list[Span] = []
     # Up to a little past the origin: a match that starts before it may end after it.
     for match in pattern.finditer(text, 0, min(len(text), origin + 4 * len(query) + 256)):
         if match.start() >= origin:
             break
-        if len(after) + len(before) == limit:
-            return before + after, True
         before.append(Span(match.start(), match.end()))
-    return before + after, False
+    if before and before[-1].end > origin:
+        # That match runs past the origin, so the ones after it start at its end (those found
+        # from the origin overlap it).
+        after = _matches_from(text, pattern, before[-1].end, limit)
+        if len(after) > limit:
+            return after[:limit], True
+    room = limit - len(after)
+    return before[:room] + after, len(before) > room
+
+
+def _matches_from(text: str, pattern: re.Pattern[str], start: int, limit: int) -> list[Span]:
+    """The matches from `start` on, at most limit + 1 (one more says there are more)."""
+    spans: list[Span] = []
+    for match in pattern.finditer(text, start):
+        spans.append(Span(match.start(), match.end()))
+        if len(spans) > limit:
+            break
+    return spans
 
 
 def nearest_at_or_after(spans: list[Span], offset: int) -> int | None:

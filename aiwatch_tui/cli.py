@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 from aiwatch_tui import __version__
 
 if TYPE_CHECKING:
-    from aiwatch_tui.core.interchange import SearchResult
     from aiwatch_tui.core.library.sources import Source
-    from aiwatch_tui.core.model import DocumentInfo
+    from aiwatch_tui.core.model import DocumentRow
+    from aiwatch_tui.core.operations.search_index import SearchResult
     from aiwatch_tui.core.store import Store
     from aiwatch_tui.paths import Paths
 
@@ -361,7 +361,9 @@ def _open_store(paths: Paths, *, writes: bool = False) -> Store:
 
 
 def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.interchange import cached_infos, export_annotations, resolve_document
+    from aiwatch_tui.core.operations.exporting import export_annotations
+    from aiwatch_tui.core.operations.library import resolve_document
+    from aiwatch_tui.core.operations.search_index import cached_infos
 
     with _open_store(paths) as store:
         document = None
@@ -369,13 +371,11 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
             known = {h.doc_key for h in store.highlights()}
             known |= {note.doc_key for note in store.document_notes()}
             document = resolve_document(args.document, known)
-        text = export_annotations(
-            store, None, args.format, document, cached=cached_infos(paths.cache_dir)
-        )
+        text = export_annotations(store, None, args.format, document, cached=cached_infos(paths))
     if args.output is None:
         _emit(text)
     else:
-        from aiwatch_tui.core.interchange import write_private_file
+        from aiwatch_tui.core.files import write_private_file
 
         written = write_private_file(Path(args.output), text)
         print(_safe(str(written)), file=sys.stderr)
@@ -383,9 +383,9 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.export import parse_annotations
-    from aiwatch_tui.core.interchange import import_parsed, read_annotation_file
+    from aiwatch_tui.core.interchange.w3c_read import parse_annotations
     from aiwatch_tui.core.library.sources import discover
+    from aiwatch_tui.core.operations.importing import import_parsed, read_annotation_file
 
     named, problems = discover([Path(p) for p in args.paths])
     if problems:
@@ -407,29 +407,12 @@ def _cmd_import(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def _library_path(text: str) -> tuple[Path | None, str]:
-    """(resolved path, "") of an existing folder or file, or (None, why not)."""
-    import stat
-
-    from aiwatch_tui.core.files import describe_file_kind, describe_os_error
-
-    try:
-        resolved = Path(text).expanduser().resolve(strict=True)
-        mode = os.stat(resolved).st_mode
-    except (OSError, RuntimeError) as error:
-        why = describe_os_error(error) if isinstance(error, OSError) else "symbolic link loop"
-        return None, f"{_safe(text)}: {why}"
-    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
-        return None, f"{_safe(text)}: not a folder or file (it is {describe_file_kind(mode)})"
-    return resolved, ""
-
-
 def _cmd_add(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.library.sources import discover
+    from aiwatch_tui.core.operations.library import add_library_path, resolve_library_path
 
     resolved: list[Path] = []
     for text in args.paths:
-        path, problem = _library_path(text)
+        path, problem = resolve_library_path(text)
         if path is None:
             print(f"{PROG}: {problem}", file=sys.stderr)
         else:
@@ -438,8 +421,8 @@ def _cmd_add(args: argparse.Namespace, paths: Paths) -> int:
         return _fail("nothing was added", 1)
     with _open_store(paths, writes=True) as store:
         for path in resolved:
-            found = len(discover([path])[0])
-            if store.add_library_path(str(path)):
+            added, found = add_library_path(store, path)
+            if added:
                 _note(f"added to the library: {path} ({found} documents)")
             else:
                 _note(f"already in the library: {path} ({found} documents)")
@@ -447,17 +430,13 @@ def _cmd_add(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_remove(args: argparse.Namespace, paths: Paths) -> int:
-    given = Path(args.path).expanduser()
-    candidates = [str(given.absolute())]
-    try:
-        candidates.append(str(given.resolve()))
-    except (OSError, RuntimeError):
-        pass
+    from aiwatch_tui.core.operations.library import remove_library_path
+
     with _open_store(paths, writes=True) as store:
-        for candidate in candidates:
-            if store.remove_library_path(candidate):
-                _note(f"removed from the library: {candidate} (its annotations are kept)")
-                return 0
+        removed = remove_library_path(store, args.path)
+    if removed is not None:
+        _note(f"removed from the library: {removed} (its annotations are kept)")
+        return 0
     return _fail(f"{_safe(args.path)}: not in the library (see: aiwatch list --paths)", 1)
 
 
@@ -469,7 +448,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def _document_table(rows: Sequence[tuple[DocumentInfo, float, int, int]]) -> str:
+def _document_table(rows: Sequence[DocumentRow]) -> str:
     titles = [_clip(_safe(info.title), TITLE_COLUMN_MAX) for info, *_ in rows]
     width = max([len("TITLE"), *map(len, titles)])
     lines = [
@@ -484,19 +463,19 @@ def _document_table(rows: Sequence[tuple[DocumentInfo, float, int, int]]) -> str
 
 
 def _cmd_list(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.interchange import cached_infos, document_infos, library_sources
+    from aiwatch_tui.core.library.sources import library_sources
+    from aiwatch_tui.core.operations.library import document_infos, document_rows
+    from aiwatch_tui.core.operations.search_index import cached_infos
 
     with _open_store(paths) as store:
         if args.paths:
             _emit("".join(f"{_safe(p)}\n" for p in store.library_paths()))
             return 0
-        sources, problems = library_sources(store)
-        progress = store.progress_by_document()
-        counts = store.annotation_counts()
-    infos, unreadable = document_infos(sources, cached_infos(paths.cache_dir))
+        sources, problems = library_sources(store.library_paths())
+        infos, unreadable = document_infos(sources, cached_infos(paths))
+        rows = document_rows(store, infos)
     for problem in [*problems, *unreadable]:
         _note(problem)
-    rows = [(info, progress.get(info.key, 0.0), *counts.get(info.key, (0, 0))) for info in infos]
     if args.json:
         entries = [
             {
@@ -531,9 +510,9 @@ def _cmd_backup(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.interchange import doctor
+    from aiwatch_tui.core.operations.doctor import doctor
 
-    report = doctor(paths.db, paths.cache_dir, paths.config_dir)
+    report = doctor(paths)
     _emit("".join(f"{line}\n" for line in report.lines))
     return 0 if report.healthy else 1
 
@@ -579,13 +558,12 @@ def _result_block(number: int, result: SearchResult) -> str:
 
 def _search_sources(args: argparse.Namespace, paths: Paths) -> tuple[list[Source], list[Source]]:
     """(the documents to search, the library kept indexed alongside them)."""
-    from aiwatch_tui.core.interchange import library_sources
-    from aiwatch_tui.core.library.sources import bundled_sources, discover
+    from aiwatch_tui.core.library.sources import bundled_sources, discover, library_sources
 
     library = bundled_sources()
     if paths.db.exists():  # searching must not create a database
         with _open_store(paths) as store:
-            library, problems = library_sources(store)
+            library, problems = library_sources(store.library_paths())
         if not args.paths:
             for problem in problems:
                 _note(problem)
@@ -600,7 +578,7 @@ def _search_sources(args: argparse.Namespace, paths: Paths) -> tuple[list[Source
 def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
     from aiwatch_tui.core.find.fulltext.index import SearchIndexUnavailable
     from aiwatch_tui.core.find.fulltext.query import fts_query
-    from aiwatch_tui.core.interchange import search_index_path, search_library
+    from aiwatch_tui.core.operations.search_index import search_library
 
     if fts_query(args.query) is None:
         return _fail(f"nothing to search for in {_safe(repr(args.query))}")
@@ -610,7 +588,7 @@ def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
     # The index (which makes its cache folder, private) holds the articles' text.
     try:
         results, problems = search_library(
-            search_index_path(paths.cache_dir),
+            paths,
             args.query,
             wanted,
             library,
@@ -697,7 +675,7 @@ def run_subcommand(command: str, argv: Sequence[str], db: str | None = None) -> 
     args = make_parser().parse_args(argv)
     import sqlite3
 
-    from aiwatch_tui.core.export import InterchangeError
+    from aiwatch_tui.core.interchange.w3c_read import InterchangeError
     from aiwatch_tui.core.store import StoreError
     from aiwatch_tui.core.text.document import DocumentError
     from aiwatch_tui.paths import Paths

@@ -1,8 +1,10 @@
 """Every filesystem location aiwatch uses, decided in one place.
 
-Precedence for each location: the command line, then an environment variable, then the
-platform's per-user directory (platformdirs). Nothing is created here: the store creates the
-database's directory (mode 0700) when it opens the database.
+`Paths.resolve` is called once, by the command line (cli.py), and the one Paths it returns is
+passed down to everything that touches a file: the app (make_app), the operations. Precedence
+for each location: the command line, then an environment variable, then the platform's
+per-user directory (platformdirs). Nothing is created here: the store creates the data folder
+(mode 0700) when it opens the database, and the others are made (0700) when first written.
 """
 
 from __future__ import annotations
@@ -37,16 +39,34 @@ def _from_environ(environ: Mapping[str, str], name: str) -> Path | None:
 SEARCH_INDEX_NAME = "search-index.db"
 
 
+EXPORTS_DIR_NAME = "exports"
+
+
 @dataclass(frozen=True)
 class Paths:
-    db: Path
+    """Where aiwatch keeps things. The user's data (the database, and what is written beside
+    it) is in the data folder, to be backed up; the cache folder holds only what can be made
+    again (the search index)."""
+
+    db: Path  # the database: annotations, positions, settings, the library's paths
     cache_dir: Path
     config_dir: Path
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the database (the platform's data folder unless --db names another)."""
+        return self.db.parent
 
     @property
     def search_index(self) -> Path:
         """The full-text index: derived data, shared by the app and `aiwatch search`."""
         return self.cache_dir / SEARCH_INDEX_NAME
+
+    @property
+    def exports_dir(self) -> Path:
+        """Where the app writes exports: beside the database, so aiwatch writes nowhere the
+        user did not choose."""
+        return self.data_dir / EXPORTS_DIR_NAME
 
     @classmethod
     def resolve(

@@ -160,6 +160,16 @@ class DocumentInfo(NamedTuple):
     notices: tuple[str, ...] = ()
 
 
+class DocumentRow(NamedTuple):
+    """A document as lists show it (the app's list, `aiwatch list`): its metadata, how far it
+    has been read and how many highlights and notes it has. (A tuple, as DocumentInfo.)"""
+
+    info: DocumentInfo
+    progress: float = 0.0
+    highlights: int = 0
+    notes: int = 0
+
+
 def utc_now() -> str:
     """The current time as ISO-8601 UTC with millisecond precision and a "Z" suffix."""
     from datetime import UTC, datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import select
 import signal
 import sys
@@ -20,7 +21,6 @@ from textual.filter import LineFilter, Monochrome
 from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations
-from aiwatch_tui.core.files import make_private_dirs
 from aiwatch_tui.core.library.catalog import Catalog
 from aiwatch_tui.core.library.sources import Source, discover, library_sources
 from aiwatch_tui.core.model import Document, DocumentInfo
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+    from aiwatch_tui.core.operations.exporting import ExportFormat
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
     AnnotationsScreenChanged = AnnotationsScreen.Changed
@@ -81,7 +82,7 @@ class AiwatchApp(App[None]):
         catalog: Catalog,
         open_key: str | None = None,
         problems: Sequence[str] = (),
-        cache_dir: Path | None = None,
+        paths: Paths,
         targets: Sequence[Path] = (),
     ) -> None:
         super().__init__()
@@ -96,7 +97,7 @@ class AiwatchApp(App[None]):
         self.unopenable: list[str] = []
         self._announced_unopenable = 0
         self.search_problem = ""  # why the search index cannot be opened ("" when it can)
-        self.cache_dir = cache_dir
+        self.paths = paths  # every location, resolved once (by the command line)
         self.fulltext: FullTextIndex | None = None  # set once the indexing worker opened it
         self.indexing: tuple[int, int] | None = None  # (done, total) while the index updates
         self._main = MainScreen()
@@ -209,41 +210,22 @@ class AiwatchApp(App[None]):
         )
 
     def _cached_infos(self) -> dict[str, DocumentInfo]:
-        if self.cache_dir is None or not self.search_index_path.is_file():
-            return {}
-        from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+        from aiwatch_tui.core.operations.search_index import cached_infos
 
-        try:
-            index = FullTextIndex(self.search_index_path)
-            try:
-                return index.infos({s.key: s.path for s in self.catalog.sources})
-            finally:
-                index.close()
-        except Exception:  # noqa: BLE001 - derived data: a cache we cannot read we do without
-            return {}
-
-    @property
-    def search_index_path(self) -> Path:
-        return Paths(
-            db=self.store.path, cache_dir=self.cache_dir or Path(), config_dir=Path()
-        ).search_index
+        return cached_infos(self.paths, {s.key: s.path for s in self.catalog.sources})
 
     def _index_library(self) -> None:
         """Bring the full-text index (and the list's metadata) up to date, off the UI thread."""
         from textual.worker import get_current_worker
 
-        from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+        from aiwatch_tui.core.operations.search_index import open_search_index
 
         worker = get_current_worker()  # cancelled when the app exits
-        if self.cache_dir is None:
-            if self.catalog.missing_infos():
-                self._scan_catalog(worker)
-            return
         sources, _ = library_sources(self.store.library_paths())
         known = {s.key for s in sources}
         sources += [s for s in self.catalog.sources if s.key not in known]
         try:
-            index = FullTextIndex(self.search_index_path)
+            index = open_search_index(self.paths)
         except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
             self.call_from_thread(self._search_unavailable, error)
             if self.catalog.missing_infos():
@@ -534,20 +516,12 @@ class AiwatchApp(App[None]):
             "Outline", "Jump to a heading of this document", self._main.action_toggle_outline
         )
 
-    def export_highlights(self, fmt: str) -> Path | None:
-        """Write every highlight and note to a new file beside the database; say where."""
-        from datetime import datetime
+    def export_highlights(self, fmt: ExportFormat) -> Path | None:
+        """Write every highlight and note to a new file in the exports folder; say where."""
+        from aiwatch_tui.core.operations.exporting import export_to_folder
 
-        from aiwatch_tui.core.interchange import export_annotations, write_private_file
-
-        suffix = {"markdown": "md", "json": "json", "csv": "csv"}[fmt]
-        # Beside the database: aiwatch writes nowhere the user did not choose.
-        folder = self.store.path.parent / "exports"
-        name = f"aiwatch-highlights-{datetime.now():%Y%m%d-%H%M%S}.{suffix}"
         try:
-            make_private_dirs(folder)
-            text = export_annotations(self.store, self.catalog, fmt)  # type: ignore[arg-type]
-            written = write_private_file(folder / name, text)
+            written = export_to_folder(self.store, self.catalog, fmt, self.paths)
         except (OSError, StoreError) as error:
             self.notify(f"Export failed: {error}", severity="error", markup=False, timeout=10)
             return None
@@ -593,7 +567,7 @@ def make_app(
     """Build the app for the CLI and the tests alike. Raises StoreError for an unusable database."""
     resolved = paths or Paths.resolve(db=db_path)
     if db_path is not None and paths is not None:
-        resolved = Paths(db=db_path, cache_dir=paths.cache_dir, config_dir=paths.config_dir)
+        resolved = dataclasses.replace(paths, db=db_path)
     store = Store(resolved.db)
     problems: list[str] = []
     if targets:
@@ -608,6 +582,6 @@ def make_app(
         catalog=Catalog(sources),
         open_key=open_key,
         problems=problems,
-        cache_dir=resolved.cache_dir,
+        paths=resolved,
         targets=targets,
     )

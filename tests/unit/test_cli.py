@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 from aiwatch_tui import cli
-from aiwatch_tui.core.export import READWISE_COLUMNS, document_note_id, source_uri
+from aiwatch_tui.core.interchange.readwise_csv import READWISE_COLUMNS
 from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.model import AnchorStatus, Highlight
 from aiwatch_tui.core.store import SCHEMA_VERSION, Store
+from aiwatch_tui.core.uris import document_note_id, source_uri
 from tests.conftest import REPO, SEED_000, SEED_002
 from tests.highlights import T1, T2, highlight_on
 

@@ -16,20 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiwatch_tui import __version__
-from aiwatch_tui.core.export import (
-    READWISE_COLUMNS,
-    ExportDocument,
+from aiwatch_tui.core.interchange.grouping import ExportDocument
+from aiwatch_tui.core.interchange.markdown import to_markdown
+from aiwatch_tui.core.interchange.readwise_csv import READWISE_COLUMNS, to_csv
+from aiwatch_tui.core.interchange.w3c import to_json
+from aiwatch_tui.core.interchange.w3c_read import (
     ImportedDocumentNote,
     ImportedHighlight,
     InterchangeError,
     ParseResult,
-    document_note_id,
-    key_from_source,
     parse_annotations,
-    source_uri,
-    to_csv,
-    to_json,
-    to_markdown,
 )
 from aiwatch_tui.core.model import (
     HIGHLIGHT_COLORS,
@@ -38,6 +34,7 @@ from aiwatch_tui.core.model import (
     DocumentNote,
     Highlight,
 )
+from aiwatch_tui.core.uris import document_note_id, key_from_source, source_uri
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -12,23 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core.export import InterchangeError, source_uri
-from aiwatch_tui.core.interchange import (
-    NOT_IN_LIBRARY,
-    cached_infos,
-    doctor,
-    document_infos,
-    export_annotations,
-    import_annotations,
-    library_sources,
-    resolve_document,
-    search_index_path,
-    search_library,
-)
+from aiwatch_tui.core.interchange.w3c_read import InterchangeError
 from aiwatch_tui.core.library.loading import load_document
-from aiwatch_tui.core.library.sources import bundled_sources, discover, seeds_dir
+from aiwatch_tui.core.library.sources import bundled_sources, discover, library_sources, seeds_dir
 from aiwatch_tui.core.model import AnchorStatus
+from aiwatch_tui.core.operations.doctor import doctor
+from aiwatch_tui.core.operations.exporting import export_annotations
+from aiwatch_tui.core.operations.importing import NOT_IN_LIBRARY, import_annotations
+from aiwatch_tui.core.operations.library import document_infos, resolve_document
+from aiwatch_tui.core.operations.search_index import cached_infos, search_library
 from aiwatch_tui.core.store import Store
+from aiwatch_tui.core.uris import source_uri
+from aiwatch_tui.paths import Paths
 from tests.conftest import SEED_000
 from tests.highlights import T1, highlight_on
 
@@ -57,6 +52,11 @@ def quote_annotation(source: str, exact: str, **extra: object) -> dict[str, obje
 # --- the library ------------------------------------------------------------------------------
 
 
+def paths_in(folder: Path, db: Path | None = None) -> Paths:
+    """Locations inside a test's folder (the cache and config folders are not made)."""
+    return Paths(db or folder / "a.db", cache_dir=folder / "cache", config_dir=folder / "config")
+
+
 def test_library_sources_are_the_seeds_then_the_library_each_once(
     store: Store, tmp_path: Path
 ) -> None:
@@ -66,7 +66,7 @@ def test_library_sources_are_the_seeds_then_the_library_each_once(
     store.add_library_path(str(folder))
     store.add_library_path(str(seeds_dir()))  # the bundled articles again: not listed twice
     store.add_library_path(str(tmp_path / "vanished"))
-    sources, problems = library_sources(store)
+    sources, problems = library_sources(store.library_paths())
     keys = [source.key for source in sources]
     assert keys == [s.key for s in bundled_sources()] + [str((folder / "b.md").resolve())]
     assert len(problems) == 1 and "vanished" in problems[0]
@@ -85,7 +85,7 @@ def test_document_infos_use_the_cache_only_for_unchanged_files(tmp_path: Path) -
 
 
 def test_cached_infos_never_create_the_index(tmp_path: Path) -> None:
-    assert cached_infos(tmp_path / "cache") == {}
+    assert cached_infos(paths_in(tmp_path)) == {}
     assert not (tmp_path / "cache").exists()
 
 
@@ -267,7 +267,7 @@ def test_doctor_reports_counts_and_vanished_library_paths(store: Store, tmp_path
     store.add_highlight(highlight_on(SEED_000, "Compute", note="why"))
     store.add_highlight(highlight_on(SEED_000, "GPUs", status=AnchorStatus.ORPHANED))
     store.add_library_path(str(tmp_path / "gone"))
-    report = doctor(store.path, tmp_path / "cache", tmp_path / "config")
+    report = doctor(paths_in(tmp_path, store.path))
     text = "\n".join(report.lines)
     assert report.healthy
     assert "integrity:    ok" in text
@@ -279,7 +279,7 @@ def test_doctor_on_a_damaged_database_says_what_to_do(tmp_path: Path) -> None:
     damaged = tmp_path / "a.db"
     damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     before = damaged.read_bytes()
-    report = doctor(damaged, tmp_path / "cache", tmp_path / "config")
+    report = doctor(paths_in(tmp_path, damaged))
     assert not report.healthy
     text = "\n".join(report.lines)
     assert "damaged" in text and "cp BACKUP.db" in text and ".damaged" in text
@@ -294,21 +294,22 @@ def test_searching_some_paths_keeps_the_library_indexed(tmp_path: Path) -> None:
     extra.write_text("# Extra\n\nCompute is the new oil, says nobody.\n", encoding="utf-8")
     library = bundled_sources()
     wanted, _ = discover([extra])
-    index_file = search_index_path(tmp_path / "cache")
-    results, problems = search_library(index_file, "compute", wanted, library, limit=5)
+    paths = paths_in(tmp_path)
+    results, problems = search_library(paths, "compute", wanted, library, limit=5)
     assert problems == ()
     assert results and {r.key for r in results} == {wanted[0].key}
     assert results[0].path == str(extra)
-    indexed = set(cached_infos(tmp_path / "cache"))
+    indexed = set(cached_infos(paths))
     assert indexed == {s.key for s in library} | {wanted[0].key}
-    everything, _ = search_library(index_file, "compute", library, library, limit=50)
+    everything, _ = search_library(paths, "compute", library, library, limit=50)
     assert everything and all(r.key.startswith("seeds/") for r in everything)
 
 
-def test_interchange_and_cli_import_neither_textual_nor_rich() -> None:
+def test_operations_and_cli_import_neither_textual_nor_rich() -> None:
     code = (
         "import sys\n"
-        "import aiwatch_tui.core.interchange, aiwatch_tui.cli\n"
+        "import aiwatch_tui.core.operations.doctor, aiwatch_tui.core.operations.exporting\n"
+        "import aiwatch_tui.core.operations.importing, aiwatch_tui.cli\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))"
     )
     result = subprocess.run(
@@ -318,6 +319,7 @@ def test_interchange_and_cli_import_neither_textual_nor_rich() -> None:
 
 
 def test_search_index_is_an_sqlite_file_in_the_cache_dir(tmp_path: Path) -> None:
-    search_library(search_index_path(tmp_path / "c"), "compute", bundled_sources())
-    assert search_index_path(tmp_path / "c").parent == tmp_path / "c"
-    sqlite3.connect(search_index_path(tmp_path / "c")).execute("SELECT 1").close()
+    paths = Paths(db=tmp_path / "a.db", cache_dir=tmp_path / "c", config_dir=tmp_path)
+    search_library(paths, "compute", bundled_sources())
+    assert paths.search_index.parent == tmp_path / "c"
+    sqlite3.connect(paths.search_index).execute("SELECT 1").close()

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from aiwatch_tui.core.interchange import export_annotations
 from aiwatch_tui.core.model import AnchorStatus, DocumentNote
+from aiwatch_tui.core.operations.exporting import export_annotations
 from aiwatch_tui.core.store import Store
 from tests.conftest import SEED_000, SEED_002
 from tests.highlights import T2, highlight_on

@@ -17,15 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core.export import (
+from aiwatch_tui.core.interchange.w3c_read import (
     ImportedDocumentNote,
     ImportedHighlight,
     ParseResult,
     foreign_id,
     parse_annotations,
 )
-from aiwatch_tui.core.interchange import export_annotations, import_annotations
 from aiwatch_tui.core.model import AnchorStatus
+from aiwatch_tui.core.operations.exporting import export_annotations
+from aiwatch_tui.core.operations.importing import import_annotations
 from aiwatch_tui.core.store import Store
 from tests.conftest import SEED_000
 
@@ -294,7 +295,7 @@ def test_hypothesis_containers_and_page_notes_and_replies(wrap: object) -> None:
 
 
 def test_a_hypothesis_annotation_with_wrong_types_is_refused_naming_its_field() -> None:
-    from aiwatch_tui.core.export import InterchangeError
+    from aiwatch_tui.core.interchange.w3c_read import InterchangeError
 
     for field, value, expected in [
         ("tags", "compute", '"tags" should be an array of strings'),

@@ -1,0 +1,185 @@
+"""The library as the command line and the app open it: which documents to show, their
+metadata (from the search index's cache when unchanged), how a document is named on the
+command line, the paths users add, and the rows that list documents."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from aiwatch_tui.core.files import describe_file_kind, describe_os_error
+from aiwatch_tui.core.interchange.w3c_read import InterchangeError
+from aiwatch_tui.core.library.catalog import info_from_document
+from aiwatch_tui.core.library.loading import LIBRARY
+from aiwatch_tui.core.library.sources import (
+    Source,
+    SourceKind,
+    discover,
+    document_key,
+    library_sources,
+    seeds_dir,
+)
+from aiwatch_tui.core.model import DocumentInfo, DocumentRow
+from aiwatch_tui.core.store import Store
+from aiwatch_tui.core.text.document import DocumentError
+from aiwatch_tui.core.text.sanitize import one_line
+from aiwatch_tui.core.uris import SEED_PREFIX, key_from_source
+
+
+def shown_sources(store: Store, targets: Sequence[Path] = ()) -> tuple[list[Source], list[str]]:
+    """The documents to show: those the command line named, else the bundled articles and
+    the library; with one-line problems (a path that vanished, a file refused)."""
+    if targets:
+        return discover(targets)
+    return library_sources(store.library_paths())
+
+
+def the_one_named(targets: Sequence[Path], sources: Sequence[Source]) -> str | None:
+    """The key of the document to open at once: when the command line named one file."""
+    if len(targets) == 1 and len(sources) == 1 and not Path(targets[0]).is_dir():
+        return sources[0].key
+    return None
+
+
+def document_rows(store: Store, infos: Iterable[DocumentInfo]) -> list[DocumentRow]:
+    """Each document with its reading progress and annotation counts, as lists show it."""
+    progress = store.progress_by_document()
+    counts = store.annotation_counts()
+    return [
+        DocumentRow(info, progress.get(info.key, 0.0), *counts.get(info.key, (0, 0)))
+        for info in infos
+    ]
+
+
+def fresh_info(info: DocumentInfo | None, source: Source) -> DocumentInfo | None:
+    """`info` if it still describes the source's text (same size and modification time)."""
+    if info is None:
+        return None
+    try:
+        version = LIBRARY.version(source)
+    except OSError:
+        return None
+    if (info.size, info.mtime_ns) != version:
+        return None
+    return info
+
+
+def load_info(source: Source) -> DocumentInfo:
+    """Parse the document for its metadata; DocumentError (one line) when it cannot be."""
+    try:
+        version = LIBRARY.version(source)
+    except OSError as error:
+        name = one_line(str(source.path) if source.path is not None else source.key)
+        raise DocumentError(f"{name}: {describe_os_error(error)}") from None
+    return info_from_document(LIBRARY.load(source), version)
+
+
+def document_infos(
+    sources: Sequence[Source], cached: Mapping[str, DocumentInfo] | None = None
+) -> tuple[list[DocumentInfo], list[str]]:
+    """Metadata of each source, from `cached` when the file is unchanged, else by parsing it;
+    problems are one line each and do not stop the others."""
+    infos: list[DocumentInfo] = []
+    problems: list[str] = []
+    for source in sources:
+        info = fresh_info((cached or {}).get(source.key), source)
+        if info is None:
+            try:
+                info = load_info(source)
+            except DocumentError as error:
+                problems.append(str(error))
+                continue
+        infos.append(info)
+    return infos, problems
+
+
+# -- naming documents ------------------------------------------------------------------------
+
+
+def seed_path(key: str) -> Path | None:
+    path = seeds_dir() / key[len(SEED_PREFIX) :]
+    return path if path.is_file() else None
+
+
+def source_of(key: str, by_key: Mapping[str, Source]) -> Source | None:
+    """Where the document `key` is read from: only a document of `by_key` (the library) or
+    a bundled one. A key can come from an imported file, so any other path is never read."""
+    if key in by_key:
+        return by_key[key]
+    if key.startswith(SEED_PREFIX):
+        path = seed_path(key)
+        return None if path is None else Source(key, path, SourceKind.SEED)
+    return None
+
+
+def canonical_key(doc_key: str) -> str:
+    """The key a document is stored under: a path resolved (symlinks followed; a file in the
+    seeds folder becomes its "seeds/<name>" key); a seed key as it is."""
+    if doc_key.startswith(SEED_PREFIX):
+        return doc_key
+    return document_key(Path(doc_key))
+
+
+def resolve_document(spec: str, known_keys: Iterable[str] = ()) -> str:
+    """The document key that `spec` names: an existing path, a file:// or urn:aiwatch: URI,
+    a bundled article's name ("000_x.txt" or "seeds/000_x.txt"), or a key that annotations
+    still use (a file that has vanished). InterchangeError when it names nothing."""
+    shown = one_line(spec)
+    if spec.lower().startswith(("file:", "urn:")):
+        key = key_from_source(spec)
+        if key is None:
+            raise InterchangeError(f"{shown}: not a file:// or urn:aiwatch:seeds/ URI")
+        return canonical_key(key)
+    path = Path(spec).expanduser()
+    if path.exists():
+        return document_key(path)
+    name = spec[len(SEED_PREFIX) :] if spec.startswith(SEED_PREFIX) else spec
+    if "/" not in name and seed_path(SEED_PREFIX + name) is not None:
+        return SEED_PREFIX + name
+    absolute = str(path.absolute())
+    for key in known_keys:
+        if key in (spec, absolute):
+            return key
+    raise InterchangeError(
+        f"{shown}: no such document (give a path, a file:// or urn:aiwatch: URI, "
+        "or a bundled article's name)"
+    )
+
+
+# -- the library's paths -------------------------------------------------------------------
+
+
+def resolve_library_path(text: str) -> tuple[Path | None, str]:
+    """(resolved path, "") of an existing folder or file to add, or (None, why not)."""
+    try:
+        resolved = Path(text).expanduser().resolve(strict=True)
+        mode = os.stat(resolved).st_mode
+    except (OSError, RuntimeError) as error:
+        why = describe_os_error(error) if isinstance(error, OSError) else "symbolic link loop"
+        return None, f"{one_line(text)}: {why}"
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        return None, f"{one_line(text)}: not a folder or file (it is {describe_file_kind(mode)})"
+    return resolved, ""
+
+
+def add_library_path(store: Store, path: Path) -> tuple[bool, int]:
+    """Remember a resolved folder or file: (whether it was new, documents found under it)."""
+    found = len(discover([path])[0])
+    return store.add_library_path(str(path)), found
+
+
+def remove_library_path(store: Store, text: str) -> str | None:
+    """Forget a folder or file as it was added (given as typed, or resolved); the path
+    forgotten, or None when it was not in the library. Its annotations are kept."""
+    given = Path(text).expanduser()
+    candidates = [str(given.absolute())]
+    try:
+        candidates.append(str(given.resolve()))
+    except (OSError, RuntimeError):
+        pass
+    for candidate in candidates:
+        if store.remove_library_path(candidate):
+            return candidate
+    return None

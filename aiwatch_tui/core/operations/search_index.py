@@ -1,0 +1,116 @@
+"""The full-text index as the command line and the app use it: the one place that opens it
+(at Paths.search_index, shared by both), its cache of document metadata, keeping it up to
+date, and searching the library from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+from aiwatch_tui.core.library.sources import Source
+from aiwatch_tui.core.model import DocumentInfo
+from aiwatch_tui.paths import Paths
+
+
+def open_search_index(paths: Paths) -> FullTextIndex:
+    """The index (made, or rebuilt, as needed); SearchIndexUnavailable when something else
+    stands where it should be."""
+    return FullTextIndex(paths.search_index)
+
+
+def cached_infos(
+    paths: Paths, known_paths: Mapping[str, Path | None] | None = None
+) -> dict[str, DocumentInfo]:
+    """Document metadata from the search index, when it has been built; never creates it.
+    `known_paths`: see FullTextIndex.infos."""
+    if not paths.search_index.is_file():
+        return {}
+    try:
+        index = open_search_index(paths)
+        try:
+            return index.infos(known_paths)
+        finally:
+            index.close()
+    except Exception:  # noqa: BLE001 - derived data: a cache we cannot read we do without
+        return {}
+
+
+def update_search_index(
+    index: FullTextIndex,
+    sources: Sequence[Source],
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> str:
+    """Bring the index in line with `sources`: "" when done (or cancelled), else a one-line
+    problem. A failure is typically another aiwatch indexing the same cache at the same
+    moment: its work is kept, and a second pass picks up whatever is left."""
+    for attempt in range(2):
+        try:
+            index.update(sources, progress=progress, cancelled=cancelled)
+            return ""
+        except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
+            if attempt == 1:
+                return f"search index: {error}"
+    return ""  # pragma: no cover - the loop returns
+
+
+def _path_text(source: Source) -> str | None:
+    return None if source.path is None else str(source.path)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    key: str
+    title: str
+    path: str | None
+    section: str
+    offset: int
+    snippet: str
+    marks: tuple[tuple[int, int], ...]
+
+
+def search_library(
+    paths: Paths,
+    query: str,
+    wanted: Sequence[Source],
+    also_index: Sequence[Source] = (),
+    limit: int = 20,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[SearchResult], tuple[str, ...]]:
+    """Bring the index up to date (incrementally) and search the `wanted` documents.
+
+    The index is shared with the app, which indexes the whole library: `also_index` (the
+    library) is kept indexed alongside `wanted` so that searching a few paths does not evict
+    the library and cost the app a re-index. Returns (results, problems of unreadable files).
+    """
+    by_key = {source.key: source for source in also_index}
+    by_key.update({source.key: source for source in wanted})
+    wanted_keys = {source.key for source in wanted}
+    index = open_search_index(paths)
+    try:
+        stats = index.update(list(by_key.values()), progress=progress)
+        results: list[SearchResult] = []
+        asked = limit if len(wanted_keys) == len(by_key) else limit * 4
+        while True:
+            hits = index.search(query, limit=asked)
+            results = [
+                SearchResult(
+                    key=hit.doc_key,
+                    title=hit.title,
+                    path=_path_text(by_key[hit.doc_key]),
+                    section=hit.section,
+                    offset=hit.offset,
+                    snippet=hit.snippet,
+                    marks=hit.marks,
+                )
+                for hit in hits
+                if hit.doc_key in wanted_keys
+            ]
+            # Hits from other documents crowded the wanted ones out: ask for more.
+            if len(results) >= limit or len(hits) < asked:
+                return results[:limit], stats.problems
+            asked *= 4
+    finally:
+        index.close()

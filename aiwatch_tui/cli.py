@@ -619,7 +619,7 @@ def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.library import discover
+    from aiwatch_tui.core.library.sources import discover
 
     targets = [Path(p) for p in args.paths]
     if targets:

@@ -28,7 +28,7 @@ from textual.app import App
 from textual.command import CommandInput, CommandPalette, Hits
 from textual.screen import Screen
 
-from aiwatch_tui.ui.commands import MAX_HITS, AiwatchProvider, Entry, PaletteIndex, hit_prompt
+from aiwatch_tui.ui.palette import MAX_HITS, AiwatchProvider, Entry, PaletteIndex, hit_prompt
 from bench.bench_search import PALETTE_QUERIES, p95, row
 from bench.corpus import palette_candidates
 

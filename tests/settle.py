@@ -34,7 +34,7 @@ async def settled(pilot: Pilot[Any]) -> None:
     assert isinstance(app, AiwatchApp)
     await until(
         pilot,
-        lambda: (app.fulltext is not None or bool(app.search_problem)) and app.indexing is None,
+        lambda: (app.search_index is not None or bool(app.search_problem)) and app.indexing is None,
         "the end of start-up (the indexing worker)",
     )
     await app.workers.wait_for_complete()

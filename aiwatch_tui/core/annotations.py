@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -85,6 +86,22 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def reanchored(document: Document, highlights: Iterable[Highlight]) -> list[Highlight]:
+    """The highlights placed in the document's current text: one made on (or already
+    re-anchored to) this very text as it is, the others found again. Nothing is saved."""
+    result: list[Highlight] = []
+    for highlight in highlights:
+        if highlight.doc_hash == document.content_hash:
+            # Made on (or already re-anchored to) this very text: nothing to find.
+            result.append(highlight)
+            continue
+        # rapidfuzz is imported on first need, not at start-up.
+        from aiwatch_tui.core.anchoring import reanchor_highlight
+
+        result.append(reanchor_highlight(document.text, document.content_hash, highlight))
+    return result
+
+
 class Annotations:
     """The user's highlights and notes, through the store, with a session undo history."""
 
@@ -97,19 +114,12 @@ class Annotations:
 
     def for_document(self, document: Document) -> list[Highlight]:
         """The document's highlights, re-anchored to its current text; new anchors are saved."""
-        result: list[Highlight] = []
-        for highlight in self.store.highlights(document.key):
-            if highlight.doc_hash == document.content_hash:
-                # Made on (or already re-anchored to) this very text: nothing to find.
-                result.append(highlight)
-                continue
-            # rapidfuzz is imported on first need, not at start-up.
-            from aiwatch_tui.core.anchoring import reanchor_highlight
-
-            anchored = reanchor_highlight(document.text, document.content_hash, highlight)
-            if anchored is not highlight and not self.store.read_only:
-                self.store.update_highlight(anchored)
-            result.append(anchored)
+        highlights = self.store.highlights(document.key)
+        result = reanchored(document, highlights)
+        if not self.store.read_only:
+            for highlight, anchored in zip(highlights, result, strict=True):
+                if anchored is not highlight:
+                    self.store.update_highlight(anchored)
         return result
 
     # -- changes --------------------------------------------------------------------------

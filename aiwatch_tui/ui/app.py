@@ -1,4 +1,10 @@
-"""The aiwatch App: owns the store and the catalog; screens and widgets render what it gives."""
+"""The aiwatch App: owns the store, the catalog, the annotations and the search index, and
+hands what its screens show down to them (aiwatch_tui.ui.state); the screens post messages up.
+
+Slow work runs in thread workers that only read: what they find comes back as a message
+(Indexing, Indexed, LibraryRead) and is applied here, on the UI thread. The App alone opens
+and closes the search index, and writes the catalog and the store.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,10 @@ import dataclasses
 import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -18,29 +26,36 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import Provider
 from textual.filter import LineFilter, Monochrome
+from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations
-from aiwatch_tui.core.library.catalog import Catalog
-from aiwatch_tui.core.library.sources import Source, discover, library_sources
-from aiwatch_tui.core.model import Document, DocumentInfo
+from aiwatch_tui.core.library.catalog import Catalog, Scanned, read_infos
+from aiwatch_tui.core.library.sources import Source, library_sources
+from aiwatch_tui.core.model import Document, DocumentInfo, Highlight
+from aiwatch_tui.core.operations.library import (
+    reanchored_in_library,
+    shown_sources,
+    the_one_named,
+)
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
 from aiwatch_tui.ui.collector import collect_when_idle
 from aiwatch_tui.ui.no_colour import WITHOUT_COLOUR
 from aiwatch_tui.ui.screens.main import MainScreen
+from aiwatch_tui.ui.state import AnnotationsChanged, LibraryState, ReadingTarget
 from aiwatch_tui.ui.typeahead import TypeAhead
-from aiwatch_tui.ui.widgets.document_list import ListEntry
 from aiwatch_tui.ui.widgets.reader import Reader
 
 if TYPE_CHECKING:
-    from textual.worker import Worker
-
     from aiwatch_tui.core.find.fulltext.index import FullTextIndex
     from aiwatch_tui.core.operations.exporting import ExportFormat
+    from aiwatch_tui.ui.palette import AiwatchProvider
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
     AnnotationsScreenChanged = AnnotationsScreen.Changed
+    PaletteGoTo = AiwatchProvider.GoTo
 
 # Libraries smaller than this are parsed before the first paint (it takes milliseconds);
 # larger ones fill the list from a worker so the app is usable at once.
@@ -56,9 +71,31 @@ THEME_SETTING = "theme"
 
 def _aiwatch_provider() -> type[Provider]:
     # Imported when the palette first opens: keeps rapidfuzz out of start-up.
-    from aiwatch_tui.ui.commands import AiwatchProvider
+    from aiwatch_tui.ui.palette import AiwatchProvider
 
     return AiwatchProvider
+
+
+class _InUse:
+    """How many threads are using something, and a wait until none is (the App closes the
+    search index only once its indexing workers have left it)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._free = threading.Condition()
+
+    def enter(self) -> None:
+        with self._free:
+            self._count += 1
+
+    def leave(self) -> None:
+        with self._free:
+            self._count -= 1
+            self._free.notify_all()
+
+    def wait_until_free(self) -> None:
+        with self._free:
+            self._free.wait_for(lambda: self._count == 0)
 
 
 class AiwatchApp(App[None]):
@@ -75,18 +112,57 @@ class AiwatchApp(App[None]):
         Binding("f5", "refresh_library", "Refresh library", show=False),
     ]
 
+    # What the screens show, bound to their reactives of the same names (aiwatch_tui.ui.state).
+    library: var[LibraryState] = var(LibraryState())
+    annotations_changed: var[AnnotationsChanged] = var(AnnotationsChanged())
+    target: var[ReadingTarget | None] = var(None)
+
+    # -- what the workers find ---------------------------------------------------------------
+
+    @dataclass
+    class Indexing(Message):
+        """The indexing worker's progress (documents done of total)."""
+
+        done: int
+        total: int
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, AiwatchApp.Indexing)  # only the latest counts
+
+    @dataclass
+    class Indexed(Message):
+        """The indexing worker is done: the index is up to date (or `problem` says why not),
+        and for the documents the list still lacked, their metadata."""
+
+        known: list[DocumentInfo] = field(default_factory=list)  # from the index
+        scanned: Scanned | None = None  # read because the index did not have them
+        reanchored: list[Highlight] = field(default_factory=list)  # to save
+        problem: str = ""
+        cancelled: bool = False
+
+    @dataclass
+    class LibraryRead(Message):
+        """The library read again (f5): its sources, what changed, what was read."""
+
+        sources: list[Source]
+        problems: list[str]
+        stale: set[str]
+        scanned: Scanned
+        reanchored: list[Highlight]
+
     def __init__(
         self,
         *,
         store: Store,
         catalog: Catalog,
+        paths: Paths,
         open_key: str | None = None,
         problems: Sequence[str] = (),
-        paths: Paths,
         targets: Sequence[Path] = (),
     ) -> None:
         super().__init__()
         self.targets = list(targets)  # what the command line named (none: bundled + library)
+        self.paths = paths  # every location, resolved once (by the command line)
         self.store = store
         self.annotations = Annotations(store)
         self.catalog = catalog
@@ -97,10 +173,11 @@ class AiwatchApp(App[None]):
         self.unopenable: list[str] = []
         self._announced_unopenable = 0
         self.search_problem = ""  # why the search index cannot be opened ("" when it can)
-        self.paths = paths  # every location, resolved once (by the command line)
-        self.fulltext: FullTextIndex | None = None  # set once the indexing worker opened it
+        # Opened (on this thread) when indexing first starts; closed in on_unmount.
+        self.search_index: FullTextIndex | None = None
         self.indexing: tuple[int, int] | None = None  # (done, total) while the index updates
-        self._main = MainScreen()
+        self._indexers = _InUse()  # indexing workers inside the index
+        self._serial = 0  # of the requests and changes told to the screens
         self._last_input = time.monotonic()  # when a key (or the mouse) last came
         # Keys (and pastes) are routed one at a time, each after the one before has been
         # handled: see aiwatch_tui.ui.typeahead.
@@ -121,7 +198,13 @@ class AiwatchApp(App[None]):
         return [f for f in filters if not isinstance(f, Monochrome)] + [WITHOUT_COLOUR]
 
     def get_default_screen(self) -> Screen[None]:
-        return self._main
+        main = MainScreen(
+            store=self.store,
+            catalog=self.catalog,
+            annotations=self.annotations,
+            open_key=self.open_key,
+        )
+        return main.data_bind(AiwatchApp.library, AiwatchApp.annotations_changed, AiwatchApp.target)
 
     def on_mount(self) -> None:
         saved_theme = self.store.setting(THEME_SETTING)
@@ -141,6 +224,7 @@ class AiwatchApp(App[None]):
         terminal = _terminal_fd(sys.__stdin__)
         if terminal is not None and not self.is_headless:
             self.set_interval(_HANG_UP_CHECK_SECONDS, lambda: self._check_terminal(terminal))
+        self._start()
 
     def _check_terminal(self, fd: int) -> None:
         """A terminal can go away without a SIGHUP reaching us (its pseudo-terminal closed while
@@ -173,18 +257,25 @@ class AiwatchApp(App[None]):
 
     def on_exit_app(self) -> None:
         """However the app ends (`q`, a hang-up, or its web page closed: Textual's web driver
-        ends it with this message), keep the draft being typed and the reading position."""
+        ends it with this message), keep the draft being typed. (The main screen saves the
+        reading position as it closes.)"""
         from aiwatch_tui.ui.screens.note_editor import NoteEditor
 
         for screen in self.screen_stack:
             if isinstance(screen, NoteEditor):
                 screen.flush_draft()
-        self._main.leave_document()
 
-    def start(self) -> None:
-        """Fill the main screen once it is composed (called from its on_mount)."""
+    def _next_serial(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def _start(self) -> None:
+        """Read what the list needs (a small library now, a large one from what the search
+        index knows), show it, and index the library after the first paint."""
         if self.open_key is not None:
-            self._main.open_document(self.open_key, focus=True)
+            # The document the command line named is read first (the reader then has it from
+            # the catalog's memory): its size must not make the rest wait for a worker.
+            self.catalog.load(self.open_key)
         missing = self.catalog.missing_infos()
         if not self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES):
             # A big library: what the search index already knows fills the list at once
@@ -194,106 +285,127 @@ class AiwatchApp(App[None]):
         if self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES):
             self.catalog.scan(missing)
             self.reanchor_library()
-        self._show_library()
+        self.library = LibraryState(self._next_serial(), "opened")
         if not self.catalog.missing_infos():  # else the worker says it once it has read all
             self._announce_unopenable(self.startup_problems)
         for callback in self.after_first_paint:
             self.call_after_refresh(callback)
         # After the first paint: the worker would otherwise compete with it for the GIL.
-        self.call_after_refresh(
-            self.run_worker,
-            self._index_library,
-            thread=True,
-            exclusive=True,
-            group="index",
-            description="Indexing the library for search",
-        )
+        self.call_after_refresh(self._start_indexing)
 
     def _cached_infos(self) -> dict[str, DocumentInfo]:
         from aiwatch_tui.core.operations.search_index import cached_infos
 
         return cached_infos(self.paths, {s.key: s.path for s in self.catalog.sources})
 
-    def _index_library(self) -> None:
-        """Bring the full-text index (and the list's metadata) up to date, off the UI thread."""
-        from textual.worker import get_current_worker
+    # -- the indexing worker ------------------------------------------------------------------
 
+    def _start_indexing(self) -> None:
+        """Bring the search index (and the list's metadata) up to date, off the UI thread."""
         from aiwatch_tui.core.operations.search_index import open_search_index
 
-        worker = get_current_worker()  # cancelled when the app exits
-        sources, _ = library_sources(self.store.library_paths())
-        known = {s.key for s in sources}
-        sources += [s for s in self.catalog.sources if s.key not in known]
-        try:
-            index = open_search_index(self.paths)
-        except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
-            self.call_from_thread(self._search_unavailable, error)
-            if self.catalog.missing_infos():
-                self._scan_catalog(worker)  # the list still fills: only search is lost
-            return
-        self.search_problem = ""
-        self.fulltext = index
-        self.indexing = (0, len(sources))
-        for attempt in range(2):
+        if self.search_index is None:
             try:
-                index.update(
-                    sources,
-                    progress=lambda done, total: setattr(self, "indexing", (done, total)),
-                    cancelled=lambda: worker.is_cancelled,
-                )
-                break
+                self.search_index = open_search_index(self.paths)
+                self.search_problem = ""
             except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
-                # Typically another aiwatch indexing the same cache at the same moment: its
-                # work is kept, and a second pass picks up whatever is left.
-                if attempt == 1:
-                    self.call_from_thread(self._report_problem, f"search index: {error}")
+                self._search_unavailable(error)
+        shown = list(self.catalog.sources)
+        if self.search_index is not None:
+            self.indexing = (0, len(shown))  # until the worker has counted the library
+        self._indexers.enter()
+        self.run_worker(
+            lambda: self._index_library(self.search_index, shown, self.catalog.missing_infos()),
+            thread=True,
+            exclusive=True,
+            group="index",
+            description="Indexing the library for search",
+        )
+
+    def _index_library(
+        self, index: FullTextIndex | None, shown: list[Source], missing: list[Source]
+    ) -> None:
+        """The indexing worker (a thread): update the index (None: it cannot be opened) and
+        read what the list still lacks. Only reads what the App owns; its findings come back
+        as messages."""
+        from textual.worker import get_current_worker
+
+        from aiwatch_tui.core.operations.search_index import update_search_index
+
+        worker = get_current_worker()  # cancelled when the app exits
+
+        def cancelled() -> bool:
+            return worker.is_cancelled
+
+        try:
+            problem = ""
+            known: list[DocumentInfo] = []
+            if index is not None:
+                sources, _ = library_sources(self.store.library_paths())
+                library = {s.key for s in sources}
+                sources += [s for s in shown if s.key not in library]
+                self.post_message(self.Indexing(0, len(sources)))
+
+                def progress(done: int, total: int) -> None:
+                    self.post_message(self.Indexing(done, total))
+
+                problem = update_search_index(index, sources, progress, cancelled)
+                if cancelled():
+                    self.post_message(self.Indexed(problem=problem, cancelled=True))
+                    return
+                if missing:
+                    on_list = {s.key: s.path for s in shown}
+                    known = [i for k, i in index.infos(on_list).items() if k in on_list]
+            scanned = None
+            reanchored: list[Highlight] = []
+            if missing:
+                from_index = {info.key for info in known}
+                unread = [s for s in missing if s.key not in from_index]
+                scanned = read_infos(self.catalog.reader, unread, cancelled)
+                if cancelled():
+                    self.post_message(self.Indexed(problem=problem, cancelled=True))
+                    return
+                reanchored = self._reanchored_after(known + scanned.infos)
+            self.post_message(self.Indexed(known, scanned, reanchored, problem))
+        finally:
+            self._indexers.leave()
+
+    def _reanchored_after(self, infos: Iterable[DocumentInfo]) -> list[Highlight]:
+        """(In a worker) the highlights to re-anchor once `infos` are known: only reads."""
+        if self.store.read_only:
+            return []
+        hashes = {info.key: info.content_hash for info in self.catalog.infos()}
+        hashes.update({info.key: info.content_hash for info in infos})
+        by_key = {source.key: source for source in self.catalog.sources}
+
+        def load(key: str) -> Document | None:
+            source = by_key.get(key)
+            try:
+                return None if source is None else self.catalog.reader.load(source)
+            except Exception:  # noqa: BLE001 - not readable now: its highlights wait
+                return None
+
+        try:
+            return reanchored_in_library(self.store, hashes, load)
+        except StoreError:
+            return []  # said when the list is shown, if it still fails then
+
+    def on_aiwatch_app_indexing(self, message: Indexing) -> None:
+        self.indexing = (message.done, message.total)
+
+    def on_aiwatch_app_indexed(self, message: Indexed) -> None:
         self.indexing = None
-        if worker.is_cancelled:
-            index.close()
+        if message.problem:
+            self._report_problem(message.problem)
+        if message.cancelled:
             return
-        catalog_paths = {s.key: s.path for s in self.catalog.sources}
-        fresh = [info for key, info in index.infos(catalog_paths).items() if key in catalog_paths]
-        if self.catalog.missing_infos():
-            self.catalog.adopt_infos(fresh)
-            self._scan_catalog(worker)
-
-    def _scan_catalog(self, worker: Worker[None]) -> None:
-        """Read what the list still lacks (a large library is read after the first paint),
-        then show it, and say once how many files could not be opened."""
-        self.catalog.scan(cancelled=lambda: worker.is_cancelled)
-        if worker.is_cancelled:
-            return
-        self.reanchor_library()
-        self.call_from_thread(self._show_library, first=self._main.document is None)
-        self.call_from_thread(self._announce_unopenable, self.startup_problems)
-
-    def open_at(self, doc_key: str, offset: int | None, highlight_id: str | None = None) -> None:
-        """Open a document in the reader with the caret at `offset` (or on a highlight)."""
-        from aiwatch_tui.ui.commands import reveal_main_screen
-
-        if not reveal_main_screen(self):
-            return
-        if highlight_id is not None:
-            self._main.go_to_highlight(doc_key, highlight_id, offset or 0)
-        else:
-            self._main.open_document(doc_key, focus=True, caret=offset)
-
-    def _show_library(self, *, first: bool = True) -> None:
-        """Fill the list; the first time also choose, preview and focus a document."""
-        infos = self.catalog.infos()
-        if not first:
-            self._main.set_entries(self.list_entries(infos))  # keeps the list cursor
-            return
-        keys = [info.key for info in infos]
-        select = self.open_key
-        if select is None:
-            last = self.store.last_read()
-            select = last if last in keys else (keys[0] if keys else None)
-        self._main.set_entries(self.list_entries(infos), select=select)
-        if self.open_key is None:
-            self._main.show_list()
-            if select is not None and not self._main.has_class("-narrow"):
-                self._main.open_document(select, focus=False)
+        if message.known or message.scanned is not None:
+            self.catalog.adopt_infos(message.known)
+            if message.scanned is not None:
+                self.catalog.record(message.scanned)
+            self._save_reanchored(message.reanchored)
+            self.library = LibraryState(self._next_serial(), "read")
+            self._announce_unopenable(self.startup_problems)
 
     def reanchor_library(self) -> None:
         """Find every highlight again in documents whose text changed since it was made, so the
@@ -301,16 +413,22 @@ class AiwatchApp(App[None]):
         if self.store.read_only:
             return
         try:
-            stale = {
-                h.doc_key
-                for h in self.store.highlights()
-                if (info := self.catalog.info(h.doc_key)) is not None
-                and h.doc_hash != info.content_hash
-            }
-            for key in sorted(stale):
-                document = self.catalog.load(key)
-                if isinstance(document, Document):
-                    self.annotations.for_document(document)
+            hashes = {info.key: info.content_hash for info in self.catalog.infos()}
+            self._save_reanchored(reanchored_in_library(self.store, hashes, self._loaded))
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+
+    def _loaded(self, key: str) -> Document | None:
+        document = self.catalog.load(key)
+        return document if isinstance(document, Document) else None
+
+    def _save_reanchored(self, highlights: Sequence[Highlight]) -> None:
+        """Save highlights re-anchored by reanchored_in_library (here, or in a worker)."""
+        if self.store.read_only:
+            return
+        try:
+            for highlight in highlights:
+                self.store.update_highlight(highlight)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
 
@@ -344,30 +462,7 @@ class AiwatchApp(App[None]):
             self.notify(summary, severity="warning", markup=False, timeout=8)
         self._announced_unopenable = len(self.unopenable)
 
-    # -- state the screens ask for ----------------------------------------------------------
-
-    def list_entries(self, infos: Iterable[DocumentInfo]) -> list[ListEntry]:
-        progress = self.store.progress_by_document()
-        counts = self.store.annotation_counts()
-        return [
-            ListEntry(info, progress.get(info.key, 0.0), *counts.get(info.key, (0, 0)))
-            for info in infos
-        ]
-
-    def refresh_entry(self, key: str) -> None:
-        info = self.catalog.info(key)
-        if info is not None:
-            self._main.update_entry(self.list_entries([info])[0])
-
-    def save_position(self, key: str, offset: int, progress: float) -> None:
-        if self.store.read_only:
-            return  # said once at start-up, not again at every move of the caret
-        try:
-            self.store.save_position(key, offset, progress)
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        self.refresh_entry(key)
+    # -- what the screens and the palette ask for -------------------------------------------
 
     def _remember_theme(self, theme: object) -> None:
         name = getattr(theme, "name", None)
@@ -383,92 +478,121 @@ class AiwatchApp(App[None]):
             changed = self.store.changed_elsewhere()
         except Exception:  # noqa: BLE001 - a closed store at shutdown is not worth a crash
             return
-        if not changed:
-            return
-        self._main.set_entries(self.list_entries(self.catalog.infos()))
-        self._main.refresh_highlights()
-        from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, AnnotationsScreen):
-                screen.reload()
+        if changed:
+            self.annotations_changed = AnnotationsChanged(self._next_serial(), None)
 
     def title_of(self, key: str) -> str:
         info = self.catalog.info(key)
         return info.title if info is not None else key.rsplit("/", 1)[-1]
 
-    # -- actions ----------------------------------------------------------------------------
+    def _reveal_main_screen(self) -> bool:
+        """Close the screens above the main one so a jump is seen; False (and a notice) while a
+        note is being edited, whose draft must not be dropped silently."""
+        from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
 
-    def discover_sources(self) -> tuple[list[Source], list[str]]:
-        """The documents to show: what the command line named, else the bundled + library."""
-        if self.targets:
-            return discover(self.targets)
-        return library_sources(self.store.library_paths())
+        above = self.screen_stack[1:]
+        if any(isinstance(screen, NoteEditor | ConfirmDiscard) for screen in above):
+            self.notify("Save or cancel the note first.", severity="warning", markup=False)
+            return False
+        for _ in above:
+            self.pop_screen()
+        return True
+
+    def open_at(self, doc_key: str, offset: int | None, highlight_id: str | None = None) -> None:
+        """Show a document in the reader with the caret at `offset` (or on a highlight)."""
+        if self._reveal_main_screen():
+            self.target = ReadingTarget(self._next_serial(), doc_key, offset, highlight_id)
+
+    def on_aiwatch_provider_go_to(self, message: PaletteGoTo) -> None:
+        """A palette entry chosen: its document, at its heading or highlight."""
+        self.open_at(message.doc_key, message.offset, message.highlight_id)
+
+    # -- refreshing the library (f5) ----------------------------------------------------------
 
     def action_refresh_library(self) -> None:
         """Notice new, changed and vanished files (as at launch)."""
         self.notify("Refreshing the library…", timeout=2)
-        self.run_worker(self._refresh_library, thread=True, exclusive=True, group="scan")
+        self.run_worker(self._read_library_again, thread=True, exclusive=True, group="scan")
 
-    def _refresh_library(self) -> None:
-        sources, problems = self.discover_sources()
-        stale = self.catalog.refresh(sources)
-        self.catalog.scan()
-        self.reanchor_library()
-        self.call_from_thread(self._library_refreshed, stale, problems)
+    def _read_library_again(self) -> None:
+        """(A worker) find the library's documents again and read those that are new or
+        changed; the App takes the result (LibraryRead)."""
+        from textual.worker import get_current_worker
 
-    def _library_refreshed(self, stale: set[str], problems: list[str]) -> None:
-        unopenable = self._gather_unopenable(problems)
+        worker = get_current_worker()
+        sources, problems = shown_sources(self.store, self.targets)
+        stale = self.catalog.stale_keys(sources)
+        known = {info.key for info in self.catalog.infos()} - stale
+        unread = [source for source in sources if source.key not in known]
+        scanned = read_infos(self.catalog.reader, unread, lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            return
+        kept = [info for info in self.catalog.infos() if info.key not in stale]
+        reanchored = self._reanchored_after(kept + scanned.infos)
+        self.post_message(self.LibraryRead(sources, problems, stale, scanned, reanchored))
+
+    def on_aiwatch_app_library_read(self, message: LibraryRead) -> None:
+        self.catalog.replace_sources(message.sources, message.stale)
+        self.catalog.record(message.scanned)
+        self._save_reanchored(message.reanchored)
+        unopenable = self._gather_unopenable(message.problems)
         self._announced_unopenable = len(self.unopenable)
-        self._show_library(first=False)
-        self._main.reload_if_changed(stale)
-        self.run_worker(
-            self._index_library,
-            thread=True,
-            exclusive=True,
-            group="index",
-            description="Indexing the library for search",
-        )
+        self.library = LibraryState(self._next_serial(), "refreshed", frozenset(message.stale))
+        self._start_indexing()
         count = len(self.catalog.infos())  # the documents that open, as the list shows
         documents = "1 document" if count == 1 else f"{count} documents"
         self.notify(
-            f"Library refreshed: {documents}, {len(stale)} changed or gone."
+            f"Library refreshed: {documents}, {len(message.stale)} changed or gone."
             + (f" {unopenable}." if unopenable else ""),
             severity="warning" if unopenable else "information",
             markup=False,
             timeout=8 if unopenable else 4,
         )
 
-    def action_search(self) -> None:
-        from aiwatch_tui.ui.screens.search import SearchScreen, show_search
+    # -- actions ----------------------------------------------------------------------------
 
-        if not isinstance(self.screen, SearchScreen):
-            show_search(self)
+    def action_search(self) -> None:
+        # Screens not needed for the first paint are imported when first used (start-up time).
+        from aiwatch_tui.core.find.fulltext.index import TextHit
+        from aiwatch_tui.ui.screens.search import SearchScreen
+
+        if isinstance(self.screen, SearchScreen):
+            return
+
+        def chosen(hit: TextHit | None) -> None:
+            if hit is not None:
+                self.open_at(hit.doc_key, hit.offset)
+
+        screen = SearchScreen(
+            lambda: self.search_index,
+            lambda: self.indexing,
+            unavailable=lambda: self.search_problem,
+        )
+        self.push_screen(screen, chosen)
 
     def action_annotations(self) -> None:
-        # Screens not needed for the first paint are imported when first used (start-up time).
         from aiwatch_tui.ui.screens.annotations import AnnotationsScreen, JumpTarget
 
         if isinstance(self.screen, AnnotationsScreen):
             return
-        self._main.leave_document()
 
         def chosen(target: JumpTarget | None) -> None:
             if target is not None:
-                self._main.go_to_highlight(target.doc_key, target.highlight_id, target.offset)
+                serial = self._next_serial()
+                self.target = ReadingTarget(
+                    serial, target.doc_key, target.offset, target.highlight_id
+                )
 
-        self.push_screen(AnnotationsScreen(self.annotations, self.title_of), chosen)
+        screen = AnnotationsScreen(self.annotations, self.title_of)
+        self.push_screen(screen.data_bind(AiwatchApp.annotations_changed), chosen)
 
     def on_annotations_screen_changed(self, event: AnnotationsScreenChanged) -> None:
         """A change made on the annotations screen (already in the undo history): the list's
         counts and the reader show it."""
-        key = event.change.doc
-        self.refresh_entry(key)
-        if self._main.document is not None and self._main.document.key == key:
-            self._main.refresh_highlights()
+        self.annotations_changed = AnnotationsChanged(self._next_serial(), event.change.doc)
 
     def action_help(self) -> None:
-        from aiwatch_tui.ui import commands
+        from aiwatch_tui.ui import palette
         from aiwatch_tui.ui.screens import search
         from aiwatch_tui.ui.screens.annotations import HELP_ROWS, AnnotationsScreen
         from aiwatch_tui.ui.screens.help import EXTRA_KEYS, HelpScreen, binding_rows
@@ -482,7 +606,7 @@ class AiwatchApp(App[None]):
             ("Document list", EXTRA_KEYS["Document list"]),
             ("Reader: panes and annotating", binding_rows(MainScreen.BINDINGS)),
             ("Annotations screen (n)", binding_rows(AnnotationsScreen.BINDINGS) + HELP_ROWS),
-            ("Palette (ctrl+p)", commands.HELP_ROWS),
+            ("Palette (ctrl+p)", palette.HELP_ROWS),
             ("Full-text search (ctrl+f)", search.HELP_ROWS),
             ("Everywhere", binding_rows(self.BINDINGS) + EXTRA_KEYS["Everywhere"]),
         ]
@@ -512,9 +636,10 @@ class AiwatchApp(App[None]):
                 f"Write every highlight and note as {what}; the path is shown",
                 lambda fmt=fmt: self.export_highlights(fmt),
             )
-        yield SystemCommand(
-            "Outline", "Jump to a heading of this document", self._main.action_toggle_outline
-        )
+        if isinstance(screen, MainScreen):  # the main screen's own command, from there
+            yield SystemCommand(
+                "Outline", "Jump to a heading of this document", screen.action_toggle_outline
+            )
 
     def export_highlights(self, fmt: ExportFormat) -> Path | None:
         """Write every highlight and note to a new file in the exports folder; say where."""
@@ -529,14 +654,16 @@ class AiwatchApp(App[None]):
         return written
 
     async def action_quit(self) -> None:
-        self.exit()
+        self.exit()  # the main screen saves the reading position as it closes
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
+        # The screens have closed (the main one saved the position). The indexing worker was
+        # cancelled as the app began to exit and leaves the index at its next look: then the
+        # index is closed, and the store.
+        await asyncio.to_thread(self._indexers.wait_until_free)
+        if self.search_index is not None:
+            self.search_index.close()
         self.store.close()
-        # While the indexing worker is inside the index, it closes it itself when it stops
-        # (closing a connection another thread is using can crash SQLite).
-        if self.fulltext is not None and self.indexing is None:
-            self.fulltext.close()
 
 
 def _terminal_fd(stream: TextIO | None) -> int | None:
@@ -569,19 +696,12 @@ def make_app(
     if db_path is not None and paths is not None:
         resolved = dataclasses.replace(paths, db=db_path)
     store = Store(resolved.db)
-    problems: list[str] = []
-    if targets:
-        sources, problems = discover(targets)
-    else:
-        sources, problems = library_sources(store.library_paths())
-    open_key = None
-    if len(targets) == 1 and len(sources) == 1 and not Path(targets[0]).is_dir():
-        open_key = sources[0].key
+    sources, problems = shown_sources(store, targets)
     return AiwatchApp(
         store=store,
         catalog=Catalog(sources),
-        open_key=open_key,
-        problems=problems,
         paths=resolved,
+        open_key=the_one_named(targets, sources),
+        problems=problems,
         targets=targets,
     )

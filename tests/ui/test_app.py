@@ -166,6 +166,19 @@ async def test_single_file_opens_in_the_reader(tmp_path: Path) -> None:
         assert app.screen.document.key == KEY_002
 
 
+async def test_a_large_file_named_alone_is_listed_from_the_first_frame(tmp_path: Path) -> None:
+    # Larger than what is read before the first paint: being the one named, it is read first
+    # and listed at once, not after the indexing worker has read it a second time.
+    article = tmp_path / "big.md"
+    article.write_text("# Big Report\n\n" + "Compute is scarce. " * 150_000, encoding="utf-8")
+    app = make_app([article], db_path=tmp_path / "a.db")
+    async with app.run_test(size=(120, 40)):
+        assert app.indexing is None or app.search_index is None  # no worker has read it yet
+        rows = app.screen.query_one(DocumentList).options
+        assert rows.option_count == 1
+        assert rows.get_option_at_index(0).entry.info.title == "Big Report"
+
+
 async def test_theme_choice_persists(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     app = make_app(db_path=db)

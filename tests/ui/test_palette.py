@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from aiwatch_tui.core.anchoring import make_quote
 from aiwatch_tui.core.model import Document, Highlight, utc_now
 from aiwatch_tui.ui.app import AiwatchApp, make_app
-from aiwatch_tui.ui.commands import (
+from aiwatch_tui.ui.palette import (
     AiwatchProvider,
     Entry,
     PaletteIndex,
@@ -40,7 +40,7 @@ def palette_app(tmp_path: Path, targets: tuple[Path, ...] = ()) -> AiwatchApp:
 async def indexed(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, AiwatchApp)
-    await until(pilot, lambda: app.fulltext is not None and app.indexing is None, "the index")
+    await until(pilot, lambda: app.search_index is not None and app.indexing is None, "the index")
 
 
 def options(app: AiwatchApp) -> list[str]:

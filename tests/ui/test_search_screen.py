@@ -14,7 +14,6 @@ from aiwatch_tui.ui.screens.search import (
     EMPTY_MESSAGE,
     ResultList,
     SearchScreen,
-    show_search,
 )
 from aiwatch_tui.ui.widgets.reader import Reader
 from tests.settle import until
@@ -26,8 +25,8 @@ SIZE = (110, 36)
 async def open_search(pilot: Pilot[None]) -> SearchScreen:
     app = pilot.app
     assert isinstance(app, AiwatchApp)
-    await until(pilot, lambda: app.fulltext is not None and app.indexing is None, "the index")
-    show_search(app)
+    await until(pilot, lambda: app.search_index is not None and app.indexing is None, "the index")
+    app.action_search()
     await until(
         pilot,
         lambda: isinstance(app.screen, SearchScreen) and bool(app.screen.query("#search-query")),

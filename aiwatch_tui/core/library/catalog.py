@@ -43,6 +43,38 @@ def info_from_document(doc: Document, version: Version) -> DocumentInfo:
     )
 
 
+class Scanned(NamedTuple):
+    """What reading some sources found: metadata of those that open, and why the others do
+    not. Read by `read_infos` (any thread), taken by `Catalog.record` (the catalog's owner)."""
+
+    infos: list[DocumentInfo]
+    problems: list[Problem]
+
+
+def read_infos(
+    reader: SourceReader, sources: Iterable[Source], cancelled: Callable[[], bool] | None = None
+) -> Scanned:
+    """Parse each source for its metadata, without keeping anything (stops when `cancelled()`)."""
+    infos: list[DocumentInfo] = []
+    problems: list[Problem] = []
+    for source in sources:
+        if cancelled is not None and cancelled():
+            break
+        try:
+            version = reader.version(source)
+            infos.append(info_from_document(reader.load(source), version))
+        except DocumentError as error:
+            problems.append(Problem(source.key, str(error)))
+        except OSError as error:
+            problems.append(Problem(source.key, _os_problem(source, error)))
+    return Scanned(infos, problems)
+
+
+def _os_problem(source: Source, error: OSError) -> str:
+    name = source.path.name if source.path is not None else source.key
+    return f"{name}: {error.strerror or error}"
+
+
 class Catalog:
     """Sources in display order, their metadata once known, and an LRU of parsed documents."""
 
@@ -61,11 +93,13 @@ class Catalog:
         return self._infos.get(key)
 
     def infos(self) -> list[DocumentInfo]:
-        """Metadata of every openable document, in source order."""
-        return [self._infos[s.key] for s in self.sources if s.key in self._infos]
+        """Metadata of every openable document, in source order (safe from any thread)."""
+        with self._lock:
+            return [self._infos[s.key] for s in self.sources if s.key in self._infos]
 
     def problems(self) -> list[Problem]:
-        return [self._problems[s.key] for s in self.sources if s.key in self._problems]
+        with self._lock:
+            return [self._problems[s.key] for s in self.sources if s.key in self._problems]
 
     def adopt_infos(self, infos: Iterable[DocumentInfo]) -> None:
         """Take metadata known from elsewhere (the index cache) for unchanged files."""
@@ -107,25 +141,50 @@ class Catalog:
             elif on_info is not None:
                 on_info(self._infos[source.key])
 
+    def record(self, scanned: Scanned) -> None:
+        """Take what `read_infos` found (for sources of this catalog)."""
+        with self._lock:
+            for info in scanned.infos:
+                if info.key in self._by_key:
+                    self._infos[info.key] = info
+                    self._problems.pop(info.key, None)
+            for problem in scanned.problems:
+                if problem.key in self._by_key:
+                    self._problems[problem.key] = problem
+
+    def stale_keys(self, sources: Sequence[Source]) -> set[str]:
+        """The documents known now whose text may differ under `sources` (changed or gone).
+        Only looks (safe from any thread): `replace_sources` acts on it."""
+        by_key = {source.key: source for source in sources}
+        with self._lock:
+            known = list(self._infos.items())
+        stale: set[str] = set()
+        for key, info in known:
+            source = by_key.get(key)
+            try:
+                version = self.reader.version(source) if source is not None else None
+            except OSError:
+                version = None
+            if version is None or version != (info.size, info.mtime_ns):
+                stale.add(key)
+        return stale
+
+    def replace_sources(self, sources: Sequence[Source], stale: Iterable[str]) -> None:
+        """Take a new list of sources, forgetting what is known of the `stale` documents."""
+        with self._lock:
+            self.sources = list(sources)
+            self._by_key = {source.key: source for source in self.sources}
+            for key in stale:
+                self._infos.pop(key, None)
+                self._documents.pop(key, None)
+            self._problems.clear()  # a file that could not be read may be readable now
+
     def refresh(self, sources: Sequence[Source]) -> set[str]:
         """Take a new list of sources; forget what is known of files that changed or vanished.
 
         Returns the keys whose text may differ from what was shown (changed or gone)."""
-        stale: set[str] = set()
-        with self._lock:
-            self.sources = list(sources)
-            self._by_key = {source.key: source for source in self.sources}
-            for key, info in list(self._infos.items()):
-                source = self._by_key.get(key)
-                try:
-                    version = self.reader.version(source) if source is not None else None
-                except OSError:
-                    version = None
-                if version is None or version != (info.size, info.mtime_ns):
-                    stale.add(key)
-                    del self._infos[key]
-                    self._documents.pop(key, None)
-            self._problems.clear()  # a file that could not be read may be readable now
+        stale = self.stale_keys(sources)
+        self.replace_sources(sources, stale)
         return stale
 
     # -- documents --------------------------------------------------------------------------
@@ -148,8 +207,7 @@ class Catalog:
             self._problems[key] = problem
             return problem
         except OSError as error:
-            name = source.path.name if source.path is not None else source.key
-            problem = Problem(key, f"{name}: {error.strerror or error}")
+            problem = Problem(key, _os_problem(source, error))
             self._problems[key] = problem
             return problem
         with self._lock:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from aiwatch_tui.core.annotations import reanchored
 from aiwatch_tui.core.files import describe_file_kind, describe_os_error
 from aiwatch_tui.core.interchange.w3c_read import InterchangeError
 from aiwatch_tui.core.library.catalog import info_from_document
@@ -21,7 +22,7 @@ from aiwatch_tui.core.library.sources import (
     library_sources,
     seeds_dir,
 )
-from aiwatch_tui.core.model import DocumentInfo, DocumentRow
+from aiwatch_tui.core.model import Document, DocumentInfo, DocumentRow, Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.core.text.document import DocumentError
 from aiwatch_tui.core.text.sanitize import one_line
@@ -93,6 +94,31 @@ def document_infos(
                 continue
         infos.append(info)
     return infos, problems
+
+
+def reanchored_in_library(
+    store: Store, hashes: Mapping[str, str], load: Callable[[str], Document | None]
+) -> list[Highlight]:
+    """Every highlight whose document's text changed since it was made (its `hashes`: key ->
+    content hash now), placed anew in that text, so that the annotations screen and the
+    counts tell the truth before each document is opened. Only reads (any thread may call
+    it): the caller saves what it returns."""
+    highlights: dict[str, list[Highlight]] = {}
+    for highlight in store.highlights():
+        current = hashes.get(highlight.doc_key)
+        if current is not None and highlight.doc_hash != current:
+            highlights.setdefault(highlight.doc_key, []).append(highlight)
+    changed: list[Highlight] = []
+    for key in sorted(highlights):
+        document = load(key)
+        if document is None:
+            continue
+        for before, after in zip(
+            highlights[key], reanchored(document, highlights[key]), strict=True
+        ):
+            if after is not before:
+                changed.append(after)
+    return changed
 
 
 # -- naming documents ------------------------------------------------------------------------

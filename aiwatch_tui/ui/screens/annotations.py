@@ -24,6 +24,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer, Input, Static
@@ -35,6 +36,7 @@ from aiwatch_tui.core.store import StoreError
 from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.core.uris import document_note_id
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
+from aiwatch_tui.ui.state import AnnotationsChanged
 from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
@@ -371,6 +373,9 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         Binding("escape,q,n", "close", "Close"),
     ]
 
+    # Set by the App (bound to its own): a change made elsewhere is shown here too.
+    annotations_changed: var[AnnotationsChanged] = var(AnnotationsChanged(), init=False)
+
     @dataclass
     class Changed(Message):
         """A change made (or undone, or redone) here, already committed to the store and in
@@ -386,6 +391,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         self._rows: list[AnnotationRow] = []
         self._shown: list[tuple[AnnotationRow, tuple[int, ...]]] = []
         self._index: FuzzyIndex | None = None  # over all rows, built on the first search
+        self._seen_change: int | None = None  # the last AnnotationsChanged serial seen
 
     # -- building ----------------------------------------------------------------------------
 
@@ -420,6 +426,13 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
         """Read everything again from the store (after a change here or in another process),
         keeping the cursor on the same annotation, or at the same place if it is gone."""
         self._reload_at(self.annotation_list.cursor)
+
+    def watch_annotations_changed(self, change: AnnotationsChanged) -> None:
+        # The first value is what was already so when this screen was made (read on mount).
+        seen, self._seen_change = self._seen_change, change.serial
+        # Another aiwatch committed (a change of one document was made here: shown already).
+        if seen is not None and change.serial != seen and change.doc_key is None:
+            self.reload()
 
     def _read_rows(self) -> list[AnnotationRow]:
         rows = [

@@ -1,4 +1,11 @@
-"""The main screen: the document list beside (or, when narrow, instead of) the reading pane."""
+"""The main screen: the document list beside (or, when narrow, instead of) the reading pane.
+
+State flows down: the screen is given the store, the catalog and the annotations when it is
+made, and the App tells it what changed through three reactives it binds to its own
+(`library`, `annotations_changed`, `target`: see aiwatch_tui.ui.state). The screen reads and
+writes what it shows itself (positions, highlights, its list's rows) and asks the App for
+nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +13,30 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import Reactive
+from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from aiwatch_tui.core.annotations import Change
+from aiwatch_tui.core.annotations import Annotations, Change
 from aiwatch_tui.core.find.in_document import find_near, nearest_at_or_after
-from aiwatch_tui.core.library.catalog import Problem
-from aiwatch_tui.core.model import HIGHLIGHT_COLORS, AnchorStatus, Document, Highlight, Span
-from aiwatch_tui.core.store import StoreError
+from aiwatch_tui.core.library.catalog import Catalog, Problem
+from aiwatch_tui.core.model import (
+    HIGHLIGHT_COLORS,
+    AnchorStatus,
+    Document,
+    DocumentInfo,
+    Highlight,
+    Span,
+)
+from aiwatch_tui.core.operations.library import document_rows
+from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.core.text.sanitize import sanitize
+from aiwatch_tui.ui.state import AnnotationsChanged, LibraryState, ReadingTarget
 from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
@@ -29,7 +45,6 @@ from aiwatch_tui.ui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from aiwatch_tui.ui.app import AiwatchApp
     from aiwatch_tui.ui.screens.note_editor import NoteEditor
     from aiwatch_tui.ui.widgets.find_bar import FindBar
     from aiwatch_tui.ui.widgets.outline import Outline
@@ -48,6 +63,10 @@ class MainScreen(Screen[None]):
     # losing it redraw themselves (their styles change): over a slow link that is a screen
     # sent again (about 7 KB at 100x30) for each tab.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    # Set by the App (bound to its own reactives of the same names).
+    library: var[LibraryState] = var(LibraryState(), init=False)
+    annotations_changed: var[AnnotationsChanged] = var(AnnotationsChanged(), init=False)
+    target: var[ReadingTarget | None] = var(None, init=False)
     BINDINGS = [
         Binding("tab", "switch_pane", "List/Reader"),
         Binding("o", "toggle_outline", "Outline"),
@@ -85,9 +104,24 @@ class MainScreen(Screen[None]):
         }
     )
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        catalog: Catalog,
+        annotations: Annotations,
+        open_key: str | None = None,
+    ) -> None:
+        """`open_key`: the document the command line named, opened at once."""
         super().__init__()
+        self.store = store
+        self.catalog = catalog
+        self.annotations = annotations
+        self.open_key = open_key
+        self._filled = False  # the list has had its first fill (and choice of document)
         self.document: Document | None = None
+        # The reader's caret and progress at its last move: saved when the screen closes.
+        self._last_place: tuple[int, float] | None = None
         self._reading = False  # the user has moved in the current document
         self._save_timer: Timer | None = None
         self._status_text: Text | None = None  # what the status line shows
@@ -97,10 +131,6 @@ class MainScreen(Screen[None]):
         self._match_index: int | None = None
         self._matches_capped = False  # more matches exist than were collected
         self._find_origin = 0  # where the caret was when the find bar opened
-
-    @property
-    def aiwatch(self) -> AiwatchApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title-bar")
@@ -120,7 +150,8 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.on_resize()
-        self.aiwatch.start()
+        if self.open_key is not None:
+            self.open_document(self.open_key, focus=True)
         # The Footer lists keys when told the bindings changed, and focus (set at compose,
         # see AUTO_FOCUS) will not tell it: its keys follow the first frame.
         self.call_after_refresh(self.refresh_bindings)
@@ -190,11 +221,62 @@ class MainScreen(Screen[None]):
 
     # -- the list ---------------------------------------------------------------------------
 
-    def set_entries(self, entries: list[ListEntry], select: str | None = None) -> None:
-        self.query_one(DocumentList).set_entries(entries, select=select)
+    def watch_library(self, state: LibraryState) -> None:
+        """The App read its library anew: show it; the first time, also choose, preview and
+        focus a document."""
+        if state.generation == 0:
+            return
+        first = not self._filled or (state.reason == "read" and self.document is None)
+        self._show_library(first=first)
+        if state.stale:
+            self.reload_if_changed(set(state.stale))
 
-    def update_entry(self, entry: ListEntry) -> None:
-        self.query_one(DocumentList).update_entry(entry)
+    def _entries(self, infos: list[DocumentInfo]) -> list[ListEntry]:
+        return document_rows(self.store, infos)
+
+    def _show_library(self, *, first: bool) -> None:
+        """Fill the list; the first time also choose, preview and focus a document."""
+        infos = self.catalog.infos()
+        documents = self.query_one(DocumentList)
+        if not first:
+            documents.set_entries(self._entries(infos))  # keeps the list cursor
+            return
+        self._filled = True
+        keys = [info.key for info in infos]
+        select = self.open_key
+        if select is None:
+            last = self.store.last_read()
+            select = last if last in keys else (keys[0] if keys else None)
+        documents.set_entries(self._entries(infos), select=select)
+        if self.open_key is None:
+            self.show_list()
+            if select is not None and not self.has_class("-narrow"):
+                self.open_document(select, focus=False)
+
+    def refresh_entry(self, key: str) -> None:
+        """Show the document's progress and counts as they are now."""
+        info = self.catalog.info(key)
+        if info is not None:
+            self.query_one(DocumentList).update_entry(self._entries([info])[0])
+
+    def watch_annotations_changed(self, change: AnnotationsChanged) -> None:
+        if change.serial == 0:
+            return
+        if change.doc_key is None:  # another aiwatch: anything may have changed
+            self.query_one(DocumentList).set_entries(self._entries(self.catalog.infos()))
+            self.refresh_highlights()
+            return
+        self.refresh_entry(change.doc_key)
+        if self.document is not None and self.document.key == change.doc_key:
+            self.refresh_highlights()
+
+    def watch_target(self, target: ReadingTarget | None) -> None:
+        if target is None:
+            return
+        if target.highlight_id is not None:
+            self.go_to_highlight(target.key, target.highlight_id, target.offset or 0)
+        else:
+            self.open_document(target.key, focus=True, caret=target.offset)
 
     @on(DocumentList.Highlighted)
     def _preview(self, event: DocumentList.Highlighted) -> None:
@@ -214,12 +296,13 @@ class MainScreen(Screen[None]):
         """Show `key` in the reader, at its saved position unless `caret` is given."""
         if self.document is None or self.document.key != key:
             self.leave_document()
-            result = self.aiwatch.catalog.load(key)
+            result = self.catalog.load(key)
             if isinstance(result, Problem):
                 self.notify(result.message, severity="error", markup=False)
                 return
             self.document = result
-            saved = self.aiwatch.store.position(key)
+            self._last_place = None  # until the reader says where it put the caret
+            saved = self.store.position(key)
             start = caret if caret is not None else (saved or 0)
             self.query_one(Reader).load(result, caret=min(start, len(result.text)))
             self._reattaching = None
@@ -269,6 +352,7 @@ class MainScreen(Screen[None]):
     def _caret_moved(self, event: Reader.CaretMoved) -> None:
         reader = self.query_one(Reader)
         self.query_one(TitleBar).progress = reader.progress
+        self._last_place = (reader.caret, reader.progress)
         if (outline := self._outline()) is not None:
             outline.mark_section(event.offset)
         self._show_highlight_status(event.offset)
@@ -280,10 +364,31 @@ class MainScreen(Screen[None]):
 
     def save_position(self) -> None:
         """Store where the user is in the open document (a text offset, not a row)."""
-        if self.document is None or not self._reading:
+        if self.document is None or not self._reading or self.store.read_only:
+            return  # (read-only: said once at start-up, not again at every move of the caret)
+        reader = next(iter(self.query(Reader)), None)
+        # Once the screen is closing its reader is gone: where it last was is kept for that.
+        place = (reader.caret, reader.progress) if reader is not None else self._last_place
+        if place is None:
             return
-        reader = self.query_one(Reader)
-        self.aiwatch.save_position(self.document.key, reader.caret, reader.progress)
+        key = self.document.key
+        try:
+            self.store.save_position(key, *place)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        if reader is not None:  # (closing: no list left to show it)
+            self.refresh_entry(key)
+
+    def on_screen_suspend(self, event: events.ScreenSuspend) -> None:
+        # Another screen covers this one (the annotations, a search, a note...): where the user
+        # was is saved now, not when a timer would have.
+        self.leave_document()
+
+    def on_unmount(self) -> None:
+        # Quitting, or the terminal went away (SIGHUP): the position is saved before the App
+        # closes the store.
+        self.leave_document()
 
     def leave_document(self) -> None:
         if self._save_timer is not None:
@@ -343,7 +448,7 @@ class MainScreen(Screen[None]):
             reader.set_highlights([])
             return
         try:
-            found = self.aiwatch.annotations.for_document(self.document)
+            found = self.annotations.for_document(self.document)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
             return
@@ -414,7 +519,7 @@ class MainScreen(Screen[None]):
     def _after_change(self) -> None:
         self.refresh_highlights()
         if self.document is not None:
-            self.aiwatch.refresh_entry(self.document.key)
+            self.refresh_entry(self.document.key)
 
     def _create_from_selection(self, color: str) -> Highlight | None:
         reader = self.query_one(Reader)
@@ -424,9 +529,7 @@ class MainScreen(Screen[None]):
             return None
         created: list[Highlight | None] = []
         if not self._write(
-            lambda: created.append(
-                self.aiwatch.annotations.create(document, span.start, span.end, color)
-            )
+            lambda: created.append(self.annotations.create(document, span.start, span.end, color))
         ):
             return None
         reader.clear_selection()
@@ -440,7 +543,7 @@ class MainScreen(Screen[None]):
             orphan, span = self._reattaching, reader.selection
             self._reattaching = None
             if self._change(
-                lambda: self.aiwatch.annotations.reattach(orphan, document, span.start, span.end)
+                lambda: self.annotations.reattach(orphan, document, span.start, span.end)
             ):
                 reader.clear_selection()
                 self._after_change()
@@ -462,7 +565,7 @@ class MainScreen(Screen[None]):
         if highlight is None:
             self.notify("No highlight here: select text first (v, s or S).", severity="warning")
             return
-        if self._change(lambda: self.aiwatch.annotations.recolor(highlight, color)):
+        if self._change(lambda: self.annotations.recolor(highlight, color)):
             self._after_change()
 
     def action_note(self) -> None:
@@ -478,12 +581,12 @@ class MainScreen(Screen[None]):
         self.edit_highlight_note(highlight)
 
     def edit_highlight_note(self, highlight: Highlight) -> None:
-        store = self.aiwatch.store
+        store = self.store
         target = f"highlight:{highlight.id}"
 
         def save(text: str) -> bool:
             current = store.highlight(highlight.id) or highlight
-            if not self._change(lambda: self.aiwatch.annotations.set_note(current, text)):
+            if not self._change(lambda: self.annotations.set_note(current, text)):
                 return False
             self._write(lambda: store.discard_draft(target))
             self._after_change()
@@ -495,14 +598,14 @@ class MainScreen(Screen[None]):
         if self.document is None:
             return
         key = self.document.key
-        store = self.aiwatch.store
+        store = self.store
         target = f"document:{key}"
 
         def save(text: str) -> bool:
-            if not self._change(lambda: self.aiwatch.annotations.set_document_note(key, text)):
+            if not self._change(lambda: self.annotations.set_document_note(key, text)):
                 return False
             self._write(lambda: store.discard_draft(target))
-            self.aiwatch.refresh_entry(key)
+            self.refresh_entry(key)
             return True
 
         title = f"Note on {self.document.title}"
@@ -513,7 +616,7 @@ class MainScreen(Screen[None]):
     ) -> NoteEditor:
         from aiwatch_tui.ui.screens.note_editor import NoteEditor  # not needed for first paint
 
-        store = self.aiwatch.store
+        store = self.store
         return NoteEditor(
             title=title,
             text=text,
@@ -529,7 +632,7 @@ class MainScreen(Screen[None]):
         if highlight is None:
             self.notify("No highlight under the caret.", severity="warning")
             return
-        if self._change(lambda: self.aiwatch.annotations.delete(highlight)):
+        if self._change(lambda: self.annotations.delete(highlight)):
             self._after_change()
 
     def action_undo(self) -> None:
@@ -539,7 +642,7 @@ class MainScreen(Screen[None]):
         self._history_step(undo=False)
 
     def _history_step(self, *, undo: bool) -> None:
-        annotations = self.aiwatch.annotations
+        annotations = self.annotations
         done: list[Change | None] = []
         if not self._write(lambda: done.append(annotations.undo() if undo else annotations.redo())):
             return
@@ -557,7 +660,7 @@ class MainScreen(Screen[None]):
         elif highlight is not None:
             self.query_one(Reader).move_caret(highlight.start, align="nearest")
         self._after_change()
-        self.aiwatch.refresh_entry(key)
+        self.refresh_entry(key)
 
     def _jump_highlight(self, forward: bool) -> None:
         reader = self.query_one(Reader)

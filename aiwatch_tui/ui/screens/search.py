@@ -6,19 +6,22 @@ short debounce, then the query runs in an exclusive thread worker, so a stale se
 overwrites a newer one. While the library is still being indexed the screen says so, and
 searches again when indexing ends.
 
-The screen dismisses with the chosen TextHit (or None); `show_search` pushes it with the
-callback that opens the document with the caret on the match.
+The screen dismisses with the chosen TextHit (or None); the App, which pushed it, opens the
+document with the caret on the match. What it shows of the index (the index once open, the
+indexing progress, why there is none) it reads through the callables it was given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content, Span
+from textual.message import Message
 from textual.screen import Screen
 from textual.style import Style
 from textual.timer import Timer
@@ -30,13 +33,10 @@ from aiwatch_tui.core.find.fulltext.index import TextHit
 from aiwatch_tui.core.find.fulltext.query import match_marks, query_parts
 from aiwatch_tui.core.text.sanitize import visible
 
-if TYPE_CHECKING:
-    from aiwatch_tui.ui.app import AiwatchApp
-
 MAX_RESULTS = 50
 # Long enough to skip the searches a fast typist would throw away, short enough not to feel.
 DEBOUNCE_SECONDS = 0.12
-# How often the indexing progress is looked at (app.indexing is a plain attribute).
+# How often the indexing progress is looked at (the App keeps it in a plain attribute).
 PROGRESS_SECONDS = 0.25
 
 EMPTY_MESSAGE = (
@@ -118,6 +118,14 @@ class ResultList(OptionList, can_focus=False):
 
 class SearchScreen(Screen[TextHit | None]):
     """Dismisses with the chosen TextHit, or None."""
+
+    @dataclass
+    class Found(Message):
+        """What the search worker found for `query` (or why it failed)."""
+
+        query: str
+        hits: list[TextHit]
+        problem: str = ""
 
     COMPONENT_CLASSES = {"search-screen--match"}
     DEFAULT_CSS = """
@@ -229,19 +237,20 @@ class SearchScreen(Screen[TextHit | None]):
 
     @work(thread=True, exclusive=True, group="fulltext-search", description="Full-text search")
     def _search(self, index: TextSearcher, query: str) -> None:
+        """(A thread) search; the results come back as a Found message."""
         try:
             hits = index.search(query, MAX_RESULTS)
         except Exception as error:  # noqa: BLE001 - a failed search must not end the app
-            self.app.call_from_thread(
-                self.notify, f"search failed: {error}", severity="error", markup=False
-            )
+            self.post_message(self.Found(query, [], f"search failed: {error}"))
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._deliver, query, hits)
+            self.post_message(self.Found(query, hits))
 
-    def _deliver(self, query: str, hits: list[TextHit]) -> None:
-        if query == self.query_box.value:  # else a newer search is on its way
-            self._show(hits, query)
+    def on_search_screen_found(self, found: Found) -> None:
+        if found.problem:
+            self.notify(found.problem, severity="error", markup=False)
+        elif found.query == self.query_box.value:  # else a newer search is on its way
+            self._show(found.hits, found.query)
 
     def _show(self, hits: Sequence[TextHit], query: str) -> None:
         keep = self.highlighted if query == self._shown_query else None
@@ -328,17 +337,3 @@ class SearchScreen(Screen[TextHit | None]):
 
 def _count(hits: Sequence[TextHit]) -> str:
     return "1 result" if len(hits) == 1 else f"{len(hits)} results"
-
-
-def show_search(app: AiwatchApp, query: str = "") -> None:
-    """Push the search screen; the chosen result opens with the caret on the match."""
-    from aiwatch_tui.ui.commands import reveal_main_screen
-
-    def chosen(hit: TextHit | None) -> None:
-        if hit is not None and reveal_main_screen(app):
-            app.open_at(hit.doc_key, hit.offset)
-
-    screen = SearchScreen(
-        lambda: app.fulltext, lambda: app.indexing, query, lambda: app.search_problem
-    )
-    app.push_screen(screen, chosen)

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import Input
 
-from aiwatch_tui.core.model import DocumentInfo
+from aiwatch_tui.core.model import DocumentInfo, DocumentRow
 from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
@@ -38,14 +38,9 @@ EMPTY_MESSAGE = "No documents."
 NO_MATCH_MESSAGE = "Nothing matches. Esc clears the filter."
 
 
-class ListEntry(NamedTuple):
-    """What one row of the list shows; the screen builds these from the catalog and the store.
-    (Tuples, as ShownRow: start-up makes one of each per document, 10,000 in a big library.)"""
-
-    info: DocumentInfo
-    progress: float = 0.0
-    highlights: int = 0
-    notes: int = 0
+# What one row of the list shows: a document, its progress and its counts (the screen reads
+# them from the catalog and the store; `aiwatch list` prints the same).
+ListEntry = DocumentRow
 
 
 # --- how an entry looks ---------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The command palette's provider: one box finds documents, sections, highlights, notes and
-commands, ranked by core.search (fzf's query syntax, rapidfuzz scoring).
+commands, ranked by core.find.fuzzy (fzf's query syntax, rapidfuzz scoring).
 
 Each palette opening gathers every candidate into one FuzzyIndex, built in a thread so the
 palette opens at once (the commands and recent documents show while it builds). Each query
@@ -16,20 +16,24 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from textual.app import App
 from textual.binding import ActiveBinding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content, Span
+from textual.message import Message
 from textual.screen import Screen
 from textual.style import Style
 
 from aiwatch_tui.core.find.fuzzy import FuzzyIndex
+from aiwatch_tui.core.library.catalog import Catalog
 from aiwatch_tui.core.model import Document, DocumentInfo, DocumentNote, Highlight
+from aiwatch_tui.core.store import Store
 from aiwatch_tui.core.text.sanitize import visible
 
 if TYPE_CHECKING:
-    from aiwatch_tui.ui.app import AiwatchApp
+    from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 
 # Hits per query: a page or two of the palette, cheap to draw.
 MAX_HITS = 50
@@ -71,6 +75,16 @@ KIND_BONUS = {
     "note": 0.0,
     "theme": 0.0,
 }
+
+
+@runtime_checkable
+class PaletteHost(Protocol):
+    """What the palette reads from the app it is opened in (AiwatchApp is one): the library,
+    the store, and the search index once open (for the headings)."""
+
+    catalog: Catalog
+    store: Store
+    search_index: FullTextIndex | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +158,7 @@ def annotation_entries(
     return entries
 
 
-def library_entries(app: AiwatchApp) -> list[Entry]:
+def library_entries(app: PaletteHost) -> list[Entry]:
     """Documents, sections, highlights and notes of the app's library (slow: call in a thread)."""
     infos = app.catalog.infos()
     titles = {info.key: info.title or _file_name(info) for info in infos}
@@ -154,8 +168,8 @@ def library_entries(app: AiwatchApp) -> list[Entry]:
     return entries
 
 
-def _headings(app: AiwatchApp, infos: Sequence[DocumentInfo]) -> list[tuple[str, str, int]]:
-    index = app.fulltext
+def _headings(app: PaletteHost, infos: Sequence[DocumentInfo]) -> list[tuple[str, str, int]]:
+    index = app.search_index
     if index is not None:
         return index.headings()
     if len(infos) > SMALL_LIBRARY:
@@ -172,7 +186,7 @@ def _headings(app: AiwatchApp, infos: Sequence[DocumentInfo]) -> list[tuple[str,
     return found
 
 
-def command_entries(app: AiwatchApp, screen: Screen[Any]) -> list[Entry]:
+def command_entries(app: App[Any], screen: Screen[Any]) -> list[Entry]:
     """The app's commands (Textual's "Theme" among them), the keys of the screen the palette
     was opened on, and each theme by name. Reads the DOM: call on the event loop."""
     entries: list[Entry] = []
@@ -191,7 +205,7 @@ def command_entries(app: AiwatchApp, screen: Screen[Any]) -> list[Entry]:
     return entries
 
 
-def discovery_commands(app: AiwatchApp, screen: Screen[Any]) -> list[Entry]:
+def discovery_commands(app: App[Any], screen: Screen[Any]) -> list[Entry]:
     """The app's commands that ask to be shown before anything is typed."""
     return [
         Entry("command", one_line(command.title), command.help, run=command.callback)
@@ -200,7 +214,7 @@ def discovery_commands(app: AiwatchApp, screen: Screen[Any]) -> list[Entry]:
     ]
 
 
-def _key_entries(app: AiwatchApp, screen: Screen[Any], seen: set[str]) -> list[Entry]:
+def _key_entries(app: App[Any], screen: Screen[Any], seen: set[str]) -> list[Entry]:
     keys_by_action: dict[tuple[int, str], list[str]] = {}
     bindings: dict[tuple[int, str], ActiveBinding] = {}
     for active in screen.active_bindings.values():
@@ -226,44 +240,24 @@ def _key_entries(app: AiwatchApp, screen: Screen[Any], seen: set[str]) -> list[E
     return entries
 
 
-def _runner(app: AiwatchApp, active: ActiveBinding) -> Callable[[], object]:
+def _runner(app: App[Any], active: ActiveBinding) -> Callable[[], object]:
     def run() -> object:
         return app.run_action(active.binding.action, active.node)
 
     return run
 
 
-def _theme_setter(app: AiwatchApp, name: str) -> Callable[[], None]:
+def _theme_setter(app: App[Any], name: str) -> Callable[[], None]:
     def set_theme() -> None:
         app.theme = name
 
     return set_theme
 
 
-def reveal_main_screen(app: AiwatchApp) -> bool:
-    """Close the screens above the main one so a jump is seen; False (and a notice) while a
-    note is being edited, whose draft must not be dropped silently."""
-    from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
-
-    above = app.screen_stack[1:]
-    if any(isinstance(screen, NoteEditor | ConfirmDiscard) for screen in above):
-        app.notify("Save or cancel the note first.", severity="warning", markup=False)
-        return False
-    for _ in above:
-        app.pop_screen()
-    return True
-
-
 def without_pending_operator(query: str) -> str:
     """`query` less a trailing term of fzf operators only: "openai !" searches "openai" until
     the word to exclude is typed, rather than for a literal "!" (which "'!" finds)."""
     return _PENDING_OPERATOR.sub("", query).rstrip()
-
-
-def go_to(app: AiwatchApp, entry: Entry) -> None:
-    """Open the entry's document with the caret on its heading or highlight."""
-    if reveal_main_screen(app):
-        app.open_at(entry.doc_key, entry.offset, entry.highlight_id)
 
 
 class PaletteIndex:
@@ -338,7 +332,18 @@ def hit_prompt(
 
 
 class AiwatchProvider(Provider):
-    """Documents, sections, highlights, notes and commands, ranked by core.search."""
+    """Documents, sections, highlights, notes and commands, ranked by core.find.fuzzy.
+
+    In an app that is not a PaletteHost it offers the commands only."""
+
+    @dataclass
+    class GoTo(Message):
+        """An entry chosen: open its document, at its heading or highlight (posted to the
+        app, which shows the main screen and the place)."""
+
+        doc_key: str
+        offset: int | None
+        highlight_id: str | None
 
     def __init__(self, screen: Screen[Any], match_style: Style | None = None) -> None:
         super().__init__(screen, match_style)
@@ -347,8 +352,8 @@ class AiwatchProvider(Provider):
         self._froze_gc = False
 
     @property
-    def aiwatch(self) -> AiwatchApp:
-        return cast("AiwatchApp", self.app)
+    def host(self) -> PaletteHost | None:
+        return self.app if isinstance(self.app, PaletteHost) else None
 
     @property
     def _width(self) -> int:
@@ -356,12 +361,12 @@ class AiwatchProvider(Provider):
         return max(20, self.app.size.width - 6)
 
     async def startup(self) -> None:
-        app = self.aiwatch
-        commands = command_entries(app, self.screen)
-        self._discoverable = discovery_commands(app, self.screen)
+        commands = command_entries(self.app, self.screen)
+        self._discoverable = discovery_commands(self.app, self.screen)
+        host = self.host
 
         def build() -> PaletteIndex:
-            return PaletteIndex(library_entries(app) + commands)
+            return PaletteIndex((library_entries(host) if host else []) + commands)
 
         # Not awaited here: the palette shows its discovery list while the index builds.
         self._building = asyncio.create_task(self._prepare(build))
@@ -428,9 +433,9 @@ class AiwatchProvider(Provider):
 
     async def discover(self) -> Hits:
         """Before typing: the last document read, the commands, then the first documents."""
-        app = self.aiwatch
-        infos = app.catalog.infos()
-        last = app.store.last_read()
+        host = self.host
+        infos = host.catalog.infos() if host else []
+        last = host.store.last_read() if host else None
         first = [info for info in infos if info.key == last]
         rest = [info for info in infos[: DISCOVERY_DOCUMENTS + 1] if info.key != last]
         width = self._width
@@ -445,5 +450,5 @@ class AiwatchProvider(Provider):
     def _action(self, entry: Entry) -> Callable[[], object]:
         if entry.run is not None:
             return entry.run
-        app = self.aiwatch
-        return lambda: go_to(app, entry)
+        message = self.GoTo(entry.doc_key, entry.offset, entry.highlight_id)
+        return lambda: self.app.post_message(message)

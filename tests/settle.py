@@ -27,6 +27,13 @@ async def until(pilot: Pilot[Any], ready: Callable[[], bool], what: str) -> None
     raise AssertionError(f"{what} never came")
 
 
+async def indexed(pilot: Pilot[Any]) -> None:
+    """The search index is open and the indexing worker has finished with it."""
+    app = pilot.app
+    assert isinstance(app, AiwatchApp)
+    await until(pilot, lambda: app.search_index is not None and app.indexing is None, "the index")
+
+
 async def settled(pilot: Pilot[Any]) -> None:
     """Start-up has finished: the indexing worker has opened the search index (or found it
     cannot) and read the library, and no worker is left running."""

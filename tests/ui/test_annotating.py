@@ -9,10 +9,10 @@ from textual.widgets import TextArea
 
 from aiwatch_tui.core.model import AnchorStatus, DocumentNote
 from aiwatch_tui.core.store import Store
-from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
 from aiwatch_tui.ui.widgets.reader import Reader
 from tests.notices import last_notice
+from tests.ui.conftest import AppFactory
 
 KEY_000 = "seeds/000_c10daa536b93aa76.txt"
 FIRST_SENTENCE = (
@@ -37,9 +37,10 @@ async def _open_first_paragraph(pilot) -> Reader:
     return reader
 
 
-async def test_sentence_then_enter_makes_a_committed_highlight(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_sentence_then_enter_makes_a_committed_highlight(
+    db: Path, new_app: AppFactory
+) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         reader = await _open_first_paragraph(pilot)
         await pilot.press("s", "enter")
@@ -50,9 +51,8 @@ async def test_sentence_then_enter_makes_a_committed_highlight(tmp_path: Path) -
         assert "yellow" in str(app.screen.query_one("#status").render())
 
 
-async def test_v_and_word_moves_then_a_colour_key(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_v_and_word_moves_then_a_colour_key(db: Path, new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_first_paragraph(pilot)
         await pilot.press("v", "w", "w", "3")
@@ -65,9 +65,8 @@ async def test_v_and_word_moves_then_a_colour_key(tmp_path: Path) -> None:
         assert _rows(db)[0][1] == "purple"
 
 
-async def test_note_delete_undo_redo(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_note_delete_undo_redo(db: Path, new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         reader = await _open_first_paragraph(pilot)
         await pilot.press("s", "a")
@@ -94,9 +93,10 @@ async def test_note_delete_undo_redo(tmp_path: Path) -> None:
         assert _rows(db)[0][2] == "Why [bold]this[/bold] matters"
 
 
-async def test_leaving_the_editor_with_unsaved_text_asks_and_keeps_a_draft(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_leaving_the_editor_with_unsaved_text_asks_and_keeps_a_draft(
+    db: Path, new_app: AppFactory
+) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_first_paragraph(pilot)
         await pilot.press("s", "a")
@@ -116,9 +116,8 @@ async def test_leaving_the_editor_with_unsaved_text_asks_and_keeps_a_draft(tmp_p
         assert isinstance(app.screen, NoteEditor)
 
 
-async def test_draft_is_offered_back_after_a_crash(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_draft_is_offered_back_after_a_crash(db: Path, new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_first_paragraph(pilot)
         await pilot.press("s", "enter")
@@ -127,7 +126,7 @@ async def test_draft_is_offered_back_after_a_crash(tmp_path: Path) -> None:
     (highlight,) = store.highlights(KEY_000)
     store.save_draft(f"highlight:{highlight.id}", "typed before the link dropped")
     store.close()
-    again = make_app(db_path=db)
+    again = new_app()
     async with again.run_test(size=(120, 40)) as pilot:
         await pilot.press("enter")
         await pilot.pause()
@@ -147,9 +146,8 @@ async def test_draft_is_offered_back_after_a_crash(tmp_path: Path) -> None:
     store.close()
 
 
-async def test_next_and_previous_highlight(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_next_and_previous_highlight(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         reader = await _open_first_paragraph(pilot)
         first = reader.caret
@@ -167,9 +165,8 @@ async def test_next_and_previous_highlight(tmp_path: Path) -> None:
         assert reader.caret == first
 
 
-async def test_document_note(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_document_note(db: Path, new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("enter", "A")
         await pilot.pause()
@@ -182,11 +179,12 @@ async def test_document_note(tmp_path: Path) -> None:
     store.close()
 
 
-async def test_a_edits_the_own_note_and_leaves_imported_notes_alone(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
+async def test_a_edits_the_own_note_and_leaves_imported_notes_alone(
+    db: Path, new_app: AppFactory
+) -> None:
     with Store(db) as store:
         store.merge_annotations([], [DocumentNote(KEY_000, "Imported from elsewhere", "", "x")])
-    app = make_app(db_path=db)
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("enter", "A")
         await pilot.pause()
@@ -205,14 +203,15 @@ async def test_a_edits_the_own_note_and_leaves_imported_notes_alone(tmp_path: Pa
         assert store.annotation_counts()[KEY_000][1] == 2
 
 
-async def test_changed_article_keeps_highlights_and_orphans_are_not_drawn(tmp_path: Path) -> None:
+async def test_changed_article_keeps_highlights_and_orphans_are_not_drawn(
+    tmp_path: Path, db: Path, new_app: AppFactory
+) -> None:
     article = tmp_path / "piece.txt"
     article.write_text(
         "Heading Line\n\nFirst paragraph with a memorable phrase in it.\n\n"
         "Second paragraph about something else entirely.\n"
     )
-    db = tmp_path / "a.db"
-    app = make_app([article], db_path=db)
+    app = new_app(article)
     async with app.run_test(size=(100, 30)) as pilot:
         reader = app.screen.query_one(Reader)
         reader.move_caret(reader.document.text.index("memorable"))
@@ -224,7 +223,7 @@ async def test_changed_article_keeps_highlights_and_orphans_are_not_drawn(tmp_pa
         "Heading Line\n\nA new opening paragraph.\n\n"
         "First paragraph with a memorable phrase in it.\n"
     )
-    again = make_app([article], db_path=db)
+    again = new_app(article)
     async with again.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         reader = again.screen.query_one(Reader)
@@ -237,11 +236,12 @@ async def test_changed_article_keeps_highlights_and_orphans_are_not_drawn(tmp_pa
     assert {row[3] for row in _rows(db)} == {"moved", "orphaned"}
 
 
-async def test_annotations_screen_jumps_and_its_deletes_can_be_undone(tmp_path: Path) -> None:
+async def test_annotations_screen_jumps_and_its_deletes_can_be_undone(
+    db: Path, new_app: AppFactory
+) -> None:
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+    app = new_app()
     async with app.run_test(size=(100, 30)) as pilot:
         reader = await _open_first_paragraph(pilot)
         start = reader.caret
@@ -264,11 +264,12 @@ async def test_annotations_screen_jumps_and_its_deletes_can_be_undone(tmp_path: 
         assert reader.highlight_at(start) is not None
 
 
-async def test_one_undo_history_for_the_reader_and_the_annotations_screen(tmp_path: Path) -> None:
+async def test_one_undo_history_for_the_reader_and_the_annotations_screen(
+    db: Path, new_app: AppFactory
+) -> None:
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+    app = new_app()
 
     async with app.run_test(size=(100, 30)) as pilot:
         reader = await _open_first_paragraph(pilot)
@@ -300,9 +301,10 @@ async def test_one_undo_history_for_the_reader_and_the_annotations_screen(tmp_pa
         assert last_notice(app) == "Nothing to undo."
 
 
-async def test_destructive_changes_in_the_reader_say_u_undoes(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_destructive_changes_in_the_reader_say_u_undoes(
+    db: Path, new_app: AppFactory
+) -> None:
+    app = new_app()
 
     async with app.run_test(size=(100, 30)) as pilot:
         await _open_first_paragraph(pilot)
@@ -321,9 +323,8 @@ async def test_destructive_changes_in_the_reader_say_u_undoes(tmp_path: Path) ->
         assert _rows(db) == [(FIRST_SENTENCE, "blue", "", "anchored")]
 
 
-async def test_a_commit_by_another_process_shows_up(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_a_commit_by_another_process_shows_up(db: Path, new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(100, 30)) as pilot:
         reader = await _open_first_paragraph(pilot)
         start = reader.caret
@@ -339,9 +340,10 @@ async def test_a_commit_by_another_process_shows_up(tmp_path: Path) -> None:
         assert mark is not None and mark.color == "pink"
 
 
-async def test_export_command_writes_a_private_file_and_says_where(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_export_command_writes_a_private_file_and_says_where(
+    tmp_path: Path, new_app: AppFactory
+) -> None:
+    app = new_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await _open_first_paragraph(pilot)
         await pilot.press("s", "a", *"why it matters", "ctrl+s")
@@ -354,20 +356,21 @@ async def test_export_command_writes_a_private_file_and_says_where(tmp_path: Pat
     assert "> " + FIRST_SENTENCE in text and "why it matters" in text
 
 
-async def test_an_orphan_is_reattached_to_a_new_selection(tmp_path: Path) -> None:
+async def test_an_orphan_is_reattached_to_a_new_selection(
+    tmp_path: Path, db: Path, new_app: AppFactory
+) -> None:
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
     article = tmp_path / "piece.md"
     article.write_text("# Piece\n\nThe original claim about compute budgets.\n\nAnother part.\n")
-    db = tmp_path / "a.db"
-    app = make_app([article], db_path=db)
+    app = new_app(article)
     async with app.run_test(size=(100, 30)) as pilot:
         reader = app.screen.query_one(Reader)
         reader.move_caret(reader.document.text.index("The original"))
         await pilot.press("s", "a", *"keep this thought", "ctrl+s")
         await pilot.pause()
     article.write_text("# Piece\n\nA rewritten passage on spending.\n\nAnother part.\n")
-    again = make_app([article], db_path=db)
+    again = new_app(article)
     async with again.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert [row[3] for row in _rows(db)] == ["orphaned"]

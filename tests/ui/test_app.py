@@ -6,40 +6,36 @@ from pathlib import Path
 
 from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.store import Store
-from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.help import HelpScreen
 from aiwatch_tui.ui.widgets.document_list import DocumentList
 from aiwatch_tui.ui.widgets.outline import Outline
 from aiwatch_tui.ui.widgets.reader import Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
 from tests.conftest import SEED_000, SEED_002
+from tests.ui.conftest import AppFactory
+from tests.ui.shown import listed_keys
 
 KEY_000 = "seeds/000_c10daa536b93aa76.txt"
 KEY_002 = "seeds/002_c41b6d65e56e1798.txt"
 
 
-def _shown_keys(app) -> list[str]:
-    options = app.screen.query_one(DocumentList).options
-    return [options.get_option_at_index(i).id for i in range(options.option_count)]
-
-
-async def test_starts_on_the_list_with_the_first_document_previewed(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_starts_on_the_list_with_the_first_document_previewed(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert _shown_keys(app) == [KEY_000, KEY_002]
+        assert listed_keys(app) == [KEY_000, KEY_002]
         assert isinstance(app.focused, type(app.screen.query_one(DocumentList).options))
         reader = app.screen.query_one(Reader)
         assert reader.display and reader.region.width > 0
         assert app.screen.query_one(TitleBar).document_title.startswith("The Growing Pains")
 
 
-async def test_slash_filters_the_list_and_enter_opens(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_slash_filters_the_list_and_enter_opens(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("slash", *"polished")
         await pilot.pause()
-        assert _shown_keys(app) == [KEY_002]
+        assert listed_keys(app) == [KEY_002]
         await pilot.press("enter")
         await pilot.pause()
         reader = app.screen.query_one(Reader)
@@ -50,9 +46,8 @@ async def test_slash_filters_the_list_and_enter_opens(tmp_path: Path) -> None:
         await pilot.pause()
 
 
-async def test_position_is_saved_on_quit_and_restored(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_position_is_saved_on_quit_and_restored(db: Path, new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("enter")
         for _ in range(3):
@@ -64,7 +59,7 @@ async def test_position_is_saved_on_quit_and_restored(tmp_path: Path) -> None:
     store = Store(db)
     assert store.position(KEY_000) == caret
     store.close()
-    again = make_app(db_path=db)
+    again = new_app()
     async with again.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("enter")
@@ -72,10 +67,10 @@ async def test_position_is_saved_on_quit_and_restored(tmp_path: Path) -> None:
         assert again.screen.query_one(Reader).caret == caret
 
 
-async def test_outline_jumps_to_a_heading(tmp_path: Path) -> None:
+async def test_outline_jumps_to_a_heading(new_app: AppFactory) -> None:
     document = load_document(SEED_000, key=KEY_000)
     headings = document.headings
-    app = make_app(db_path=tmp_path / "a.db")
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("enter", "o")
         await pilot.pause()
@@ -89,8 +84,8 @@ async def test_outline_jumps_to_a_heading(tmp_path: Path) -> None:
         assert reader.caret == headings[2].content_start
 
 
-async def test_narrow_terminal_shows_one_pane_at_a_time(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_narrow_terminal_shows_one_pane_at_a_time(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -108,9 +103,9 @@ async def test_narrow_terminal_shows_one_pane_at_a_time(tmp_path: Path) -> None:
 
 
 async def test_tab_on_a_narrow_terminal_reads_the_document_under_the_list_cursor(
-    tmp_path: Path,
+    new_app: AppFactory,
 ) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+    app = new_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("down", "tab")
         await pilot.pause()
@@ -124,9 +119,9 @@ async def test_tab_on_a_narrow_terminal_reads_the_document_under_the_list_cursor
 
 
 async def test_esc_on_a_narrow_terminal_clears_a_selection_before_leaving_the_reader(
-    tmp_path: Path,
+    new_app: AppFactory,
 ) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+    app = new_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("tab", "v", "j")
         await pilot.pause()
@@ -142,8 +137,8 @@ async def test_esc_on_a_narrow_terminal_clears_a_selection_before_leaving_the_re
         assert screen.query_one(DocumentList).region.width == 80 and reader.region.width == 0
 
 
-async def test_resize_keeps_the_caret_on_the_same_text(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_resize_keeps_the_caret_on_the_same_text(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("enter", "}", "}", "w", "w")
         await pilot.pause()
@@ -157,8 +152,8 @@ async def test_resize_keeps_the_caret_on_the_same_text(tmp_path: Path) -> None:
             assert reader.scroll_offset.y <= row < reader.scroll_offset.y + reader.size.height
 
 
-async def test_single_file_opens_in_the_reader(tmp_path: Path) -> None:
-    app = make_app([SEED_002], db_path=tmp_path / "a.db")
+async def test_single_file_opens_in_the_reader(new_app: AppFactory) -> None:
+    app = new_app(SEED_002)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.focused is app.screen.query_one(Reader)
@@ -166,12 +161,14 @@ async def test_single_file_opens_in_the_reader(tmp_path: Path) -> None:
         assert app.screen.document.key == KEY_002
 
 
-async def test_a_large_file_named_alone_is_listed_from_the_first_frame(tmp_path: Path) -> None:
+async def test_a_large_file_named_alone_is_listed_from_the_first_frame(
+    tmp_path: Path, new_app: AppFactory
+) -> None:
     # Larger than what is read before the first paint: being the one named, it is read first
     # and listed at once, not after the indexing worker has read it a second time.
     article = tmp_path / "big.md"
     article.write_text("# Big Report\n\n" + "Compute is scarce. " * 150_000, encoding="utf-8")
-    app = make_app([article], db_path=tmp_path / "a.db")
+    app = new_app(article)
     async with app.run_test(size=(120, 40)):
         assert app.indexing is None or app.search_index is None  # no worker has read it yet
         rows = app.screen.query_one(DocumentList).options
@@ -179,20 +176,19 @@ async def test_a_large_file_named_alone_is_listed_from_the_first_frame(tmp_path:
         assert rows.get_option_at_index(0).entry.info.title == "Big Report"
 
 
-async def test_theme_choice_persists(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_theme_choice_persists(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(100, 30)) as pilot:
         app.theme = "nord"
         await pilot.pause()
-    again = make_app(db_path=db)
+    again = new_app()
     async with again.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert again.theme == "nord"
 
 
-async def test_help_lists_the_reader_keys(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_help_lists_the_reader_keys(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()

@@ -9,8 +9,9 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from aiwatch_tui.core.model import DocumentInfo
-from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.widgets.document_list import DocumentList, DocumentRows, ListEntry
+from tests.ui.conftest import AppFactory
+from tests.ui.shown import listed_keys
 
 TITLES = [
     "Nvidia earnings beat expectations again",
@@ -72,11 +73,6 @@ def _rows(app: App[None]) -> DocumentRows:
     return app.query_one(DocumentList).options
 
 
-def _shown_keys(app: App[None]) -> list[str]:
-    rows = _rows(app)
-    return [rows.get_option_at_index(i).id for i in range(rows.option_count)]
-
-
 def _screen_lines(app: App[None]) -> list[str]:
     """The text the list draws, line by line, as it is on screen now."""
     rows = _rows(app)
@@ -133,7 +129,7 @@ async def test_slash_filters_with_typos_and_enter_opens_the_best_match() -> None
         await pilot.pause()
         assert app.focused is _filter_box(app)
         assert _filter_box(app).value == "antropic"
-        assert _shown_keys(app)[0] == entries[2].info.key
+        assert listed_keys(app)[0] == entries[2].info.key
         await pilot.press("enter")
         await pilot.pause()
         assert app.opened == [entries[2].info.key]
@@ -145,7 +141,7 @@ async def test_the_filter_finds_file_names_too() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.press("slash", *"article-00003")
         await pilot.pause()
-        assert _shown_keys(app) == [entries[3].info.key]
+        assert listed_keys(app) == [entries[3].info.key]
 
 
 async def test_arrows_in_the_filter_box_move_the_list() -> None:
@@ -154,7 +150,7 @@ async def test_arrows_in_the_filter_box_move_the_list() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.press("slash", *"data")  # a data centre and a data leak, then scattered letters
         await pilot.pause()
-        shown = _shown_keys(app)
+        shown = listed_keys(app)
         assert set(shown[:2]) == {entries[3].info.key, entries[4].info.key}
         await pilot.press("down")
         await pilot.pause()
@@ -180,12 +176,12 @@ async def test_escape_clears_the_filter_and_keeps_the_chosen_document() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.press("slash", *"meta")
         await pilot.pause()
-        assert _shown_keys(app) == [entries[4].info.key]
+        assert listed_keys(app) == [entries[4].info.key]
         await pilot.press("escape")
         await pilot.pause()
         assert _filter_box(app).value == ""
         assert app.focused is _rows(app)
-        assert _shown_keys(app) == [e.info.key for e in entries]
+        assert listed_keys(app) == [e.info.key for e in entries]
         assert app.query_one(DocumentList).highlighted_key == entries[4].info.key
 
 
@@ -206,11 +202,11 @@ async def test_escape_on_the_list_clears_a_filter_left_behind() -> None:
         await pilot.press("slash", *"nvidia")
         app.query_one(DocumentList).focus_list()
         await pilot.pause()
-        assert len(_shown_keys(app)) == 1
+        assert len(listed_keys(app)) == 1
         await pilot.press("escape")
         await pilot.pause()
         assert _filter_box(app).value == ""
-        assert len(_shown_keys(app)) == len(entries)
+        assert len(listed_keys(app)) == len(entries)
 
 
 async def test_letters_typed_on_the_list_never_start_a_filter() -> None:
@@ -223,7 +219,7 @@ async def test_letters_typed_on_the_list_never_start_a_filter() -> None:
         await pilot.press("j", "j", "k")  # the list's own letters: down, down, up
         await pilot.pause()
         assert box.value == "" and app.focused is _rows(app)
-        assert _shown_keys(app) == [e.info.key for e in entries]
+        assert listed_keys(app) == [e.info.key for e in entries]
         assert app.query_one(DocumentList).highlighted_key == entries[1].info.key
         assert app.active_bindings["slash"].binding.show  # the Footer shows "/ Filter"
         await pilot.press("slash")
@@ -270,7 +266,7 @@ async def test_set_entries_keeps_the_selection_or_moves_to_select() -> None:
         doc_list.set_entries(list(reversed(entries)))
         await pilot.pause()
         assert doc_list.highlighted_key == entries[2].info.key
-        assert _shown_keys(app)[0] == entries[-1].info.key
+        assert listed_keys(app)[0] == entries[-1].info.key
         doc_list.set_entries(entries, select=entries[4].info.key)
         await pilot.pause()
         assert doc_list.highlighted_key == entries[4].info.key
@@ -335,7 +331,9 @@ async def test_long_titles_are_ellipsised_to_the_width() -> None:
         assert len(title) <= _rows(app).size.width
 
 
-async def test_filtering_a_real_library_and_opening_from_the_filter(tmp_path: Path) -> None:
+async def test_filtering_a_real_library_and_opening_from_the_filter(
+    tmp_path: Path, new_app: AppFactory
+) -> None:
     library = tmp_path / "library"
     library.mkdir()
     for number in range(60):
@@ -345,13 +343,13 @@ async def test_filtering_a_real_library_and_opening_from_the_filter(tmp_path: Pa
     (library / "999.txt").write_text(
         "Semiconductor tariffs reshape supply chains\n\nChips cost more.\n", encoding="utf-8"
     )
-    app = make_app([library], db_path=tmp_path / "a.db")
+    app = new_app(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert _rows(app).option_count == 61
         await pilot.press("slash", *"semiconductr")  # a typo
         await pilot.pause()
-        assert Path(_shown_keys(app)[0]).name == "999.txt"
+        assert Path(listed_keys(app)[0]).name == "999.txt"
         await pilot.press("enter")
         await pilot.pause()
         assert Path(app.screen.document.key).name == "999.txt"

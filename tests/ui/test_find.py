@@ -5,18 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiwatch_tui.core.find.in_document import find_all
-from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 from aiwatch_tui.ui.widgets.find_bar import FindBar
 from aiwatch_tui.ui.widgets.reader import Reader
+from tests.ui.conftest import AppFactory
 
 
 def _count(app) -> str:
     return str(app.screen.query_one("#find-count").render())
 
 
-async def test_find_counts_steps_and_wraps(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_find_counts_steps_and_wraps(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter", "slash", *"data center")
         await pilot.pause()
@@ -45,8 +45,8 @@ async def test_find_counts_steps_and_wraps(tmp_path: Path) -> None:
         assert isinstance(app.screen, AnnotationsScreen)
 
 
-async def test_escape_in_the_bar_returns_the_caret(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_escape_in_the_bar_returns_the_caret(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter", "j", "j")
         reader = app.screen.query_one(Reader)
@@ -56,10 +56,10 @@ async def test_escape_in_the_bar_returns_the_caret(tmp_path: Path) -> None:
         assert reader.caret == before and app.focused is reader
 
 
-async def test_a_phrase_across_a_line_break_is_found(tmp_path: Path) -> None:
+async def test_a_phrase_across_a_line_break_is_found(tmp_path: Path, new_app: AppFactory) -> None:
     article = tmp_path / "wrapped.md"
     article.write_text("# Notes\n\nThe board met on\nTuesday to discuss the merger.\n")
-    app = make_app([article], db_path=tmp_path / "a.db")
+    app = new_app(article)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("slash", *"met on tuesday")
         await pilot.pause()
@@ -68,8 +68,8 @@ async def test_a_phrase_across_a_line_break_is_found(tmp_path: Path) -> None:
         assert reader.caret == reader.document.text.index("met on\nTuesday")
 
 
-async def test_no_match_says_so(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_no_match_says_so(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter", "slash", *"zzzqqq")
         await pilot.pause()

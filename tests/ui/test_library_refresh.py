@@ -9,29 +9,26 @@ import pytest
 from textual.app import App
 from textual.widgets import Static
 
-from aiwatch_tui.ui.app import make_app
 from aiwatch_tui.ui.screens.help import HelpScreen
-from aiwatch_tui.ui.widgets.document_list import DocumentList
 from aiwatch_tui.ui.widgets.reader import Reader
 from tests.notices import notices
 from tests.settle import settled
+from tests.ui.conftest import AppFactory
+from tests.ui.shown import listed_titles
 
 
-def _shown_titles(app) -> list[str]:
-    rows = app.screen.query_one(DocumentList).options
-    return [rows.get_option_at_index(i).entry.info.title for i in range(rows.option_count)]
-
-
-async def test_f5_notices_new_changed_and_vanished_files(tmp_path: Path) -> None:
+async def test_f5_notices_new_changed_and_vanished_files(
+    tmp_path: Path, new_app: AppFactory
+) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "a.md").write_text("# Alpha Report\n\nThe first version of the text.\n")
     (folder / "b.md").write_text("# Beta Report\n\nSoon to vanish.\n")
-    app = make_app([folder], db_path=tmp_path / "a.db")
+    app = new_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert _shown_titles(app) == ["Alpha Report", "Beta Report"]
+        assert listed_titles(app) == ["Alpha Report", "Beta Report"]
         await pilot.press("enter")  # read Alpha
         await pilot.pause()
         (folder / "a.md").write_text("# Alpha Report\n\nThe second version, longer than before.\n")
@@ -40,7 +37,7 @@ async def test_f5_notices_new_changed_and_vanished_files(tmp_path: Path) -> None
         await pilot.press("f5")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert _shown_titles(app) == ["Alpha Report", "Gamma Report"]
+        assert listed_titles(app) == ["Alpha Report", "Gamma Report"]
         reader = app.screen.query_one(Reader)
         assert "second version" in reader.document.text
         assert app.focused is reader  # the reader kept the focus
@@ -48,7 +45,7 @@ async def test_f5_notices_new_changed_and_vanished_files(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("library", ["small", "large"])
 async def test_files_that_cannot_be_opened_are_one_summary_with_the_list_on_demand(
-    tmp_path: Path, library: str
+    tmp_path: Path, library: str, new_app: AppFactory
 ) -> None:
     """Thirty binaries once raised thirty toasts (half the screen) at launch and again at each
     refresh, and the refresh counted them as documents. Now: one line, the list under `?`.
@@ -61,10 +58,10 @@ async def test_files_that_cannot_be_opened_are_one_summary_with_the_list_on_dema
     for n in range(30):
         (folder / f"blob{n:02}.txt").write_bytes(b"\x00\x01binary" * 50)
     os.mkfifo(folder / "pipe.txt")
-    app = make_app([folder], db_path=tmp_path / "a.db")
+    app = new_app(folder)
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot)
-        assert _shown_titles(app) == ["Alpha Report", "Beta Report"]
+        assert listed_titles(app) == ["Alpha Report", "Beta Report"]
         assert _messages(app) == [
             "31 files could not be opened — ? lists them (also: aiwatch doctor)"
         ]

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 
 from aiwatch_tui.core.anchoring import make_quote
 from aiwatch_tui.core.model import Document, Highlight, utc_now
-from aiwatch_tui.ui.app import AiwatchApp, make_app
+from aiwatch_tui.ui.app import AiwatchApp
 from aiwatch_tui.ui.palette import (
     AiwatchProvider,
     Entry,
@@ -21,26 +21,21 @@ from aiwatch_tui.ui.palette import (
     without_pending_operator,
 )
 from aiwatch_tui.ui.widgets.find_bar import FindBar
-from aiwatch_tui.ui.widgets.reader import Reader
-from tests.settle import until
+from tests.settle import indexed, until
+from tests.ui.conftest import AppFactory
+from tests.ui.shown import reader
 
 KEY_000 = "seeds/000_c10daa536b93aa76.txt"
 KEY_002 = "seeds/002_c41b6d65e56e1798.txt"
 SIZE = (110, 36)
 
 
-def palette_app(tmp_path: Path, targets: tuple[Path, ...] = ()) -> AiwatchApp:
-    app = make_app(targets, db_path=tmp_path / "a.db")
+def palette_app(new_app: AppFactory, *targets: Path) -> AiwatchApp:
+    app = new_app(*targets)
     # What app.py declares (COMMANDS = {AiwatchProvider}); set here too so these tests
     # exercise exactly this provider.
     app.COMMANDS = {AiwatchProvider}  # type: ignore[misc]  # on this instance only
     return app
-
-
-async def indexed(pilot: Pilot[None]) -> None:
-    app = pilot.app
-    assert isinstance(app, AiwatchApp)
-    await until(pilot, lambda: app.search_index is not None and app.indexing is None, "the index")
 
 
 def options(app: AiwatchApp) -> list[str]:
@@ -104,14 +99,10 @@ def add_highlight(app: AiwatchApp, key: str, quote: str, note: str = "") -> High
     return highlight
 
 
-def reader(app: AiwatchApp) -> Reader:
-    return app.screen.query_one(Reader)
-
-
 async def test_a_typo_in_a_title_word_finds_the_document_and_enter_opens_it(
-    tmp_path: Path,
+    new_app: AppFactory,
 ) -> None:
-    app = palette_app(tmp_path)
+    app = palette_app(new_app)
     async with app.run_test(size=SIZE) as pilot:
         await indexed(pilot)
         assert reader(app).document.key == KEY_000  # the first document is showing
@@ -124,8 +115,8 @@ async def test_a_typo_in_a_title_word_finds_the_document_and_enter_opens_it(
         assert app.focused is reader(app)
 
 
-async def test_a_section_heading_puts_the_caret_on_it(tmp_path: Path) -> None:
-    app = palette_app(tmp_path)
+async def test_a_section_heading_puts_the_caret_on_it(new_app: AppFactory) -> None:
+    app = palette_app(new_app)
     async with app.run_test(size=SIZE) as pilot:
         await indexed(pilot)
         found = await palette_search(pilot, "workrs", typed=True)  # with a typo
@@ -137,8 +128,8 @@ async def test_a_section_heading_puts_the_caret_on_it(tmp_path: Path) -> None:
         assert reader(app).caret == text.index("Data Center Workers Step Up")
 
 
-async def test_a_highlight_by_its_quote_and_by_its_note(tmp_path: Path) -> None:
-    app = palette_app(tmp_path)
+async def test_a_highlight_by_its_quote_and_by_its_note(new_app: AppFactory) -> None:
+    app = palette_app(new_app)
     async with app.run_test(size=SIZE) as pilot:
         await indexed(pilot)
         highlight = add_highlight(
@@ -161,12 +152,13 @@ async def test_a_highlight_by_its_quote_and_by_its_note(tmp_path: Path) -> None:
 
 async def test_markup_in_a_note_or_title_is_shown_literally_and_does_nothing(
     tmp_path: Path,
+    new_app: AppFactory,
 ) -> None:
     article = tmp_path / "odd.txt"
     article.write_text(
         "[@click=app.quit]Boom [b]bold[/b]\nA short article about markup.\n", encoding="utf-8"
     )
-    app = palette_app(tmp_path, (article,))
+    app = palette_app(new_app, article)
     async with app.run_test(size=SIZE) as pilot:
         key = reader(app).document.key
         app.store.set_document_note(key, "[@click=app.quit]x")
@@ -182,8 +174,8 @@ async def test_markup_in_a_note_or_title_is_shown_literally_and_does_nothing(
         assert app.is_running and app.return_code is None
 
 
-async def test_fzf_syntax_exact_prefix_and_exclusion(tmp_path: Path) -> None:
-    app = palette_app(tmp_path)
+async def test_fzf_syntax_exact_prefix_and_exclusion(new_app: AppFactory) -> None:
+    app = palette_app(new_app)
     async with app.run_test(size=SIZE) as pilot:
         await indexed(pilot)
         starting = await palette_search(pilot, "^when")
@@ -201,8 +193,8 @@ async def test_fzf_syntax_exact_prefix_and_exclusion(tmp_path: Path) -> None:
         assert await palette_search(pilot, "'wrokers") == []
 
 
-async def test_commands_are_listed_and_run(tmp_path: Path) -> None:
-    app = palette_app(tmp_path)
+async def test_commands_are_listed_and_run(new_app: AppFactory) -> None:
+    app = palette_app(new_app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await until(pilot, lambda: bool(options(app)), "the discovery list")

@@ -8,15 +8,16 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from aiwatch_tui.core.find.fulltext.index import TextHit
-from aiwatch_tui.ui.app import AiwatchApp, make_app
+from aiwatch_tui.ui.app import AiwatchApp
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.screens.search import (
     EMPTY_MESSAGE,
     ResultList,
     SearchScreen,
 )
-from aiwatch_tui.ui.widgets.reader import Reader
-from tests.settle import until
+from tests.settle import indexed, until
+from tests.ui.conftest import AppFactory
+from tests.ui.shown import reader
 
 KEY_002 = "seeds/002_c41b6d65e56e1798.txt"
 SIZE = (110, 36)
@@ -25,7 +26,7 @@ SIZE = (110, 36)
 async def open_search(pilot: Pilot[None]) -> SearchScreen:
     app = pilot.app
     assert isinstance(app, AiwatchApp)
-    await until(pilot, lambda: app.search_index is not None and app.indexing is None, "the index")
+    await indexed(pilot)
     app.action_search()
     await until(
         pilot,
@@ -44,12 +45,8 @@ async def search_for(pilot: Pilot[None], screen: SearchScreen, query: str) -> li
     return screen.results
 
 
-def reader(app: AiwatchApp) -> Reader:
-    return app.screen.query_one(Reader)
-
-
-async def test_a_phrase_is_found_and_enter_puts_the_caret_on_the_match(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_a_phrase_is_found_and_enter_puts_the_caret_on_the_match(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         assert screen.message == EMPTY_MESSAGE
@@ -69,8 +66,8 @@ async def test_a_phrase_is_found_and_enter_puts_the_caret_on_the_match(tmp_path:
         assert app.focused is reader(app)
 
 
-async def test_a_prefix_query_finds_whole_words(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_a_prefix_query_finds_whole_words(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         assert await search_for(pilot, screen, "comput") == []  # no such word
@@ -92,8 +89,8 @@ async def test_a_prefix_query_finds_whole_words(tmp_path: Path) -> None:
         assert any("computing" in hit.snippet for hit in hits)
 
 
-async def test_no_matches_says_so_and_esc_clears_then_closes(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_no_matches_says_so_and_esc_clears_then_closes(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         assert await search_for(pilot, screen, "zzqqxx unicorns") == []
@@ -107,8 +104,8 @@ async def test_no_matches_says_so_and_esc_clears_then_closes(tmp_path: Path) -> 
         assert isinstance(app.screen, MainScreen)
 
 
-async def test_arrows_move_through_the_results_while_typing(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_arrows_move_through_the_results_while_typing(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await pilot.press(*"dat")  # typed: debounced, the last search wins
@@ -138,8 +135,8 @@ class ChangingIndex:
         return self.hits[:limit]
 
 
-async def test_while_indexing_it_says_so_and_searches_again_when_done(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_while_indexing_it_says_so_and_searches_again_when_done(new_app: AppFactory) -> None:
+    app = new_app()
     index = ChangingIndex()
     progress: list[tuple[int, int] | None] = [(1234, 10000)]
     async with app.run_test(size=SIZE) as pilot:
@@ -156,12 +153,14 @@ async def test_while_indexing_it_says_so_and_searches_again_when_done(tmp_path: 
         assert index.queries == ["compute", "compute"]
 
 
-async def test_markup_in_a_title_or_snippet_is_shown_literally(tmp_path: Path) -> None:
+async def test_markup_in_a_title_or_snippet_is_shown_literally(
+    tmp_path: Path, new_app: AppFactory
+) -> None:
     article = tmp_path / "odd.txt"
     article.write_text(
         "[@click=app.quit]Boom [b]bold[/b]\nThe [red]unicorn[/red] report.\n", encoding="utf-8"
     )
-    app = make_app([article], db_path=tmp_path / "a.db")
+    app = new_app(article)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_search(pilot)
         await search_for(pilot, screen, "unicorn")

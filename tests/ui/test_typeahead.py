@@ -10,13 +10,14 @@ from textual import events
 from textual.pilot import Pilot
 
 from aiwatch_tui.core.store import Store
-from aiwatch_tui.ui.app import AiwatchApp, make_app
+from aiwatch_tui.ui.app import AiwatchApp
 from aiwatch_tui.ui.screens.annotations import AnnotationList, AnnotationsScreen
 from aiwatch_tui.ui.widgets.document_list import DocumentList
 from aiwatch_tui.ui.widgets.reader import Reader
 from tests.conftest import SEED_000
 from tests.highlights import highlight_on
 from tests.notices import last_notice
+from tests.ui.conftest import AppFactory
 
 
 async def _type_ahead(pilot: Pilot[None], *keys: str | events.Event) -> None:
@@ -32,8 +33,8 @@ async def _type_ahead(pilot: Pilot[None], *keys: str | events.Event) -> None:
     await pilot.pause()
 
 
-async def test_enter_then_keys_act_in_the_reader_it_opened(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_enter_then_keys_act_in_the_reader_it_opened(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await _type_ahead(pilot, "enter", "G")
@@ -42,9 +43,8 @@ async def test_enter_then_keys_act_in_the_reader_it_opened(tmp_path: Path) -> No
         assert reader.caret >= len(reader.document.text.rstrip()) - 1
 
 
-async def test_tab_then_s_1_highlights_a_sentence(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    app = make_app(db_path=db)
+async def test_tab_then_s_1_highlights_a_sentence(db: Path, new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await _type_ahead(pilot, "tab", "s", "1")
@@ -56,8 +56,8 @@ async def test_tab_then_s_1_highlights_a_sentence(tmp_path: Path) -> None:
         store.close()
 
 
-async def test_a_paste_after_slash_goes_to_the_filter_box(tmp_path: Path) -> None:
-    app = make_app(db_path=tmp_path / "a.db")
+async def test_a_paste_after_slash_goes_to_the_filter_box(new_app: AppFactory) -> None:
+    app = new_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await _type_ahead(pilot, "slash", events.Paste("polished"), "enter")
@@ -67,13 +67,12 @@ async def test_a_paste_after_slash_goes_to_the_filter_box(tmp_path: Path) -> Non
 
 
 async def test_n_slash_word_enter_filters_the_annotations_and_deletes_nothing(
-    tmp_path: Path,
+    db: Path, new_app: AppFactory
 ) -> None:
-    db = tmp_path / "a.db"
     store = Store(db)
     store.add_highlight(highlight_on(SEED_000, "labor contracts"))
     store.close()
-    app: AiwatchApp = make_app(db_path=db)
+    app: AiwatchApp = new_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await _type_ahead(pilot, "n", "slash", "x", "a", "i", "enter", "u")

@@ -21,8 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from aiwatch_tui.core.documents import document_from_text
 from aiwatch_tui.core.model import BlockKind
+from aiwatch_tui.core.text.document import document_from_text
 from aiwatch_tui.core.web.extract import (
     MAX_NESTING,
     ExtractedArticle,

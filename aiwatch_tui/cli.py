@@ -464,7 +464,11 @@ def _document_table(rows: Sequence[DocumentRow]) -> str:
 
 def _cmd_list(args: argparse.Namespace, paths: Paths) -> int:
     from aiwatch_tui.core.library.sources import library_sources
-    from aiwatch_tui.core.operations.library import document_infos, document_rows
+    from aiwatch_tui.core.operations.library import (
+        document_infos,
+        document_rows,
+        library_reader,
+    )
     from aiwatch_tui.core.operations.search_index import cached_infos
 
     with _open_store(paths) as store:
@@ -472,7 +476,7 @@ def _cmd_list(args: argparse.Namespace, paths: Paths) -> int:
             _emit("".join(f"{_safe(p)}\n" for p in store.library_paths()))
             return 0
         sources, problems = library_sources(store.library_paths())
-        infos, unreadable = document_infos(sources, cached_infos(paths))
+        infos, unreadable = document_infos(sources, cached_infos(paths), library_reader(store))
         rows = document_rows(store, infos)
     for problem in [*problems, *unreadable]:
         _note(problem)

@@ -35,9 +35,10 @@ from aiwatch_tui.core.library.catalog import Catalog, Scanned, read_infos
 from aiwatch_tui.core.library.sources import Source, library_sources
 from aiwatch_tui.core.model import Document, DocumentInfo, Highlight
 from aiwatch_tui.core.operations.library import (
+    document_to_open,
+    library_reader,
     reanchored_in_library,
     shown_sources,
-    the_one_named,
 )
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.paths import Paths
@@ -306,7 +307,7 @@ class AiwatchApp(App[None]):
 
         if self.search_index is None:
             try:
-                self.search_index = open_search_index(self.paths)
+                self.search_index = open_search_index(self.paths, self.catalog.reader)
                 self.search_problem = ""
             except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
                 self._search_unavailable(error)
@@ -699,9 +700,9 @@ def make_app(
     sources, problems = shown_sources(store, targets)
     return AiwatchApp(
         store=store,
-        catalog=Catalog(sources),
+        catalog=Catalog(sources, library_reader(store)),
         paths=resolved,
-        open_key=the_one_named(targets, sources),
+        open_key=document_to_open(targets, sources),
         problems=problems,
         targets=targets,
     )

@@ -4,8 +4,9 @@ A `SourceReader` knows one kind of source: what version of its text is there now
 what is known of a document is kept until it changes) and how to load it. Files and bundled
 articles are read from disk here, with limits (a FIFO is never opened, a 5 GB log never read
 into memory). A kind whose text lives elsewhere (a fetched web article, its versions in the
-store) is one more reader in `LibraryReader`: the catalog, the search index and the
-operations all go through it, so nothing above the library knows where a text comes from.
+store) is one more reader in `LibraryReader`, built with the store by
+core.operations.library.library_reader: the catalog, the search index and the operations all
+read through it, so nothing above the library knows where a text comes from.
 """
 
 from __future__ import annotations

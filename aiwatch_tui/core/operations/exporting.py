@@ -14,9 +14,10 @@ from aiwatch_tui.core.interchange.markdown import to_markdown
 from aiwatch_tui.core.interchange.readwise_csv import to_csv
 from aiwatch_tui.core.interchange.w3c import to_json
 from aiwatch_tui.core.library.catalog import Catalog
+from aiwatch_tui.core.library.loading import SourceReader
 from aiwatch_tui.core.library.sources import Source, library_sources
 from aiwatch_tui.core.model import DocumentInfo
-from aiwatch_tui.core.operations.library import fresh_info, load_info, source_of
+from aiwatch_tui.core.operations.library import fresh_info, library_reader, load_info, source_of
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.core.text.document import DocumentError
 from aiwatch_tui.paths import Paths
@@ -27,14 +28,14 @@ SUFFIXES: Mapping[ExportFormat, str] = {"markdown": "md", "json": "json", "csv":
 
 
 def _export_document(
-    key: str, source: Source | None, cached: Mapping[str, DocumentInfo]
+    key: str, source: Source | None, cached: Mapping[str, DocumentInfo], reader: SourceReader
 ) -> ExportDocument | None:
     if source is None:
         return None
-    info = fresh_info(cached.get(key), source)
+    info = fresh_info(cached.get(key), source, reader)
     if info is None:
         try:
-            info = load_info(source)
+            info = load_info(source, reader)
         except DocumentError:
             return None  # gone or unreadable: the writers fall back to the file name
     return ExportDocument.from_info(info)
@@ -66,7 +67,8 @@ def export_annotations(
     else:
         by_key = {source.key: source for source in documents}
     keys = sorted({h.doc_key for h in highlights} | {note.doc_key for note in notes})
-    described = {key: _export_document(key, source_of(key, by_key), known) for key in keys}
+    reader = library_reader(store)
+    described = {key: _export_document(key, source_of(key, by_key), known, reader) for key in keys}
     export_documents = {key: doc for key, doc in described.items() if doc is not None}
     tags = store.tags()
     if fmt == "json":

@@ -18,9 +18,10 @@ from aiwatch_tui.core.interchange.w3c_read import (
     ParseResult,
     parse_annotations,
 )
-from aiwatch_tui.core.library.loading import LIBRARY
+from aiwatch_tui.core.library.loading import SourceReader
 from aiwatch_tui.core.library.sources import Source, document_key, library_sources
 from aiwatch_tui.core.model import AnchorStatus, Document, DocumentNote, Highlight
+from aiwatch_tui.core.operations.library import library_reader
 from aiwatch_tui.core.store import MergeResult, Store
 from aiwatch_tui.core.text.document import DocumentError
 from aiwatch_tui.core.text.sanitize import one_line
@@ -118,7 +119,8 @@ class _ReadableDocuments:
     looked up here; the file system is asked only to resolve a path's symbolic links, so that
     a library document named through a link is recognised. A document is loaded once."""
 
-    def __init__(self, sources: Iterable[Source]) -> None:
+    def __init__(self, sources: Iterable[Source], reader: SourceReader) -> None:
+        self._reader = reader
         self._sources = {source.key: source for source in sources}
         self._loaded: dict[str, tuple[Document | None, str]] = {}
 
@@ -149,7 +151,7 @@ class _ReadableDocuments:
         """The document (a key `locate` found readable), or (None, why it failed)."""
         if key not in self._loaded:
             try:
-                self._loaded[key] = (LIBRARY.load(self._sources[key]), "")
+                self._loaded[key] = (self._reader.load(self._sources[key]), "")
             except DocumentError as error:
                 self._loaded[key] = (None, str(error))
         return self._loaded[key]
@@ -206,7 +208,7 @@ def import_parsed(
     """
     if sources is None:
         sources, _problems = library_sources(store.library_paths())
-    documents = _ReadableDocuments([*sources, *named])
+    documents = _ReadableDocuments([*sources, *named], library_reader(store))
     highlights: list[Highlight] = []
     notes: list[DocumentNote] = []
     tags: dict[str, tuple[str, ...]] = {}

@@ -13,7 +13,7 @@ from aiwatch_tui.core.annotations import reanchored
 from aiwatch_tui.core.files import describe_file_kind, describe_os_error
 from aiwatch_tui.core.interchange.w3c_read import InterchangeError
 from aiwatch_tui.core.library.catalog import info_from_document
-from aiwatch_tui.core.library.loading import LIBRARY
+from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
 from aiwatch_tui.core.library.sources import (
     Source,
     SourceKind,
@@ -29,6 +29,14 @@ from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.core.uris import SEED_PREFIX, key_from_source
 
 
+def library_reader(store: Store) -> SourceReader:
+    """How this library's documents are read. Files and bundled articles today; a kind whose
+    text is kept in the store (a fetched web article, by its URL) is added here, with the
+    store, and everything that reads documents (the app's catalog, the index, imports,
+    exports, listings) reads it through this."""
+    return LIBRARY
+
+
 def shown_sources(store: Store, targets: Sequence[Path] = ()) -> tuple[list[Source], list[str]]:
     """The documents to show: those the command line named, else the bundled articles and
     the library; with one-line problems (a path that vanished, a file refused)."""
@@ -37,7 +45,7 @@ def shown_sources(store: Store, targets: Sequence[Path] = ()) -> tuple[list[Sour
     return library_sources(store.library_paths())
 
 
-def the_one_named(targets: Sequence[Path], sources: Sequence[Source]) -> str | None:
+def document_to_open(targets: Sequence[Path], sources: Sequence[Source]) -> str | None:
     """The key of the document to open at once: when the command line named one file."""
     if len(targets) == 1 and len(sources) == 1 and not Path(targets[0]).is_dir():
         return sources[0].key
@@ -54,12 +62,14 @@ def document_rows(store: Store, infos: Iterable[DocumentInfo]) -> list[DocumentR
     ]
 
 
-def fresh_info(info: DocumentInfo | None, source: Source) -> DocumentInfo | None:
+def fresh_info(
+    info: DocumentInfo | None, source: Source, reader: SourceReader = LIBRARY
+) -> DocumentInfo | None:
     """`info` if it still describes the source's text (same size and modification time)."""
     if info is None:
         return None
     try:
-        version = LIBRARY.version(source)
+        version = reader.version(source)
     except OSError:
         return None
     if (info.size, info.mtime_ns) != version:
@@ -67,28 +77,30 @@ def fresh_info(info: DocumentInfo | None, source: Source) -> DocumentInfo | None
     return info
 
 
-def load_info(source: Source) -> DocumentInfo:
+def load_info(source: Source, reader: SourceReader = LIBRARY) -> DocumentInfo:
     """Parse the document for its metadata; DocumentError (one line) when it cannot be."""
     try:
-        version = LIBRARY.version(source)
+        version = reader.version(source)
     except OSError as error:
         name = one_line(str(source.path) if source.path is not None else source.key)
         raise DocumentError(f"{name}: {describe_os_error(error)}") from None
-    return info_from_document(LIBRARY.load(source), version)
+    return info_from_document(reader.load(source), version)
 
 
 def document_infos(
-    sources: Sequence[Source], cached: Mapping[str, DocumentInfo] | None = None
+    sources: Sequence[Source],
+    cached: Mapping[str, DocumentInfo] | None = None,
+    reader: SourceReader = LIBRARY,
 ) -> tuple[list[DocumentInfo], list[str]]:
     """Metadata of each source, from `cached` when the file is unchanged, else by parsing it;
     problems are one line each and do not stop the others."""
     infos: list[DocumentInfo] = []
     problems: list[str] = []
     for source in sources:
-        info = fresh_info((cached or {}).get(source.key), source)
+        info = fresh_info((cached or {}).get(source.key), source, reader)
         if info is None:
             try:
-                info = load_info(source)
+                info = load_info(source, reader)
             except DocumentError as error:
                 problems.append(str(error))
                 continue

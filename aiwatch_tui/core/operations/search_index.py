@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
 from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import DocumentInfo
 from aiwatch_tui.paths import Paths
 
 
-def open_search_index(paths: Paths) -> FullTextIndex:
-    """The index (made, or rebuilt, as needed); SearchIndexUnavailable when something else
-    stands where it should be."""
-    return FullTextIndex(paths.search_index)
+def open_search_index(paths: Paths, reader: SourceReader = LIBRARY) -> FullTextIndex:
+    """The index (made, or rebuilt, as needed), reading documents with `reader`;
+    SearchIndexUnavailable when something else stands where it should be."""
+    return FullTextIndex(paths.search_index, reader)
 
 
 def cached_infos(

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -311,12 +312,11 @@ class AiwatchApp(App[None]):
                 self.search_problem = ""
             except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
                 self._search_unavailable(error)
-        shown = list(self.catalog.sources)
+        shown, missing = list(self.catalog.sources), self.catalog.missing_infos()
         if self.search_index is not None:
             self.indexing = (0, len(shown))  # until the worker has counted the library
-        self._indexers.enter()
         self.run_worker(
-            lambda: self._index_library(self.search_index, shown, self.catalog.missing_infos()),
+            partial(self._index_library, self.search_index, shown, missing),
             thread=True,
             exclusive=True,
             group="index",
@@ -338,7 +338,12 @@ class AiwatchApp(App[None]):
         def cancelled() -> bool:
             return worker.is_cancelled
 
+        # Counted in before anything else: on_unmount closes the index once none is in it. A
+        # worker that starts after the app began to exit is cancelled already, and leaves.
+        self._indexers.enter()
         try:
+            if cancelled():
+                return
             problem = ""
             known: list[DocumentInfo] = []
             if index is not None:

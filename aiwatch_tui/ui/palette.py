@@ -54,7 +54,7 @@ FREEZE_GC_WHILE_OPEN = True
 # a term still being typed.
 _PENDING_OPERATOR = re.compile(r"(?:^|(?<=\s))(?:!['^]?|['^])$")
 
-# For the help screen: the palette's query syntax (core.search implements it).
+# For the help screen: the palette's query syntax (core.find.fuzzy implements it).
 HELP_ROWS: list[tuple[str, str]] = [
     ("ctrl+p", "palette: documents, sections, highlights, notes, commands, themes"),
     ("word", "fuzzy: the word, a typo of it, or its letters in order"),

@@ -1,7 +1,7 @@
 """The full-text search screen (ctrl+f): ranked passages of every document, by FTS5/BM25.
 
-Words must all occur; "quoted words" are a phrase; word* is a prefix (core.fulltext turns
-what is typed into an FTS5 query that cannot be a syntax error). Each keystroke restarts a
+Words must all occur; "quoted words" are a phrase; word* is a prefix (core.find.fulltext.query
+turns what is typed into an FTS5 query that cannot be a syntax error). Each keystroke restarts a
 short debounce, then the query runs in an exclusive thread worker, so a stale search never
 overwrites a newer one. While the library is still being indexed the screen says so, and
 searches again when indexing ends.
@@ -59,7 +59,7 @@ HELP_ROWS: list[tuple[str, str]] = [
 
 
 class TextSearcher(Protocol):
-    """What the screen needs of the index (core.fulltext.FullTextIndex fits)."""
+    """What the screen needs of the index (core.find.fulltext.index.FullTextIndex fits)."""
 
     def search(self, query: str, limit: int = ...) -> list[TextHit]: ...
 

@@ -3,7 +3,7 @@
 The rows are drawn with the line API (`DocumentRows`, a `RowList`): only the rows on
 screen are rendered, so setting ten thousand entries costs a list copy and a dict, not ten
 thousand widgets or prompts. Filtering ranks titles and file names with
-`aiwatch_tui.core.search.FuzzyIndex`, imported and built on the first filter keystroke so
+`aiwatch_tui.core.find.fuzzy.FuzzyIndex`, imported and built on the first filter keystroke so
 that start-up never loads rapidfuzz.
 """
 

@@ -23,7 +23,6 @@ from aiwatch_tui.core.web.fetcher import (
     RunOptions,
     fetch_feeds,
     find_feed,
-    html_for_extraction,
     save_pages,
 )
 from aiwatch_tui.core.web.http import FetchPolicy
@@ -238,19 +237,10 @@ def test_a_page_with_no_article_text_is_summary_only(server, policy):
 CAFE = "Caf\u00e9 cr\u00e8me"
 
 
-@pytest.mark.parametrize(
-    ("body", "content_type"),
-    [
-        # UTF-8 bytes that the server labels Latin-1 (and the page declares Latin-1 too).
-        (page(CAFE, CAFE).replace(b"utf-8", b"iso-8859-1"), "text/html; charset=iso-8859-1"),
-        # Latin-1 bytes, the charset only in the header, the page wrongly claiming UTF-8.
-        (page(CAFE, CAFE).decode().encode("latin-1"), "text/html; charset=iso-8859-1"),
-        # Latin-1 bytes, no header charset, the page's own declaration right.
-        (page(CAFE, CAFE).replace(b"utf-8", b"iso-8859-1").decode().encode("latin-1"), "text/html"),
-    ],
-    ids=["utf8 labelled latin1", "header only", "declaration only"],
-)
-def test_pages_with_wrong_and_missing_charsets(server, policy, body, content_type):
+def test_the_http_charset_reaches_the_extractor(server, policy):
+    # Latin-1 bytes, the charset only in the header, the page wrongly claiming UTF-8.
+    body = page(CAFE, CAFE).decode().encode("latin-1")
+    content_type = "text/html; charset=iso-8859-1"
     server.route("/p", Reply(body=body, content_type=content_type))
     feed = rss([("p", server.url("/p"), "x")])
     events, _ = run(
@@ -258,17 +248,6 @@ def test_pages_with_wrong_and_missing_charsets(server, policy, body, content_typ
     )
     (article,) = articles(events)
     assert article.extracted.title == CAFE and article.extracted.markdown == CAFE
-
-
-def test_html_for_extraction_leaves_what_it_need_not_touch():
-    assert html_for_extraction(b"<p>ascii</p>", "iso8859-1") == b"<p>ascii</p>"
-    assert (
-        html_for_extraction(b"\xef\xbb\xbf<p>\xc3\xa9</p>", None) == b"\xef\xbb\xbf<p>\xc3\xa9</p>"
-    )
-    assert html_for_extraction(b"<p>\xe9</p>", None) == b"<p>\xe9</p>"  # the page decides
-    assert (
-        html_for_extraction(b"<p>\xe9</p>", "iso8859-1") == b'<meta charset="utf-8"><p>\xc3\xa9</p>'
-    )
 
 
 def test_cancelling_stops_the_run_and_keeps_what_was_delivered(server, policy):

@@ -1,7 +1,7 @@
 """A small real extractor for the fetcher's tests, until core.web.extract is there.
 
 It reads what the test pages hold (an <article> with an <h1>) the way an extractor would:
-decoding by the page's own <meta charset> when the bytes are not UTF-8. Module-level
+decoding bytes that are not UTF-8 by the HTTP charset, else the page's <meta charset>. Module-level
 functions, so a process pool can run them too.
 """
 
@@ -23,20 +23,21 @@ class TinyArticle:
     language: str = ""
 
 
-def _decode(page: bytes) -> str:
+def _decode(page: bytes, charset: str | None) -> str:
     try:
         return page.decode("utf-8")
     except UnicodeDecodeError:
         declared = re.search(rb"charset=['\"]?([\w-]+)", page)
-        return page.decode(declared.group(1).decode() if declared else "cp1252", "replace")
+        fallback = declared.group(1).decode() if declared else "cp1252"
+        return page.decode(charset or fallback, "replace")
 
 
 def _text(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
 
 
-def extract_article(page: bytes, url: str) -> TinyArticle | None:
-    text = _decode(page)
+def extract_article(page: bytes, url: str, charset: str | None = None) -> TinyArticle | None:
+    text = _decode(page, charset)
     article = re.search(r"<article>(.*?)</article>", text, re.DOTALL)
     if article is None:
         return None

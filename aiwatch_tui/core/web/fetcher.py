@@ -52,7 +52,8 @@ class ExtractedLike(Protocol):
     def language(self) -> str: ...
 
 
-ExtractArticle = Callable[[bytes, str], ExtractedLike | None]
+# (page bytes, final URL, the charset the HTTP Content-Type named or None)
+ExtractArticle = Callable[[bytes, str, str | None], ExtractedLike | None]
 MarkdownFromHtml = Callable[[str, str], str]
 
 
@@ -62,8 +63,8 @@ def _extract_module() -> Any:
     return importlib.import_module("aiwatch_tui.core.web.extract")
 
 
-def default_extract_article(html: bytes, url: str) -> ExtractedLike | None:
-    result: ExtractedLike | None = _extract_module().extract_article(html, url)
+def default_extract_article(html: bytes, url: str, charset: str | None) -> ExtractedLike | None:
+    result: ExtractedLike | None = _extract_module().extract_article(html, url, charset=charset)
     return result
 
 
@@ -167,25 +168,6 @@ class FetchSummary:
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 _PAGE_WINDOW = 16  # pages fetched but not yet extracted, at most (bounds memory)
 _CANCEL_POLL = 0.05
-
-
-def html_for_extraction(body: bytes, charset: str | None) -> bytes:
-    """Page bytes the extractor decodes right, whatever the server's charset said.
-
-    UTF-8 that the server labelled Latin-1 (a common mistake) stays UTF-8; bytes in the
-    charset the server named are re-encoded as UTF-8. In both cases a `<meta charset>`
-    placed first tells the extractor, which would otherwise trust the page's own (maybe
-    wrong) declaration or a guess. Without a header charset the bytes go as they are and
-    the extractor reads the page's declaration."""
-    if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or body.isascii():
-        return body
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        if charset is None or charset == "utf-8":
-            return body
-        text = body.decode(charset, errors="replace")
-    return b'<meta charset="utf-8">' + text.encode("utf-8")
 
 
 def _entry_keys(entry: FeedEntry) -> list[str]:
@@ -342,10 +324,9 @@ class _Run:
         media = result.content_type.split(";")[0].strip().lower()
         if media not in HTML_TYPES:
             return None, url, f"{where}: not a web page ({one_line(media)})"
-        html = html_for_extraction(result.body, result.charset)
         try:
             extracted: ExtractedLike | None = await self.cpu(
-                self.extraction.extract_article, html, url
+                self.extraction.extract_article, result.body, url, result.charset
             )
         except (concurrent.futures.process.BrokenProcessPool, MemoryError, RecursionError):
             return None, url, f"{where}: the page could not be read (extraction failed)"

@@ -121,16 +121,28 @@ def rss(items: list[tuple[str, str, str]], title: str = "Loop Feed") -> bytes:
     ).encode()
 
 
+FILLER = (
+    "The announcement came after months of speculation about the lab's plans, and analysts "
+    "said the release would put pressure on rivals to publish their own numbers.",
+    "Researchers who tested an early version described it as faster than its predecessor, "
+    "though they cautioned that independent evaluations had not yet been published.",
+    "The company did not say how much the training run cost, nor how many chips it used, "
+    "but people familiar with the matter put the figure in the hundreds of millions.",
+)
+
+
 def page(title: str, text: str, boilerplate: bool = True) -> bytes:
-    """An article page; with menus, ads and comments around the article."""
+    """An article page (its text first, then three paragraphs of filler), with menus, ads
+    and comments around the article."""
     around = (
         "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
         "<div class='ad'>Buy now! 50% off</div>",
         "<section class='comments'><p>First!</p></section><footer>(c) Site</footer>",
     )
+    paragraphs = "".join(f"<p>{p}</p>" for p in (text, *FILLER))
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>"
         f"{title}</title></head><body>{around[0] if boilerplate else ''}"
-        f"<article><h1>{title}</h1><p>{text}</p></article>"
+        f"<article><h1>{title}</h1>{paragraphs}</article>"
         f"{around[1] if boilerplate else ''}</body></html>"
     ).encode()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,19 +56,17 @@ ExtractArticle = Callable[[bytes, str, str | None], ExtractedLike | None]
 MarkdownFromHtml = Callable[[str, str], str]
 
 
-def _extract_module() -> Any:
-    # Imported on first use (trafilatura and lxml are heavy), and by name so this module
-    # works, and is tested, with any extractor passed in.
-    return importlib.import_module("aiwatch_tui.core.web.extract")
-
-
 def default_extract_article(html: bytes, url: str, charset: str | None) -> ExtractedLike | None:
-    result: ExtractedLike | None = _extract_module().extract_article(html, url, charset=charset)
-    return result
+    # Imported on first use: trafilatura and lxml are heavy, and `aiwatch list` needs neither.
+    from aiwatch_tui.core.web.extract import extract_article
+
+    return extract_article(html, url, charset=charset)
 
 
 def default_markdown_from_html(fragment: str, base_url: str) -> str:
-    return str(_extract_module().markdown_from_html(fragment, base_url))
+    from aiwatch_tui.core.web.extract import markdown_from_html
+
+    return markdown_from_html(fragment, base_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,9 +287,7 @@ class _Run:
             extracted, final_url, page_error = await self.article(entry.url)
             summary = ""
             if extracted is None:
-                fragment = entry.content_html or entry.summary_html
-                base = entry.url or feed_url
-                summary = await self.cpu(self.extraction.markdown_from_html, fragment, base)
+                summary = await self.summary(entry, feed_url)
             self.emit(
                 FetchedArticle(
                     feed_url=feed_url,
@@ -308,6 +303,19 @@ class _Run:
                 )
             )
         return True
+
+    async def summary(self, entry: FeedEntry, feed_url: str) -> str:
+        """The feed's own content as Markdown (the article when the page gives nothing)."""
+        fragment = entry.content_html or entry.summary_html
+        try:
+            markdown: str = await self.cpu(
+                self.extraction.markdown_from_html, fragment, entry.url or feed_url
+            )
+        except Exception:  # a converter bug on hostile HTML, a broken pool: the plain text
+            from aiwatch_tui.core.web.feeds import html_to_text
+
+            return html_to_text(fragment)
+        return markdown
 
     async def article(self, url: str) -> tuple[ExtractedLike | None, str, str | None]:
         """(the extracted article or None, the final URL, why there is none)."""

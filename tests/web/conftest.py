@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +29,9 @@ def policy() -> FetchPolicy:
         max_retry_wait=1.0,
         trust_env=False,
     )
+
+
+@pytest.fixture
+def db_path() -> Path:
+    """The database the CLI and the app use in a test (set by tests/conftest.py)."""
+    return Path(os.environ["AIWATCH_DB"])

@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePath
-from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
 SEED_PREFIX = "seeds/"  # a bundled article's key: "seeds/<file name>"
 SEED_URN_PREFIX = "urn:aiwatch:seeds/"
@@ -32,6 +32,14 @@ SEED_URN_PREFIX = "urn:aiwatch:seeds/"
 # followed ("data:text/plain,..." carries its own text; "javascript:" is a program).
 NOT_DOCUMENT_SCHEMES = frozenset({"data", "javascript", "vbscript", "about", "blob"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Query parameters that say who sent the reader, never what the page is: a page is kept
+# under its URL without them, so a link from a newsletter and one from a feed meet.
+TRACKING_PARAMETERS = frozenset(
+    "fbclid gclid dclid gbraid wbraid msclkid yclid twclid mc_cid mc_eid igshid _hsenc _hsmi "
+    "__hstc __hssc __hsfp hsctatracking ref_src ref_url _ga _gl mkt_tok vero_id vero_conv "
+    "oly_anon_id oly_enc_id rb_clickid s_cid spm".split()
+)
+TRACKING_PREFIXES = ("utm_",)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -107,16 +115,68 @@ def name_source(uri: str) -> NamedSource | None:
     return NamedSource(UriKind.OTHER, scheme + uri[len(scheme) :])
 
 
+FETCHABLE_SCHEMES = ("http", "https")
+# A URL that holds a space, a control character or a backslash is not one a browser would
+# send as written: aiwatch refuses it rather than guess what was meant.
+_BAD_CHARACTER = re.compile(r"[\x00-\x20\x7f\\]")
+# A host: DNS labels (IDN labels as Unicode are allowed), an IPv4 address, or [IPv6].
+_HOST_LABEL = re.compile(r"(?!-)[^\W_](?:[^\W_]|-){0,62}(?<!-)\Z", re.UNICODE)
+_IPV6 = re.compile(r"\[[0-9a-fA-F:.]+(?:%25[\w.~-]+)?\]\Z")
+
+
+def _host_ok(host: str) -> bool:
+    if _IPV6.match(host):
+        return True
+    labels = host.rstrip(".").split(".")
+    return bool(host) and len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+
+
+def _split(url: str) -> SplitResult | None:
+    """The parts of a fetchable URL, or None for anything aiwatch would not fetch."""
+    if not url or _BAD_CHARACTER.search(url) is not None:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in FETCHABLE_SCHEMES or not parts.netloc:
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    if port is not None or host.endswith(":"):
+        host = host.rpartition(":")[0]
+    return parts if _host_ok(host) else None
+
+
+def is_fetchable(url: str) -> bool:
+    """True for an http(s) URL with a valid host: the only URLs aiwatch ever fetches
+    (`file:`, `data:`, `javascript:` and every other scheme never)."""
+    return _split(url) is not None
+
+
 def normal_path(path: str) -> str:
     """An absolute path with "//", "." and ".." resolved as text (the file system is not
     asked: a symbolic link is not followed)."""
     return "/" + posixpath.normpath(path).lstrip("/")
 
 
+def is_tracking_parameter(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def _without_tracking(query: str) -> str:
+    kept = [
+        part for part in query.split("&") if part and not is_tracking_parameter(part.split("=")[0])
+    ]
+    return "&".join(kept)
+
+
 def normal_url(url: str) -> str | None:
     """An http(s) URL in the one form pages are kept under: scheme and host in lower case,
-    the default port and the fragment dropped, an empty path as "/"; the rest (path, query,
-    percent-encoding) exactly as given. None when it has no host."""
+    the default port and the fragment dropped, an empty path as "/", tracking parameters
+    (utm_*, fbclid, gclid...) removed; the rest (path, the other query parameters in their
+    order, percent-encoding) exactly as given. None when it has no host."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -132,7 +192,7 @@ def normal_url(url: str) -> str | None:
     netloc = f"{userinfo}@{host}" if userinfo else host
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc += f":{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((scheme, netloc, parts.path or "/", _without_tracking(parts.query), ""))
 
 
 def key_from_source(uri: str) -> str | None:

@@ -53,7 +53,13 @@ MAY_IMPORT: dict[str, set[str]] = {
         "aiwatch_tui.core.text",
         "aiwatch_tui.core.uris",
     },
-    "aiwatch_tui.core.web": {"aiwatch_tui.core.model", "aiwatch_tui.core.text"},
+    # "aiwatch_tui" for __version__ (the User-Agent).
+    "aiwatch_tui.core.web": {
+        "aiwatch_tui",
+        "aiwatch_tui.core.model",
+        "aiwatch_tui.core.text",
+        "aiwatch_tui.core.uris",
+    },
     "aiwatch_tui.core.operations": {"aiwatch_tui.core", "aiwatch_tui.paths"},
     "aiwatch_tui.ui": {"aiwatch_tui.core", "aiwatch_tui.paths"},
     # `aiwatch serve` runs the app in other processes, by its command line.

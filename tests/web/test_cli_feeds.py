@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aiwatch_tui import cli
-from aiwatch_tui.core.web.opml import parse_opml
+from aiwatch_tui.core.interchange.opml import parse_opml
 from tests.web.loopback import LoopbackServer, Reply
 from tests.web.samples import page, rss
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aiwatch_tui.core.documents import FORMAT_SYMBOL
+from aiwatch_tui.core.text.sanitize import FORMAT_SYMBOL
 from aiwatch_tui.core.web.feeds import FeedEntry, FeedError, parse_feed
 from tests.web.samples import ATOM, JSON_FEED_10, JSON_FEED_11, RSS1, RSS2
 

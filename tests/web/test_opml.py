@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aiwatch_tui.core.web.feeds import plain_line
-from aiwatch_tui.core.web.opml import (
+from aiwatch_tui.core.interchange.opml import (
     OpmlError,
     Subscription,
     parse_opml,
     read_opml,
     write_opml,
 )
+from aiwatch_tui.core.text.html_text import plain_line
 
 # Shaped like each reader's export (written here by hand, not copied from the tools).
 NEWSBOAT = b"""<?xml version="1.0"?>

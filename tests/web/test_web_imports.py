@@ -10,7 +10,7 @@ WEB_MODULES = [
     "aiwatch_tui.core.web.http",
     "aiwatch_tui.core.web.feeds",
     "aiwatch_tui.core.web.discovery",
-    "aiwatch_tui.core.web.opml",
+    "aiwatch_tui.core.interchange.opml",
     "aiwatch_tui.core.web.fetcher",
 ]
 HEAVY = ("textual", "rich", "httpx", "feedparser", "trafilatura", "lxml", "brotli", "readability")

@@ -1,4 +1,5 @@
-"""HTML from an annotation body (`format: text/html`) turned into a plain Markdown note.
+"""HTML from an annotation body (`format: text/html`) turned into a plain Markdown note, and
+a title, author or feed name from the web (`plain_line`) into one plain line.
 
 Only the structure is kept: paragraphs and headings become blank-line separated blocks, line
 breaks stay, list items become "- " (or "1. ") lines, a link keeps its address after its
@@ -9,8 +10,11 @@ the annotation's author wrote is what the note says.
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
+
+from aiwatch_tui.core.text.sanitize import one_line
 
 # Elements whose content is not text for a reader.
 _SKIPPED = frozenset({"script", "style", "template", "head", "title", "noscript", "svg", "math"})
@@ -107,3 +111,41 @@ def html_to_markdown(html: str) -> str:
     builder.feed(html)
     builder.close()
     return "\n\n".join(builder.blocks)
+
+
+# -- one-line fields from the web ----------------------------------------------------------
+
+
+class _TextOnly(HTMLParser):
+    """The text of an HTML fragment: tags dropped, entities decoded. (The text inside a
+    <script> is kept: in a title it is words someone wrote, shown literally.)"""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    parser = _TextOnly()
+    try:
+        parser.feed(fragment)
+        parser.close()
+    except (AssertionError, ValueError):  # html.parser's own complaints on broken input
+        return html.unescape(re.sub(r"<[^>]*>", " ", fragment))
+    return "".join(parser.parts)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def plain_line(text: str, *, is_html: bool = False) -> str:
+    """A title, author or feed name from the web: plain text on one line, sanitised.
+
+    Markup is removed only where the feed says the text is HTML; a plain-text title such
+    as "a <b> tag" is kept as written."""
+    if is_html:
+        text = html_to_text(text)
+    return one_line(_SPACE.sub(" ", text).strip())

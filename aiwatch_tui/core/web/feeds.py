@@ -22,10 +22,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
 
-from aiwatch_tui.core.documents import one_line
+from aiwatch_tui.core.text.html_text import plain_line
+from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.core.web.urls import is_fetchable, join
 
 
@@ -63,44 +63,6 @@ class ParsedFeed:
     site_url: str  # the site the feed belongs to (http(s)) or ""
     entries: tuple[FeedEntry, ...]
     problem: str | None = None  # one line: the feed was malformed but entries were read
-
-
-# ------------------------------------------------------------------ plain text
-
-
-class _TextOnly(HTMLParser):
-    """The text of an HTML fragment: tags dropped, entities decoded. (The text inside a
-    <script> is kept: in a title it is words someone wrote, shown literally.)"""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def html_to_text(fragment: str) -> str:
-    parser = _TextOnly()
-    try:
-        parser.feed(fragment)
-        parser.close()
-    except (AssertionError, ValueError):  # html.parser's own complaints on broken input
-        return html.unescape(re.sub(r"<[^>]*>", " ", fragment))
-    return "".join(parser.parts)
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def plain_line(text: str, *, is_html: bool = False) -> str:
-    """A title, author or feed name from the web: plain text on one line, sanitised.
-
-    Markup is removed only where the feed says the text is HTML; a plain-text title such
-    as "a <b> tag" is kept as written."""
-    if is_html:
-        text = html_to_text(text)
-    return one_line(_SPACE.sub(" ", text).strip())
 
 
 _EMAIL_NAME = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")

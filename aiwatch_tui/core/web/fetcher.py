@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from aiwatch_tui.core.documents import one_line
 from aiwatch_tui.core.model import utc_now
+from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.core.web.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
 from aiwatch_tui.core.web.http import FetchPolicy, FetchResult, WebClient
 from aiwatch_tui.core.web.urls import is_fetchable, normalize_url
@@ -312,7 +312,7 @@ class _Run:
                 self.extraction.markdown_from_html, fragment, entry.url or feed_url
             )
         except Exception:  # a converter bug on hostile HTML, a broken pool: the plain text
-            from aiwatch_tui.core.web.feeds import html_to_text
+            from aiwatch_tui.core.text.html_text import html_to_text
 
             return html_to_text(fragment)
         return markdown

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from aiwatch_tui import __version__
-from aiwatch_tui.core.documents import one_line
+from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.core.web.urls import is_fetchable, join
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from email.utils import format_datetime
 from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
-from aiwatch_tui.core.documents import one_line
-from aiwatch_tui.core.web.feeds import plain_line
-from aiwatch_tui.core.web.urls import is_fetchable, normalize_url
+from aiwatch_tui.core.text.html_text import plain_line
+from aiwatch_tui.core.text.sanitize import one_line
+from aiwatch_tui.core.uris import is_fetchable, normal_url
 
 
 class OpmlError(Exception):
@@ -69,7 +69,7 @@ def read_opml(data: bytes, source: str = "the OPML file") -> OpmlReading:
         if not is_fetchable(url):
             reading.skipped.append(f"{one_line(url)[:200]}: not an http(s) address")
             return
-        key = normalize_url(url)
+        key = normal_url(url) or url
         if key in seen:
             return
         seen.add(key)

@@ -24,12 +24,29 @@ from aiwatch_tui import __version__
 if TYPE_CHECKING:
     from aiwatch_tui.core.library.sources import Source
     from aiwatch_tui.core.model import DocumentRow
+    from aiwatch_tui.core.operations.feeds import FetchProgress
     from aiwatch_tui.core.operations.search_index import SearchResult
     from aiwatch_tui.core.store import Store
+    from aiwatch_tui.core.store.web import FeedRow
+    from aiwatch_tui.core.web.fetcher import RunOptions
     from aiwatch_tui.paths import Paths
 
 PROG = "aiwatch"
-SUBCOMMANDS = ("search", "export", "import", "add", "remove", "list", "backup", "doctor", "serve")
+SUBCOMMANDS = (
+    "search",
+    "export",
+    "import",
+    "add",
+    "remove",
+    "list",
+    "cat",
+    "feed",
+    "fetch",
+    "save",
+    "backup",
+    "doctor",
+    "serve",
+)
 DEFAULT_SEARCH_LIMIT = 20
 TITLE_COLUMN_MAX = 48
 PROGRESS_AFTER_S = 0.5  # indexing shorter than this shows no progress line
@@ -42,9 +59,15 @@ commands (run `aiwatch COMMAND --help` for each):
   add PATH ...              remember folders or files in the library
   remove PATH               forget a library folder or file (its annotations are kept)
   list                      the documents, with words, progress, highlights and notes
+  cat DOC                   a document's text as aiwatch keeps it (a web article as Markdown)
+  feed add URL [--title T]  follow a feed (or the feed a page names); also feed list,
+                            feed remove URL, feed import FILE.opml, feed export (OPML 2.0)
+  fetch [--feed URL]        fetch new articles of every feed (full text, kept forever)
+  save URL ...              fetch web pages and keep their article text
   backup [FILE]             a consistent copy of the database, even while aiwatch runs
   doctor                    where the files are and whether the database is sound
   serve [PATH ...]          the reader in a web page (http://127.0.0.1:8000/)
+`aiwatch URL` fetches, saves and opens a web page; `aiwatch PAGE.html` opens a saved page.
 A file named like a command opens in the reader as ./NAME."""
 
 
@@ -52,14 +75,17 @@ def _reader_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=(
-            "Read and annotate articles about the AI industry. With no PATH, opens the bundled "
-            "articles; a single FILE opens straight in the reading pane; folders are read "
-            "recursively (.txt, .md, .markdown)."
+            "Read and annotate articles about the AI industry. With no PATH, opens the library: "
+            "fetched web articles, the bundled articles and your folders; a single FILE (or "
+            "saved .html page, or an http(s) URL, fetched and kept) opens straight in the "
+            "reading pane; folders are read recursively (.txt, .md, .markdown)."
         ),
         epilog=_COMMANDS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="article files or folders")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="article files or folders, or one web page URL"
+    )
     parser.add_argument(
         "--db",
         metavar="FILE",
@@ -88,17 +114,34 @@ def run_reader(argv: Sequence[str]) -> int:
         gc.enable()
 
 
+def _is_web_address(text: str) -> bool:
+    from aiwatch_tui.core.uris import is_fetchable
+
+    return is_fetchable(text.strip()) and not Path(text).exists()
+
+
 def _run_reader(args: argparse.Namespace) -> int:
     from aiwatch_tui.core.library.catalog import Problem
     from aiwatch_tui.core.store import StoreError
     from aiwatch_tui.paths import Paths
 
     paths = Paths.resolve(db=args.db)
+    open_key: str | None = None
+    if len(args.paths) == 1 and _is_web_address(args.paths[0]):
+        # `aiwatch URL`: fetched and kept first (as `aiwatch save`), then opened.
+        try:
+            with _open_store(paths, writes=True) as store:
+                open_key, status = _save_urls(store, args.paths)
+        except StoreError as error:
+            return _fail(str(error))
+        if open_key is None:
+            return status
+        args.paths = []
     targets = [Path(p) for p in args.paths]
     try:
         from aiwatch_tui.ui.app import make_app
 
-        app = make_app(targets, paths=paths)
+        app = make_app(targets, paths=paths, open_key=open_key)
     except StoreError as error:
         return _fail(str(error))
     if targets and not app.catalog.sources:
@@ -231,6 +274,71 @@ def _list_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cat_parser() -> argparse.ArgumentParser:
+    parser = _subparser(
+        "cat",
+        "Print a document's text as aiwatch keeps it, for scripts and pipes: a web article "
+        "as Markdown with its title first, a file as it reads (decoded, with control "
+        "characters made visible).",
+    )
+    parser.add_argument(
+        "document",
+        metavar="DOC",
+        help="a path, a web article's URL (as in its feed, or canonical), or a bundled "
+        "article's name",
+    )
+    return parser
+
+
+def _feed_parser() -> argparse.ArgumentParser:
+    parser = _subparser(
+        "feed",
+        "Follow feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed): `aiwatch fetch` then fetches "
+        "their new articles.",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    add = verbs.add_parser(
+        "add", help="follow a feed, or the feed a web page names (<link rel=alternate>)"
+    )
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--title", default="", help="the name to show for it")
+    listing = verbs.add_parser("list", help="the feeds followed")
+    listing.add_argument(
+        "--json",
+        action="store_true",
+        help="a JSON array of {url, title, site_url, status, last_error, last_fetched, added, "
+        "articles}",
+    )
+    remove = verbs.add_parser("remove", help="stop following a feed (its articles are kept)")
+    remove.add_argument("url", metavar="URL")
+    imported = verbs.add_parser(
+        "import", help="follow every feed of an OPML file (newsboat, NetNewsWire, Feedly...)"
+    )
+    imported.add_argument("file", metavar="FILE.opml")
+    verbs.add_parser("export", help="the feeds followed, as OPML 2.0 on stdout")
+    return parser
+
+
+def _fetch_parser() -> argparse.ArgumentParser:
+    parser = _subparser(
+        "fetch",
+        "Fetch every feed now (except those the publisher removed: HTTP 410), and the full "
+        "text of each new article; each article is kept the moment it arrives. On a "
+        "terminal a progress bar, else one summary line; one line per feed that failed. "
+        "Exit status 1 when every feed failed.",
+    )
+    parser.add_argument("--feed", metavar="URL", help="only this feed")
+    return parser
+
+
+def _save_parser() -> argparse.ArgumentParser:
+    parser = _subparser(
+        "save", "Fetch web pages and keep their article text (as a feed's articles are kept)."
+    )
+    parser.add_argument("urls", nargs="+", metavar="URL")
+    return parser
+
+
 def _backup_parser() -> argparse.ArgumentParser:
     parser = _subparser(
         "backup",
@@ -263,7 +371,9 @@ def _serve_parser() -> argparse.ArgumentParser:
         "loopback unless --host says otherwise; on any other address every request needs the "
         "token in the printed link. Ctrl+C stops it.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="article files or folders")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="article files or folders, or one web page URL"
+    )
     parser.add_argument(
         "--host",
         default="127.0.0.1",
@@ -449,25 +559,25 @@ def _clip(text: str, width: int) -> str:
 
 
 def _document_table(rows: Sequence[DocumentRow]) -> str:
-    titles = [_clip(_safe(info.title), TITLE_COLUMN_MAX) for info, *_ in rows]
+    titles = [_clip(_safe(row.info.title), TITLE_COLUMN_MAX) for row in rows]
     width = max([len("TITLE"), *map(len, titles)])
     lines = [
         f"{'WORDS':>7}  {'READ':>4}  {'HIGHLIGHTS':>10}  {'NOTES':>5}  {'TITLE':<{width}}  DOCUMENT"
     ]
-    for (info, progress, highlights, notes), title in zip(rows, titles, strict=True):
+    for row, title in zip(rows, titles, strict=True):
         lines.append(
-            f"{info.word_count:>7}  {_percent(progress):>4}  {highlights:>10}  {notes:>5}  "
-            f"{title:<{width}}  {_safe(info.key)}"
+            f"{row.info.word_count:>7}  {_percent(row.progress):>4}  {row.highlights:>10}  "
+            f"{row.notes:>5}  {title:<{width}}  {_safe(row.info.key)}"
         )
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def _cmd_list(args: argparse.Namespace, paths: Paths) -> int:
-    from aiwatch_tui.core.library.sources import library_sources
     from aiwatch_tui.core.operations.library import (
         document_infos,
         document_rows,
         library_reader,
+        shown_sources,
     )
     from aiwatch_tui.core.operations.search_index import cached_infos
 
@@ -475,24 +585,37 @@ def _cmd_list(args: argparse.Namespace, paths: Paths) -> int:
         if args.paths:
             _emit("".join(f"{_safe(p)}\n" for p in store.library_paths()))
             return 0
-        sources, problems = library_sources(store.library_paths())
+        sources, problems = shown_sources(store)
         infos, unreadable = document_infos(sources, cached_infos(paths), library_reader(store))
         rows = document_rows(store, infos)
+        articles = {article.key: article for article in store.articles()} if args.json else {}
     for problem in [*problems, *unreadable]:
         _note(problem)
     if args.json:
-        entries = [
-            {
-                "key": info.key,
-                "title": info.title,
-                "path": str(info.path) if info.path is not None else None,
-                "words": info.word_count,
-                "progress": read,
-                "highlights": highlights,
-                "notes": notes,
-            }
-            for info, read, highlights, notes in rows
-        ]
+        entries = []
+        for row in rows:
+            info = row.info
+            article = articles.get(info.key)
+            entries.append(
+                {
+                    "key": info.key,
+                    "title": info.title,
+                    "path": str(info.path) if info.path is not None else None,
+                    "words": info.word_count,
+                    "progress": row.progress,
+                    "highlights": row.highlights,
+                    "notes": row.notes,
+                    # A web article's facts (null for a file).
+                    "url": article.url if article else None,
+                    "canonical_url": (article.canonical_url or None) if article else None,
+                    "feed": (article.feed_url or None) if article else None,
+                    "site": article.site if article else None,
+                    "author": (article.author or None) if article else None,
+                    "published": (article.published or None) if article else None,
+                    "fetched": article.fetched if article else None,
+                    "summary_only": article.summary_only if article else None,
+                }
+            )
         _emit_json(entries)
     else:
         _emit(_document_table(rows))
@@ -645,6 +768,235 @@ def _cmd_serve(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+# -- feeds, web pages, cat ---------------------------------------------------------------------
+
+
+def _fetch_options() -> RunOptions:
+    from aiwatch_tui.core.web.fetcher import RunOptions
+
+    return RunOptions()
+
+
+def _save_urls(store: Store, urls: Sequence[str]) -> tuple[str | None, int]:
+    """Fetch and keep pages, saying each one on stderr: (the last key saved, exit status)."""
+    from aiwatch_tui.core.operations.feeds import save
+
+    progress = save(store, urls, options=_fetch_options())
+    for url, _key, title in progress.stored:
+        print(f"saved: {_safe(title)} ({_safe(url)})", file=sys.stderr)
+    for failure in progress.failures:
+        _note(failure)
+    last = progress.stored[-1][1] if progress.stored else None
+    return last, 1 if progress.failures else 0
+
+
+def _cmd_save(args: argparse.Namespace, paths: Paths) -> int:
+    with _open_store(paths, writes=True) as store:
+        _key, status = _save_urls(store, args.urls)
+    return status
+
+
+def _feed_line(feed: FeedRow) -> str:
+    count = "1 article" if feed.articles == 1 else f"{feed.articles} articles"
+    when = (
+        f"fetched {feed.last_fetched[:16].replace('T', ' ')}"
+        if feed.last_fetched
+        else ("never fetched")
+    )
+    status = {"gone": "  gone (HTTP 410)", "failing": f"  failing: {feed.last_error}"}.get(
+        feed.status, ""
+    )
+    return _safe(f"{feed.title or '(untitled)'}  {feed.url}  {count}  {when}{status}")
+
+
+def _cmd_feed(args: argparse.Namespace, paths: Paths) -> int:
+    from aiwatch_tui.core.interchange.opml import OpmlError
+    from aiwatch_tui.core.operations.feeds import (
+        export_subscriptions,
+        find_subscription,
+        import_subscriptions,
+        subscribe,
+    )
+    from aiwatch_tui.core.web.feeds import FeedError
+
+    writes = args.verb in ("add", "remove", "import")
+    with _open_store(paths, writes=writes) as store:
+        if args.verb == "add":
+            try:
+                done = subscribe(store, args.url, args.title, _fetch_options())
+            except FeedError as error:
+                return _fail(_safe(str(error)), 1)
+            feed = done.feed
+            where = f", found on {done.found_on}" if done.found_on else ""
+            said = "subscribed" if done.new else "already subscribed"
+            print(_safe(f"{said}: {feed.title} ({feed.url}{where})"), file=sys.stderr)
+        elif args.verb == "list":
+            feeds = store.feeds()
+            if args.json:
+                _emit_json(
+                    [
+                        {
+                            "url": f.url,
+                            "title": f.title,
+                            "site_url": f.site_url or None,
+                            "status": f.status,
+                            "last_error": f.last_error or None,
+                            "last_fetched": f.last_fetched or None,
+                            "added": f.added,
+                            "articles": f.articles,
+                        }
+                        for f in feeds
+                    ]
+                )
+            else:
+                _emit("".join(_feed_line(feed) + "\n" for feed in feeds))
+        elif args.verb == "remove":
+            found = find_subscription(store, args.url)
+            removed = store.remove_feed(found.url) if found is not None else None
+            if removed is None:
+                return _fail(f"not subscribed: {_safe(args.url)}", 1)
+            count = "1 article is" if removed.articles == 1 else f"{removed.articles} articles are"
+            print(
+                _safe(f"unsubscribed: {removed.title} ({removed.url}); its {count} kept"),
+                file=sys.stderr,
+            )
+        elif args.verb == "import":
+            try:
+                data = Path(args.file).read_bytes()
+                result = import_subscriptions(store, data, args.file)
+            except OpmlError as error:
+                return _fail(_safe(str(error)), 2)
+            for skipped in result.skipped:
+                _note(f"skipped {skipped}")
+            new = "1 new feed" if result.added == 1 else f"{result.added} new feeds"
+            print(
+                _safe(f"imported from {args.file}: {new}, {result.existing} already subscribed"),
+                file=sys.stderr,
+            )
+        else:
+            _emit(export_subscriptions(store))
+    return 0
+
+
+def _fetch_summary(progress: FetchProgress, feeds: int) -> str:
+    counted = "1 feed" if feeds == 1 else f"{feeds} feeds"
+    if progress.new:
+        articles = "1 new article" if progress.new == 1 else f"{progress.new} new articles"
+        if progress.summary_only:
+            articles += f" ({progress.summary_only} summary only)"
+    else:
+        articles = "no new articles"
+    parts = [articles]
+    if progress.updated:
+        parts.append(f"{progress.updated} updated")
+    if progress.failed:
+        parts.append(f"{progress.failed} failed")
+    return f"fetched {counted}: {', '.join(parts)}"
+
+
+class _FetchBar:
+    """A one-line progress bar on a terminal's stderr: feeds done, new articles."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.shown = 0.0
+        self.failures_said = 0
+
+    def __call__(self, progress: FetchProgress) -> None:
+        for failure in progress.failures[self.failures_said :]:
+            print(f"\r\x1b[K{PROG}: {_safe(failure)}", file=sys.stderr)
+        self.failures_said = len(progress.failures)
+        now = time.monotonic()
+        if now - self.shown < 0.1 and progress.feeds_done < self.total:
+            return
+        self.shown = now
+        width = 24
+        filled = width * progress.feeds_done // max(1, self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        print(
+            f"\r\x1b[K[{bar}] {progress.feeds_done}/{self.total} feeds, "
+            f"{progress.new} new articles",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+
+
+def _cmd_fetch(args: argparse.Namespace, paths: Paths) -> int:
+    from aiwatch_tui.core.operations.feeds import feeds_to_fetch, fetch
+
+    with _open_store(paths, writes=True) as store:
+        feeds = feeds_to_fetch(store, args.feed)
+        if args.feed is not None and not feeds:
+            return _fail(f"not subscribed: {_safe(args.feed)}", 1)
+        if not feeds:
+            _note("no feeds to fetch: follow one with `aiwatch feed add URL`")
+            return 0
+        bar = _FetchBar(len(feeds)) if sys.stderr.isatty() else None
+        try:
+            progress, _summary = fetch(store, args.feed, bar, _fetch_options())
+        finally:
+            if bar is not None:
+                bar.close()
+        if bar is None:
+            for failure in progress.failures:
+                _note(failure)
+        for problem in progress.problems:
+            _note(problem)
+        if progress.keys:
+            _index_articles(store, paths)
+    print(_fetch_summary(progress, len(feeds)), file=sys.stderr)
+    return 1 if progress.failed >= len(feeds) else 0
+
+
+def _index_articles(store: Store, paths: Paths) -> None:
+    """Bring the search index up to date with the new articles (the app finds it ready)."""
+    from aiwatch_tui.core.operations.library import library_reader, shown_sources
+    from aiwatch_tui.core.operations.search_index import open_search_index, update_search_index
+
+    sources, _problems = shown_sources(store)
+    try:
+        index = open_search_index(paths, library_reader(store))
+    except Exception as error:  # noqa: BLE001 - derived data: fetching succeeded anyway
+        _note(f"search index: {error}")
+        return
+    try:
+        problem = update_search_index(index, sources)
+    finally:
+        index.close()
+    if problem:
+        _note(problem)
+
+
+def _cmd_cat(args: argparse.Namespace, paths: Paths) -> int:
+    from aiwatch_tui.core.library.sources import Source, SourceKind
+    from aiwatch_tui.core.operations.feeds import article_key
+    from aiwatch_tui.core.operations.library import library_reader, resolve_document, source_of
+
+    with _open_store(paths) as store:
+        key = article_key(store, args.document.strip())
+        if key is None:
+            key = resolve_document(args.document)
+            if Path(args.document).expanduser().is_file():
+                found = Source(key, Path(args.document).expanduser(), SourceKind.FILE)
+                if found.path is not None and found.path.suffix.lower() in (".html", ".htm"):
+                    found = found._replace(kind=SourceKind.HTML)
+                source: Source | None = found
+            else:
+                source = source_of(key, {})
+        else:
+            source = Source(key, None, SourceKind.ARTICLE)
+        if source is None:
+            return _fail(f"{_safe(args.document)}: no such document", 1)
+        document = library_reader(store).load(source)
+    text = document.text
+    _emit(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
 _Handler = Callable[[argparse.Namespace, "Paths"], int]
 
 _SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], _Handler]] = {
@@ -654,6 +1006,10 @@ _SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], _Handler]] 
     "add": (_add_parser, _cmd_add),
     "remove": (_remove_parser, _cmd_remove),
     "list": (_list_parser, _cmd_list),
+    "cat": (_cat_parser, _cmd_cat),
+    "feed": (_feed_parser, _cmd_feed),
+    "fetch": (_fetch_parser, _cmd_fetch),
+    "save": (_save_parser, _cmd_save),
     "backup": (_backup_parser, _cmd_backup),
     "doctor": (_doctor_parser, _cmd_doctor),
     "serve": (_serve_parser, _cmd_serve),

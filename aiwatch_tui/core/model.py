@@ -168,6 +168,12 @@ class DocumentRow(NamedTuple):
     progress: float = 0.0
     highlights: int = 0
     notes: int = 0
+    # A fetched web article's source and date ("" for a file); its feed's URL ("" for a file,
+    # a page saved on its own, or once its feed is removed).
+    site: str = ""
+    date: str = ""
+    feed_url: str = ""
+    is_article: bool = False
 
 
 def utc_now() -> str:

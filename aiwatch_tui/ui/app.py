@@ -696,8 +696,11 @@ def make_app(
     *,
     paths: Paths | None = None,
     db_path: Path | None = None,
+    open_key: str | None = None,
 ) -> AiwatchApp:
-    """Build the app for the CLI and the tests alike. Raises StoreError for an unusable database."""
+    """Build the app for the CLI and the tests alike (`open_key`: a document of the library to
+    open at once, such as a page `aiwatch URL` just saved). Raises StoreError for an
+    unusable database."""
     resolved = paths or Paths.resolve(db=db_path)
     if db_path is not None and paths is not None:
         resolved = dataclasses.replace(paths, db=db_path)
@@ -707,7 +710,7 @@ def make_app(
         store=store,
         catalog=Catalog(sources, library_reader(store)),
         paths=resolved,
-        open_key=document_to_open(targets, sources),
+        open_key=open_key or document_to_open(targets, sources),
         problems=problems,
         targets=targets,
     )

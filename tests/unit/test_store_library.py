@@ -58,12 +58,13 @@ def make_version_1(path: Path) -> None:
     raw.close()
 
 
-def test_schema_version_is_three_with_a_library_table(db_path: Path) -> None:
-    assert SCHEMA_VERSION == 3
+def test_schema_version_is_four_with_a_library_and_feeds(db_path: Path) -> None:
+    assert SCHEMA_VERSION == 4
     with Store(db_path) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         assert store.library_paths() == []
         assert store.document_notes() == [] and store.tags() == {}
+        assert store.feeds() == [] and store.articles() == []
 
 
 def test_library_paths_are_remembered_in_order_once_and_survive_reopening(db_path: Path) -> None:
@@ -81,7 +82,7 @@ def test_library_paths_are_remembered_in_order_once_and_survive_reopening(db_pat
 def test_a_version_1_database_is_migrated_and_keeps_its_highlights(db_path: Path) -> None:
     make_version_1(db_path)
     with Store(db_path) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         assert [h.note for h in store.highlights()] == ["kept"]
         store.add_library_path("/x")
         assert store.library_paths() == ["/x"]

@@ -83,13 +83,14 @@ def test_fetch_stores_articles_and_cat_prints_them(site, capsys, db_path):
     assert code == 0 and out == ""
     assert err == "fetched 1 feed: 2 new articles\n"  # one summary line without a terminal
     code, out, _ = run(capsys, "cat", site.url("/one"))  # by its normalised URL
-    assert code == 0 and out.startswith("# First story\n\nThe first story's text.\n")
+    assert code == 0 and out.startswith("# Story s1\n\nThe first story's text.\n")
     assert "Buy now" not in out and "First!" not in out
     assert run(capsys, "cat", site.url("/one?utm_source=rss"))[1] == out  # as in the feed
     code, out, _ = run(capsys, "list", "--json")
-    by_url = {d["url"]: d for d in json.loads(out) if d.get("url")}
-    one = by_url[site.url("/one")]
-    assert one["feed"] == feed and one["title"] == "First story" and one["fetched"]
+    by_key = {d["key"]: d for d in json.loads(out)}
+    one = by_key[site.url("/one")]  # kept under its URL without tracking parameters
+    assert one["url"] == site.url("/one?utm_source=rss")  # the link as the feed gave it
+    assert one["feed"] == feed and one["title"] == "Story s1" and one["fetched"]
     assert set(one) >= {"url", "feed", "site", "author", "published", "fetched", "key"}
     # The articles are in the database in the data dir (what `aiwatch backup` copies).
     with sqlite3.connect(db_path) as raw:
@@ -138,11 +139,11 @@ def test_a_summary_only_article_is_retried_by_the_next_fetch(site, capsys):
     run(capsys, "feed", "add", site.url("/feed.xml"))
     assert run(capsys, "fetch")[2] == "fetched 1 feed: 2 new articles (1 summary only)\n"
     out = run(capsys, "cat", site.url("/one"))[1]
-    assert "teaser one" in out and "summary only" in out
+    assert "teaser one" in out and "Summary only" in out
     site.route("/one", Reply(body=page("First story", "The first story's text.")))
     run(capsys, "fetch")
     out = run(capsys, "cat", site.url("/one"))[1]
-    assert "The first story's text." in out and "summary only" not in out
+    assert "The first story's text." in out and "Summary only" not in out
 
 
 def test_import_and_export_opml(site, capsys, tmp_path: Path):

@@ -61,7 +61,8 @@ def _check_regular_and_small(status: os.stat_result, name: str) -> None:
         )
 
 
-def _read_bytes(path: Path, name: str) -> bytes:
+def read_file_bytes(path: Path, name: str) -> bytes:
+    """A regular file's bytes, within the size limit; DocumentError (one line) otherwise."""
     try:
         # stat first: opening a FIFO would block and opening a device may have effects.
         _check_regular_and_small(os.stat(path), name)
@@ -89,7 +90,7 @@ def load_document(path: Path, key: str | None = None) -> Document:
     # The path as the user gave it (or as a folder walk reached it), not only its base name:
     # "notes.txt" alone does not say which of a library's folders holds the file.
     name = one_line(str(path))
-    data = _read_bytes(path, name)
+    data = read_file_bytes(path, name)
     markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
     key = document_key(path) if key is None else key
     return document_from_bytes(data, key, name=name, markdown=markdown, path=path)

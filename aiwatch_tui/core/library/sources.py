@@ -19,6 +19,8 @@ from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.core.uris import SEED_PREFIX
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+# A saved web page is opened when named (`aiwatch page.html`), never picked up from a folder.
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
 
 class SourceKind(StrEnum):
@@ -26,6 +28,8 @@ class SourceKind(StrEnum):
 
     FILE = "file"  # a file the user named, or one in a folder they added
     SEED = "seed"  # a bundled article (a file in the package's seeds folder)
+    ARTICLE = "article"  # a web article fetched and kept in the database (key: its URL)
+    HTML = "html"  # a saved web page named on the command line, read through extraction
 
 
 class Source(NamedTuple):
@@ -203,6 +207,8 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
             if key not in keys:
                 keys.add(key)
                 kind = SourceKind.SEED if key.startswith(SEED_PREFIX) else SourceKind.FILE
+                if kind is SourceKind.FILE and path.suffix.lower() in HTML_SUFFIXES:
+                    kind = SourceKind.HTML
                 sources.append(Source(key, path, kind))
 
     for path in paths:

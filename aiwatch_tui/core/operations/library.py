@@ -13,7 +13,14 @@ from aiwatch_tui.core.annotations import reanchored
 from aiwatch_tui.core.files import describe_file_kind, describe_os_error
 from aiwatch_tui.core.interchange.w3c_read import InterchangeError
 from aiwatch_tui.core.library.catalog import info_from_document
-from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
+from aiwatch_tui.core.library.loading import (
+    FILES,
+    LIBRARY,
+    LibraryReader,
+    SourceReader,
+    Version,
+    read_file_bytes,
+)
 from aiwatch_tui.core.library.sources import (
     Source,
     SourceKind,
@@ -24,25 +31,84 @@ from aiwatch_tui.core.library.sources import (
 )
 from aiwatch_tui.core.model import Document, DocumentInfo, DocumentRow, Highlight
 from aiwatch_tui.core.store import Store
-from aiwatch_tui.core.text.document import DocumentError
+from aiwatch_tui.core.store.web import ArticleTexts
+from aiwatch_tui.core.text.document import DocumentError, document_from_text
 from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.core.uris import SEED_PREFIX, key_from_source
 
 
+class ArticleReader:
+    """Fetched web articles: their text is in the database (picklable, for the index's
+    parsing processes: see ArticleTexts)."""
+
+    def __init__(self, db: Path) -> None:
+        self.texts = ArticleTexts(db)
+
+    def version(self, source: Source) -> Version:
+        version = self.texts.version(source.key)
+        if version is None:
+            raise FileNotFoundError(f"{source.key}: not stored")
+        return Version(*version)
+
+    def load(self, source: Source) -> Document:
+        text = self.texts.text(source.key)
+        if text is None:
+            raise DocumentError(f"{one_line(source.key)}: no longer stored")
+        return document_from_text(text, source.key, markdown=True)
+
+
+class HtmlFileReader:
+    """A saved web page (`aiwatch page.html`): read through the same extraction as a fetched
+    page, and shown as its article in Markdown, its title first."""
+
+    def version(self, source: Source) -> Version:
+        return FILES.version(source)
+
+    def load(self, source: Source) -> Document:
+        from aiwatch_tui.core.operations.feeds import article_text
+        from aiwatch_tui.core.web.extract import extract_article
+
+        path = source.path
+        name = one_line(str(path) if path is not None else source.key)
+        if path is None:
+            raise DocumentError(f"{name}: no file to read")
+        data = read_file_bytes(path, name)
+        article = extract_article(data, path.absolute().as_uri())
+        if article is None:
+            raise DocumentError(f"{name}: no article text found in the page")
+        text = article_text(article.title or path.stem, article.markdown, summary_only=False)
+        return document_from_text(text, source.key, markdown=True, path=path)
+
+
+HTML_FILES = HtmlFileReader()
+
+
 def library_reader(store: Store) -> SourceReader:
-    """How this library's documents are read. Files and bundled articles today; a kind whose
-    text is kept in the store (a fetched web article, by its URL) is added here, with the
-    store, and everything that reads documents (the app's catalog, the index, imports,
-    exports, listings) reads it through this."""
-    return LIBRARY
+    """How this library's documents are read: files and bundled articles from disk, fetched
+    web articles from the store. Everything that reads documents (the app's catalog, the
+    index, imports, exports, listings) reads them through this."""
+    return LibraryReader(
+        {
+            SourceKind.FILE: FILES,
+            SourceKind.SEED: FILES,
+            SourceKind.ARTICLE: ArticleReader(store.path),
+        }
+    )
+
+
+def article_sources(store: Store) -> list[Source]:
+    """Every stored web article, newest first."""
+    return [Source(key, None, SourceKind.ARTICLE) for key in store.article_keys()]
 
 
 def shown_sources(store: Store, targets: Sequence[Path] = ()) -> tuple[list[Source], list[str]]:
-    """The documents to show: those the command line named, else the bundled articles and
-    the library; with one-line problems (a path that vanished, a file refused)."""
+    """The documents to show: those the command line named, else the fetched web articles
+    (newest first), the bundled articles and the library; with one-line problems (a path
+    that vanished, a file refused)."""
     if targets:
         return discover(targets)
-    return library_sources(store.library_paths())
+    sources, problems = library_sources(store.library_paths())
+    return article_sources(store) + sources, problems
 
 
 def document_to_open(targets: Sequence[Path], sources: Sequence[Source]) -> str | None:
@@ -53,13 +119,20 @@ def document_to_open(targets: Sequence[Path], sources: Sequence[Source]) -> str 
 
 
 def document_rows(store: Store, infos: Iterable[DocumentInfo]) -> list[DocumentRow]:
-    """Each document with its reading progress and annotation counts, as lists show it."""
+    """Each document with its reading progress and annotation counts (and, for a web
+    article, its site, date and feed), as lists show it."""
     progress = store.progress_by_document()
     counts = store.annotation_counts()
-    return [
-        DocumentRow(info, progress.get(info.key, 0.0), *counts.get(info.key, (0, 0)))
-        for info in infos
-    ]
+    articles = store.article_facts()
+    rows: list[DocumentRow] = []
+    for info in infos:
+        highlights, notes = counts.get(info.key, (0, 0))
+        facts = articles.get(info.key)
+        row = DocumentRow(info, progress.get(info.key, 0.0), highlights, notes)
+        if facts is not None:
+            row = row._replace(site=facts[0], date=facts[1], feed_url=facts[2], is_article=True)
+        rows.append(row)
+    return rows
 
 
 def fresh_info(

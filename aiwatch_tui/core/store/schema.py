@@ -3,7 +3,7 @@ transaction (see Database._migrate)."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x41495741  # "AIWA": marks the file as aiwatch's (PRAGMA application_id)
 
 
@@ -78,6 +78,64 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             tag TEXT NOT NULL,
             PRIMARY KEY (annotation_id, tag)
         ) WITHOUT ROWID""",
+    ),
+    4: (
+        # Subscribed feeds. `title` is the feed's own (updated by each fetch), `user_title`
+        # the one given with `feed add --title` (shown when set). status: ok | failing | gone.
+        """CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT UNIQUE NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            user_title TEXT NOT NULL DEFAULT '',
+            site_url TEXT NOT NULL DEFAULT '',
+            etag TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'ok',
+            last_error TEXT NOT NULL DEFAULT '',
+            last_fetched TEXT NOT NULL DEFAULT '',
+            added TEXT NOT NULL
+        )""",
+        # Fetched articles: the user's data, kept forever. `key` is the document key (the
+        # normalised canonical or page URL); `text` the Markdown as stored, its title first;
+        # `size` and `changed_ns` say when the text changed (the library's version of it).
+        """CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            key TEXT UNIQUE NOT NULL,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL DEFAULT '',
+            guid TEXT NOT NULL DEFAULT '',
+            feed_id INTEGER,
+            title TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            site TEXT NOT NULL DEFAULT '',
+            published TEXT NOT NULL DEFAULT '',
+            fetched TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT '',
+            summary_only INTEGER NOT NULL DEFAULT 0,
+            entry_signature TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            changed_ns INTEGER NOT NULL
+        )""",
+        "CREATE INDEX articles_by_feed_entry ON articles (feed_id, guid)",
+        "CREATE INDEX articles_by_content ON articles (content_hash)",
+        # Every normalised URL an article is known by: its page as the feed links it, where
+        # redirects led, the canonical URL it declares.
+        """CREATE TABLE article_urls (
+            url_key TEXT PRIMARY KEY NOT NULL,
+            article_id INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX article_urls_by_article ON article_urls (article_id)",
+        # Every earlier text of an article (a publisher's edit, a summary replaced by the
+        # full text), so that an orphaned highlight still shows the passage it was made on.
+        """CREATE TABLE article_versions (
+            article_id INTEGER NOT NULL,
+            fetched TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            text TEXT NOT NULL
+        )""",
+        "CREATE INDEX article_versions_by_article ON article_versions (article_id)",
     ),
 }
 

@@ -668,6 +668,11 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _BLOCK_START = re.compile(r"[#>+=-]|[0-9]{1,9}[.)]")
 
 
+def markdown_text(text: str) -> str:
+    """Text from the web (a title) as Markdown that shows exactly that text."""
+    return _escape_line_start(_escape(text))
+
+
 def _escape(text: str) -> str:
     """Page text as Markdown that shows exactly that text (whitespace runs become one space)."""
     text = _ALWAYS_ESCAPED.sub(r"\\\1", _SPACES.sub(" ", text))

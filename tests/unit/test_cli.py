@@ -389,7 +389,25 @@ def test_add_list_remove(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture
         str((folder / "chips.md").resolve()),
         str((folder / "power.txt").resolve()),
     ]
-    assert set(entries[0]) == {"key", "title", "path", "words", "progress", "highlights", "notes"}
+    assert set(entries[0]) == {
+        "key",
+        "title",
+        "path",
+        "words",
+        "progress",
+        "highlights",
+        "notes",
+        # a web article's facts: null for a file
+        "url",
+        "canonical_url",
+        "feed",
+        "site",
+        "author",
+        "published",
+        "fetched",
+        "summary_only",
+    }
+    assert entries[0]["url"] is None and entries[0]["feed"] is None
     assert entries[0]["title"] == SEED_000_TITLE
     assert (entries[0]["progress"], entries[0]["highlights"], entries[0]["notes"]) == (0.25, 1, 1)
     assert entries[2]["title"] == "Chips Are Scarce" and entries[2]["words"] > 0

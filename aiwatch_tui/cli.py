@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from aiwatch_tui import __version__
 
 if TYPE_CHECKING:
+    from aiwatch_tui.core.library.loading import SourceReader
     from aiwatch_tui.core.library.sources import Source
     from aiwatch_tui.core.model import DocumentRow
     from aiwatch_tui.core.operations.feeds import FetchProgress
@@ -683,23 +684,29 @@ def _result_block(number: int, result: SearchResult) -> str:
     )
 
 
-def _search_sources(args: argparse.Namespace, paths: Paths) -> tuple[list[Source], list[Source]]:
-    """(the documents to search, the library kept indexed alongside them)."""
-    from aiwatch_tui.core.library.sources import bundled_sources, discover, library_sources
+def _search_sources(
+    args: argparse.Namespace, paths: Paths
+) -> tuple[list[Source], list[Source], SourceReader]:
+    """(the documents to search, the library kept indexed alongside them, how to read them)."""
+    from aiwatch_tui.core.library.loading import LIBRARY
+    from aiwatch_tui.core.library.sources import bundled_sources, discover
+    from aiwatch_tui.core.operations.library import library_reader, shown_sources
 
     library = bundled_sources()
+    reader: SourceReader = LIBRARY
     if paths.db.exists():  # searching must not create a database
         with _open_store(paths) as store:
-            library, problems = library_sources(store.library_paths())
+            library, problems = shown_sources(store)
+            reader = library_reader(store)
         if not args.paths:
             for problem in problems:
                 _note(problem)
     if not args.paths:
-        return library, library
+        return library, library, reader
     wanted, problems = discover([Path(p) for p in args.paths])
     for problem in problems:
         _note(problem)
-    return wanted, library
+    return wanted, library, reader
 
 
 def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
@@ -709,7 +716,7 @@ def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
 
     if fts_query(args.query) is None:
         return _fail(f"nothing to search for in {_safe(repr(args.query))}")
-    wanted, library = _search_sources(args, paths)
+    wanted, library, reader = _search_sources(args, paths)
     if not wanted:
         return _fail("no documents to search")
     # The index (which makes its cache folder, private) holds the articles' text.
@@ -721,6 +728,7 @@ def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
             library,
             limit=args.limit,
             progress=_progress_printer(),
+            reader=reader,
         )
     except SearchIndexUnavailable as error:
         return _fail(_safe(str(error)), 1)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from aiwatch_tui.core.annotations import reanchored
 from aiwatch_tui.core.interchange.opml import Subscription, read_opml, write_opml
 from aiwatch_tui.core.store import Store
-from aiwatch_tui.core.store.web import FeedRow, NewArticle, Stored
+from aiwatch_tui.core.store.web import FeedRow, NewArticle, Stored, text_hash
 from aiwatch_tui.core.text.document import document_from_text
 from aiwatch_tui.core.text.html_text import plain_line
 from aiwatch_tui.core.text.sanitize import for_export, one_line
@@ -191,6 +191,7 @@ def new_article(fetched: FetchedArticle, feed: FeedRow | None) -> NewArticle:
         summary_only=fetched.summary_only,
         entry_signature=entry.signature if feed else "",
         text=article_text(title, body, fetched.summary_only),
+        body_hash="" if fetched.summary_only or not body.strip() else text_hash(body.strip()),
     )
 
 

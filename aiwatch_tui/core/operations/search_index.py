@@ -79,6 +79,7 @@ def search_library(
     also_index: Sequence[Source] = (),
     limit: int = 20,
     progress: Callable[[int, int], None] | None = None,
+    reader: SourceReader = LIBRARY,
 ) -> tuple[list[SearchResult], tuple[str, ...]]:
     """Bring the index up to date (incrementally) and search the `wanted` documents.
 
@@ -89,7 +90,7 @@ def search_library(
     by_key = {source.key: source for source in also_index}
     by_key.update({source.key: source for source in wanted})
     wanted_keys = {source.key for source in wanted}
-    index = open_search_index(paths)
+    index = open_search_index(paths, reader)
     try:
         stats = index.update(list(by_key.values()), progress=progress)
         results: list[SearchResult] = []

@@ -96,7 +96,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             added TEXT NOT NULL
         )""",
         # Fetched articles: the user's data, kept forever. `key` is the document key (the
-        # normalised canonical or page URL); `text` the Markdown as stored, its title first;
+        # normalised canonical or page URL); `text` the Markdown as stored, its title first
+        # (`content_hash` its sha256; `body_hash` that of the article's body without the
+        # title, "" for a summary, so the same article under another URL is found);
         # `size` and `changed_ns` say when the text changed (the library's version of it).
         """CREATE TABLE articles (
             id INTEGER PRIMARY KEY,
@@ -114,12 +116,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             summary_only INTEGER NOT NULL DEFAULT 0,
             entry_signature TEXT NOT NULL DEFAULT '',
             content_hash TEXT NOT NULL,
+            body_hash TEXT NOT NULL DEFAULT '',
             text TEXT NOT NULL,
             size INTEGER NOT NULL,
             changed_ns INTEGER NOT NULL
         )""",
         "CREATE INDEX articles_by_feed_entry ON articles (feed_id, guid)",
-        "CREATE INDEX articles_by_content ON articles (content_hash)",
+        # The same article under another URL (syndicated, or renamed): the same body text.
+        "CREATE INDEX articles_by_body ON articles (body_hash)",
         # Every normalised URL an article is known by: its page as the feed links it, where
         # redirects led, the canonical URL it declares.
         """CREATE TABLE article_urls (

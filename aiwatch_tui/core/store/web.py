@@ -79,6 +79,7 @@ class NewArticle:
     summary_only: bool
     entry_signature: str
     text: str
+    body_hash: str = ""  # of the full article's body ("" for a summary: never compared)
 
 
 class Stored(StrEnum):
@@ -225,7 +226,7 @@ class WebArticles(Database):
         """Add a fetched article, or update the one it is (see the module docstring)."""
         new_hash = text_hash(article.text)
         with self._write() as conn:
-            existing = _find_article(conn, article, new_hash)
+            existing = _find_article(conn, article)
             if existing is None:
                 _insert_article(conn, article, new_hash)
                 return StoreResult(Stored.NEW, article.key)
@@ -253,7 +254,8 @@ class WebArticles(Database):
                 "UPDATE articles SET title = ?, author = ?, site = ?, published = ?,"
                 " fetched = ?, language = ?, summary_only = ?, entry_signature = ?,"
                 " canonical_url = CASE WHEN ? != '' THEN ? ELSE canonical_url END,"
-                " content_hash = ?, text = ?, size = ?, changed_ns = ? WHERE id = ?",
+                " content_hash = ?, body_hash = ?, text = ?, size = ?, changed_ns = ?"
+                " WHERE id = ?",
                 (
                     article.title,
                     article.author,
@@ -266,6 +268,7 @@ class WebArticles(Database):
                     article.canonical_url,
                     article.canonical_url,
                     new_hash,
+                    article.body_hash,
                     article.text,
                     len(article.text.encode("utf-8", "surrogatepass")),
                     time.time_ns(),
@@ -328,7 +331,7 @@ class WebArticles(Database):
 
 
 def _find_article(
-    conn: sqlite3.Connection, article: NewArticle, new_hash: str
+    conn: sqlite3.Connection, article: NewArticle
 ) -> tuple[int, str, str, bool] | None:
     """(id, key, content hash, summary only) of the stored article this one is, if any."""
     columns = "a.id, a.key, a.content_hash, a.summary_only"
@@ -348,8 +351,10 @@ def _find_article(
         ).fetchone()
         if row is not None:
             return int(row[0]), str(row[1]), str(row[2]), bool(row[3])
+    if not article.body_hash:
+        return None
     row = conn.execute(
-        f"SELECT {columns} FROM articles a WHERE a.content_hash = ? LIMIT 1", (new_hash,)
+        f"SELECT {columns} FROM articles a WHERE a.body_hash = ? LIMIT 1", (article.body_hash,)
     ).fetchone()
     return None if row is None else (int(row[0]), str(row[1]), str(row[2]), bool(row[3]))
 
@@ -357,8 +362,8 @@ def _find_article(
 def _insert_article(conn: sqlite3.Connection, article: NewArticle, new_hash: str) -> None:
     cursor = conn.execute(
         "INSERT INTO articles (key, url, canonical_url, guid, feed_id, title, author, site,"
-        " published, fetched, language, summary_only, entry_signature, content_hash, text,"
-        " size, changed_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " published, fetched, language, summary_only, entry_signature, content_hash, body_hash,"
+        " text, size, changed_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             article.key,
             article.url,
@@ -374,6 +379,7 @@ def _insert_article(conn: sqlite3.Connection, article: NewArticle, new_hash: str
             int(article.summary_only),
             article.entry_signature,
             new_hash,
+            article.body_hash,
             article.text,
             len(article.text.encode("utf-8", "surrogatepass")),
             time.time_ns(),

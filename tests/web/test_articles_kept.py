@@ -13,6 +13,7 @@ from aiwatch_tui import cli
 from aiwatch_tui.core.anchoring import make_quote
 from aiwatch_tui.core.library.sources import Source, SourceKind
 from aiwatch_tui.core.model import AnchorStatus, Highlight
+from aiwatch_tui.core.operations.feeds import earlier_passage
 from aiwatch_tui.core.operations.library import ArticleReader
 from aiwatch_tui.core.store import Store
 from tests.web.loopback import LoopbackServer, Reply
@@ -91,6 +92,10 @@ def test_a_publishers_edit_keeps_the_old_text_and_places_every_highlight(edited,
     assert placed[kept.id].status is AnchorStatus.MOVED
     assert placed[cut.id].status is AnchorStatus.ORPHANED
     assert placed[cut.id].exact == CUT
+    # Where the UI shows the orphan, the passage it was made on, from the earlier text.
+    with Store(db_path) as store:
+        earlier = earlier_passage(store, placed[cut.id])
+    assert earlier is not None and CUT in earlier[1] and KEPT[-20:] in earlier[1]
 
 
 def test_the_same_article_is_stored_once(server, capsys, db_path):

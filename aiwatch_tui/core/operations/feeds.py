@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from aiwatch_tui.core.annotations import reanchored
 from aiwatch_tui.core.interchange.opml import Subscription, read_opml, write_opml
+from aiwatch_tui.core.model import Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.core.store.web import FeedRow, NewArticle, Stored, text_hash
 from aiwatch_tui.core.text.document import document_from_text
@@ -209,6 +210,29 @@ def _reanchor(store: Store, key: str, text: str) -> None:
     ]
     for highlight in changed:
         store.update_highlight(highlight)
+
+
+def earlier_passage(
+    store: Store, highlight: Highlight, context: int = 40
+) -> tuple[str, str] | None:
+    """(when that text was fetched, the passage with some context) of the earlier version of
+    a web article a highlight was made on, for a highlight the new text lost (orphaned)."""
+    versions = store.article_versions(highlight.doc_key)
+    made_on = [v for v in versions if v.content_hash == highlight.doc_hash]
+    for version in [*made_on, *reversed(versions)]:
+        text = version.text
+        start = (
+            highlight.start
+            if text[highlight.start : highlight.end] == highlight.exact
+            else (text.find(highlight.exact))
+        )
+        if start >= 0 and highlight.exact:
+            end = start + len(highlight.exact)
+            before = text[max(0, start - context) : start]
+            after = text[end : end + context]
+            passage = " ".join(f"…{before}{highlight.exact}{after}…".split())
+            return version.fetched[:10], passage
+    return None
 
 
 # -- fetching --------------------------------------------------------------------------------

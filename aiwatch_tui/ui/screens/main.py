@@ -469,13 +469,18 @@ class MainScreen(Screen[None]):
     def _show_highlight_status(self, offset: int) -> None:
         if self._reattaching is not None:
             quote = sanitize(" ".join(self._reattaching.exact.split())[:60])
-            self.set_status(
-                Text(
-                    f"Re-attaching “{quote}”: select the passage (v and moves), "
-                    "Enter attaches, Esc cancels",
-                    style="bold",
-                )
+            line = Text(
+                f"Re-attaching “{quote}”: select the passage (v and moves), "
+                "Enter attaches, Esc cancels",
+                style="bold",
             )
+            earlier = self._earlier_passage(self._reattaching)
+            if earlier is not None:
+                # A web article the publisher changed: the passage as it was when highlighted.
+                when, passage = earlier
+                line.append(f" · made on the text of {when}: ", style="dim")
+                line.append(sanitize(passage), style="italic")
+            self.set_status(line)
             return
         mark = self.query_one(Reader).highlight_at(offset)
         highlight = self.highlights.get(mark.id) if mark is not None else None
@@ -496,6 +501,14 @@ class MainScreen(Screen[None]):
         else:
             line.append("no note (a adds one)", style="dim")
         self.set_status(line)
+
+    def _earlier_passage(self, highlight: Highlight) -> tuple[str, str] | None:
+        from aiwatch_tui.core.operations.feeds import earlier_passage
+
+        try:
+            return earlier_passage(self.store, highlight)
+        except StoreError:
+            return None
 
     def _write(self, work: Callable[[], object]) -> bool:
         """Run a store write; a failure is shown, never raised into the event loop."""

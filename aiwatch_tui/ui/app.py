@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import RenderableType
 from textual import events
@@ -28,12 +28,13 @@ from textual.binding import Binding
 from textual.command import Provider
 from textual.filter import LineFilter, Monochrome
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations
 from aiwatch_tui.core.library.catalog import Catalog, Scanned, read_infos
-from aiwatch_tui.core.library.sources import Source, library_sources
+from aiwatch_tui.core.library.sources import Source, SourceKind, library_sources
 from aiwatch_tui.core.model import Document, DocumentInfo, Highlight
 from aiwatch_tui.core.operations.library import (
     document_to_open,
@@ -42,17 +43,27 @@ from aiwatch_tui.core.operations.library import (
     shown_sources,
 )
 from aiwatch_tui.core.store import Store, StoreError
+from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.paths import Paths
 from aiwatch_tui.ui.collector import collect_when_idle
 from aiwatch_tui.ui.no_colour import WITHOUT_COLOUR
 from aiwatch_tui.ui.screens.main import MainScreen
-from aiwatch_tui.ui.state import AnnotationsChanged, LibraryState, ReadingTarget
+from aiwatch_tui.ui.state import (
+    ALL,
+    LOCAL,
+    WEB,
+    AnnotationsChanged,
+    LibraryState,
+    ListScope,
+    ReadingTarget,
+)
 from aiwatch_tui.ui.typeahead import TypeAhead
 from aiwatch_tui.ui.widgets.reader import Reader
 
 if TYPE_CHECKING:
     from aiwatch_tui.core.find.fulltext.index import FullTextIndex
     from aiwatch_tui.core.operations.exporting import ExportFormat
+    from aiwatch_tui.core.operations.feeds import FetchProgress
     from aiwatch_tui.ui.palette import AiwatchProvider
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
@@ -112,12 +123,16 @@ class AiwatchApp(App[None]):
         Binding("n", "annotations", "Annotations"),
         Binding("ctrl+f", "search", "Search"),
         Binding("f5", "refresh_library", "Refresh library", show=False),
+        Binding("R", "fetch_feeds", "Fetch feeds"),
+        Binding("F", "cycle_scope", "Show all/web/local", show=False),
     ]
 
     # What the screens show, bound to their reactives of the same names (aiwatch_tui.ui.state).
     library: var[LibraryState] = var(LibraryState())
     annotations_changed: var[AnnotationsChanged] = var(AnnotationsChanged())
     target: var[ReadingTarget | None] = var(None)
+    scope: var[ListScope] = var(ALL)  # which documents the list shows
+    activity: var[str] = var("")  # what runs in the background, for the title bar
 
     # -- what the workers find ---------------------------------------------------------------
 
@@ -151,6 +166,26 @@ class AiwatchApp(App[None]):
         stale: set[str]
         scanned: Scanned
         reanchored: list[Highlight]
+
+    @dataclass
+    class Fetched(Message):
+        """Articles a fetch (or a saved page) stored: their metadata read off the UI thread,
+        and how the run is going."""
+
+        feeds_done: int
+        feeds_total: int
+        new: int
+        keys: list[str]  # stored new or changed since the last message
+        scanned: Scanned
+
+    @dataclass
+    class FetchDone(Message):
+        """A fetch, a subscription or a save is over: what to say, and what to open."""
+
+        message: str
+        severity: SeverityLevel = "information"
+        open_key: str | None = None
+        fetch_feed: str | None = None  # a feed just added: fetched next
 
     def __init__(
         self,
@@ -186,6 +221,11 @@ class AiwatchApp(App[None]):
         self._typeahead = TypeAhead(self, super().on_event)
         # Run once the first frame is on screen (work that must not delay it).
         self.after_first_paint: list[Callable[[], object]] = []
+        # Fetching from the web (R, Add feed…, Save page…): one run at a time, stopped (what
+        # it stored is kept) when the app exits.
+        self._web_cancel = threading.Event()
+        self._web_workers = _InUse()
+        self.web_busy = False
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -206,7 +246,13 @@ class AiwatchApp(App[None]):
             annotations=self.annotations,
             open_key=self.open_key,
         )
-        return main.data_bind(AiwatchApp.library, AiwatchApp.annotations_changed, AiwatchApp.target)
+        return main.data_bind(
+            AiwatchApp.library,
+            AiwatchApp.annotations_changed,
+            AiwatchApp.target,
+            AiwatchApp.scope,
+            AiwatchApp.activity,
+        )
 
     def on_mount(self) -> None:
         saved_theme = self.store.setting(THEME_SETTING)
@@ -642,6 +688,7 @@ class AiwatchApp(App[None]):
                 f"Write every highlight and note as {what}; the path is shown",
                 lambda fmt=fmt: self.export_highlights(fmt),
             )
+        yield from self._web_commands()
         if isinstance(screen, MainScreen):  # the main screen's own command, from there
             yield SystemCommand(
                 "Outline", "Jump to a heading of this document", screen.action_toggle_outline
@@ -659,17 +706,240 @@ class AiwatchApp(App[None]):
         self.notify(f"Exported to {written}", markup=False, timeout=15)
         return written
 
+    # -- the web: fetching feeds (R), adding a feed, saving a page, which documents show -------
+
+    def _web_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Fetch feeds", "Fetch every feed's new articles now (R)", self.action_fetch_feeds
+        )
+        yield SystemCommand(
+            "Add feed…",
+            "Follow a feed, or the feed a site names: asks for its address",
+            self.action_add_feed,
+        )
+        yield SystemCommand(
+            "Save page…",
+            "Fetch a web page, keep its article text and open it",
+            self.action_save_page,
+        )
+        for scope, what in (
+            (ALL, "every document"),
+            (WEB, "only the articles fetched from the web"),
+            (LOCAL, "only the bundled articles and your files"),
+        ):
+            yield SystemCommand(
+                f"Show {scope.label or 'all documents'}",
+                f"The list shows {what} (F cycles)",
+                lambda scope=scope: self.set_scope(scope),
+            )
+        try:
+            feeds = self.store.feeds()
+        except StoreError:
+            feeds = []
+        for feed in feeds:
+            title = one_line(feed.title or feed.url)
+            scope = ListScope("feed", feed.url, title)
+            yield SystemCommand(
+                f"Show feed: {title}",
+                one_line(f"Only the articles of {feed.url}"),
+                lambda scope=scope: self.set_scope(scope),
+            )
+
+    def set_scope(self, scope: ListScope) -> None:
+        self.scope = scope
+
+    def action_cycle_scope(self) -> None:
+        """F: all documents, then the web articles, then the local files."""
+        order = [ALL, WEB, LOCAL]
+        current = order.index(self.scope) if self.scope in order else -1
+        self.scope = order[(current + 1) % len(order)]
+
+    def _web_start(self) -> bool:
+        if self.web_busy:
+            self.notify("Already fetching: wait for it to finish.", timeout=3)
+            return False
+        if self.store.read_only:
+            self.notify(self.store.read_only_reason, severity="error", markup=False)
+            return False
+        self.web_busy = True
+        return True
+
+    def action_fetch_feeds(self) -> None:
+        """R: fetch every feed now, in a worker; new articles join the list as they arrive."""
+        self.start_fetch(None)
+
+    def start_fetch(self, only: str | None) -> None:
+        if not self._web_start():
+            return
+        self.activity = "fetching feeds…"
+        self.run_worker(
+            partial(self._web_worker, "fetch", only),
+            thread=True,
+            group="web",
+            description="Fetching feeds",
+        )
+
+    def action_add_feed(self) -> None:
+        from aiwatch_tui.ui.screens.url_prompt import UrlPrompt
+
+        def chosen(url: str | None) -> None:
+            if url and self._web_start():
+                self.activity = "looking for the feed…"
+                self.run_worker(partial(self._web_worker, "add", url), thread=True, group="web")
+
+        self.push_screen(UrlPrompt("Feed or site address to follow:"), chosen)
+
+    def action_save_page(self) -> None:
+        from aiwatch_tui.ui.screens.url_prompt import UrlPrompt
+
+        def chosen(url: str | None) -> None:
+            if url and self._web_start():
+                self.activity = "fetching the page…"
+                self.run_worker(partial(self._web_worker, "save", url), thread=True, group="web")
+
+        self.push_screen(UrlPrompt("Web page to save and open:"), chosen)
+
+    def _web_worker(self, what: str, url: str | None) -> None:
+        """(A thread) fetch feeds, subscribe or save a page; each article is stored as it
+        arrives (by core.operations.feeds) and its metadata sent to the UI thread."""
+        from aiwatch_tui.core.operations.feeds import fetch, save, subscribe
+        from aiwatch_tui.core.web.feeds import FeedError
+        from aiwatch_tui.core.web.fetcher import RunOptions
+
+        self._web_workers.enter()
+        stopped = threading.Event()
+        try:
+            options = RunOptions(cancel=self._web_cancel)
+            latest: list[FetchProgress] = []
+            sent = {"keys": 0}
+
+            def arrived(progress: FetchProgress) -> None:
+                if not latest:
+                    latest.append(progress)
+
+            def flush() -> None:
+                """Send what was stored since the last flush (the list shows it)."""
+                if not latest:
+                    return
+                progress = latest[0]
+                keys = progress.keys[sent["keys"] :]
+                sent["keys"] += len(keys)
+                sources = [Source(key, None, SourceKind.ARTICLE) for key in keys]
+                scanned = read_infos(self.catalog.reader, sources)
+                self.post_message(
+                    self.Fetched(
+                        progress.feeds_done, progress.feeds_total, progress.new, keys, scanned
+                    )
+                )
+
+            # Articles join the list a few times a second, not one message each: taking
+            # 5,000 one by one would cost the UI thread a list rebuild per article.
+            def flushing() -> None:
+                while not stopped.wait(0.3):
+                    flush()
+
+            flusher = threading.Thread(target=flushing, name="aiwatch-fetch-list", daemon=True)
+            flusher.start()
+            if what == "add":
+                assert url is not None
+                try:
+                    done = subscribe(self.store, url, options=options)
+                except FeedError as error:
+                    self.post_message(self.FetchDone(str(error), "error"))
+                    return
+                said = "Subscribed to" if done.new else "Already subscribed to"
+                self.post_message(
+                    self.FetchDone(
+                        one_line(f"{said} {done.feed.title or done.feed.url}"),
+                        fetch_feed=done.feed.url,
+                    )
+                )
+                return
+            if what == "save":
+                assert url is not None
+                progress = save(self.store, [url], arrived, options)
+                stopped.set()
+                flusher.join()
+                flush()
+                if progress.failures:
+                    self.post_message(self.FetchDone(progress.failures[0], "error"))
+                else:
+                    _url, key, title = progress.stored[-1]
+                    self.post_message(self.FetchDone(one_line(f"Saved: {title}"), open_key=key))
+                return
+            progress, summary = fetch(self.store, url, arrived, options)
+            stopped.set()
+            flusher.join()
+            flush()
+            self.post_message(self.FetchDone(*_fetch_message(progress, summary.cancelled)))
+        except StoreError as error:
+            self.post_message(self.FetchDone(str(error), "error"))
+        finally:
+            stopped.set()
+            self._web_workers.leave()
+
+    def on_aiwatch_app_fetched(self, message: Fetched) -> None:
+        total = message.feeds_total
+        if total:
+            self.activity = f"fetching {message.feeds_done}/{total} feeds · {message.new} new"
+        if not message.keys:
+            return
+        known = {source.key for source in self.catalog.sources}
+        added = [Source(key, None, SourceKind.ARTICLE) for key in message.keys if key not in known]
+        stale = frozenset(key for key in message.keys if key in known)
+        # The newest first, as the list shows articles.
+        self.catalog.replace_sources([*reversed(added), *self.catalog.sources], stale)
+        self.catalog.record(message.scanned)
+        self.library = LibraryState(self._next_serial(), "refreshed", stale)
+
+    def on_aiwatch_app_fetch_done(self, message: FetchDone) -> None:
+        self.web_busy = False
+        self.activity = ""
+        self.notify(message.message, severity=message.severity, markup=False, timeout=8)
+        if message.open_key is not None:
+            self.open_at(message.open_key, None)
+        if message.fetch_feed is not None:
+            self.start_fetch(message.fetch_feed)
+        else:
+            self._start_indexing()
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        # A fetch stops at once (Textual waits for its worker before the app closes); what
+        # it stored is kept.
+        self._web_cancel.set()
+        super().exit(*args, **kwargs)
+
     async def action_quit(self) -> None:
         self.exit()  # the main screen saves the reading position as it closes
 
     async def on_unmount(self) -> None:
         # The screens have closed (the main one saved the position). The indexing worker was
-        # cancelled as the app began to exit and leaves the index at its next look: then the
-        # index is closed, and the store.
+        # cancelled as the app began to exit and leaves the index at its next look; a fetch
+        # stops at its next look too (every article it stored is kept): then the index is
+        # closed, and the store.
+        self._web_cancel.set()
+        await asyncio.to_thread(self._web_workers.wait_until_free)
         await asyncio.to_thread(self._indexers.wait_until_free)
         if self.search_index is not None:
             self.search_index.close()
         self.store.close()
+
+
+def _fetch_message(progress: FetchProgress, cancelled: bool) -> tuple[str, SeverityLevel]:
+    """What the app says when a fetch is over: (message, severity)."""
+    if progress.feeds_total == 0:
+        return "No feeds yet: add one from the palette (Add feed…).", "information"
+    new = "1 new article" if progress.new == 1 else f"{progress.new} new articles"
+    parts = [f"Fetched {progress.feeds_done}/{progress.feeds_total} feeds: {new}"]
+    if progress.updated:
+        parts.append(f"{progress.updated} updated")
+    if progress.summary_only:
+        parts.append(f"{progress.summary_only} summary only")
+    if progress.failed:
+        parts.append(f"{progress.failed} failed ({progress.failures[0]})")
+    if cancelled:
+        parts.append("stopped")
+    return one_line(", ".join(parts) + "."), "warning" if progress.failed else "information"
 
 
 def _terminal_fd(stream: TextIO | None) -> int | None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from aiwatch_tui.core.model import DocumentRow
+
 
 @dataclass(frozen=True)
 class LibraryState:
@@ -38,3 +40,27 @@ class ReadingTarget:
     key: str
     offset: int | None = None
     highlight_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """Which documents the list shows: all, the fetched web articles, the local files, or
+    one feed's articles (`F` cycles the first three; the palette has each feed)."""
+
+    kind: Literal["all", "web", "local", "feed"] = "all"
+    feed_url: str = ""
+    label: str = ""  # what the title bar says ("" for all)
+
+    def admits(self, row: DocumentRow) -> bool:
+        if self.kind == "web":
+            return row.is_article
+        if self.kind == "local":
+            return not row.is_article
+        if self.kind == "feed":
+            return row.feed_url == self.feed_url
+        return True
+
+
+ALL = ListScope()
+WEB = ListScope("web", label="web articles")
+LOCAL = ListScope("local", label="local files")

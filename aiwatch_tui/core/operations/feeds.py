@@ -14,6 +14,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
@@ -264,8 +265,41 @@ def default_workers() -> int:
 def extraction_pool(workers: int | None = None) -> concurrent.futures.Executor:
     """Processes for parsing and extraction: a second core, and the caller's interpreter
     (the app's UI) stays free. Spawned, not forked: the app has threads."""
-    context = multiprocessing.get_context("spawn")
-    return concurrent.futures.ProcessPoolExecutor(workers or default_workers(), mp_context=context)
+    _start_resource_tracker()
+    return concurrent.futures.ProcessPoolExecutor(
+        workers or default_workers(),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_quiet_worker,
+    )
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr: it is handed
+    sys.stderr's file descriptor, which under the app is Textual's capture (fileno -1, and
+    the spawn then fails with "bad value(s) in fds_to_keep")."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        if saved is None or saved.fileno() < 0:
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - closed below
+    except (AttributeError, OSError, ValueError):
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - closed below
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        if sys.stderr is not saved:
+            sys.stderr.close()
+            sys.stderr = saved
+
+
+def _quiet_worker() -> None:
+    """An extraction process writes nothing to the terminal (it is the app's screen): what a
+    library prints goes to /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _requests(store: Store, feeds: Sequence[FeedRow]) -> list[FeedRequest]:

@@ -36,7 +36,7 @@ from aiwatch_tui.core.model import (
 from aiwatch_tui.core.operations.library import document_rows
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.core.text.sanitize import sanitize
-from aiwatch_tui.ui.state import AnnotationsChanged, LibraryState, ReadingTarget
+from aiwatch_tui.ui.state import ALL, AnnotationsChanged, LibraryState, ListScope, ReadingTarget
 from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
@@ -67,6 +67,8 @@ class MainScreen(Screen[None]):
     library: var[LibraryState] = var(LibraryState(), init=False)
     annotations_changed: var[AnnotationsChanged] = var(AnnotationsChanged(), init=False)
     target: var[ReadingTarget | None] = var(None, init=False)
+    scope: var[ListScope] = var(ALL, init=False)
+    activity: var[str] = var("", init=False)
     BINDINGS = [
         Binding("tab", "switch_pane", "List/Reader"),
         Binding("o", "toggle_outline", "Outline"),
@@ -231,8 +233,17 @@ class MainScreen(Screen[None]):
         if state.stale:
             self.reload_if_changed(set(state.stale))
 
-    def _entries(self, infos: list[DocumentInfo]) -> list[ListEntry]:
-        return document_rows(self.store, infos)
+    def _entries(self, infos: list[DocumentInfo], *, scoped: bool = True) -> list[ListEntry]:
+        rows = document_rows(self.store, infos)
+        return [row for row in rows if self.scope.admits(row)] if scoped else rows
+
+    def watch_scope(self, scope: ListScope) -> None:
+        self.query_one(TitleBar).scope = scope.label
+        if self._filled:
+            self._show_library(first=False)
+
+    def watch_activity(self, activity: str) -> None:
+        self.query_one(TitleBar).activity = activity
 
     def _show_library(self, *, first: bool) -> None:
         """Fill the list; the first time also choose, preview and focus a document."""
@@ -257,7 +268,7 @@ class MainScreen(Screen[None]):
         """Show the document's progress and counts as they are now."""
         info = self.catalog.info(key)
         if info is not None:
-            self.query_one(DocumentList).update_entry(self._entries([info])[0])
+            self.query_one(DocumentList).update_entry(self._entries([info], scoped=False)[0])
 
     def watch_annotations_changed(self, change: AnnotationsChanged) -> None:
         if change.serial == 0:

@@ -56,10 +56,14 @@ def file_name(info: DocumentInfo) -> str:
 
 
 def entry_facts(entry: ListEntry) -> str:
-    """ "N min · P% · H hl · N ✎", leaving out counts that are zero."""
+    """ "N min · P% · H hl · N ✎", leaving out counts that are zero; a web article's source
+    and date first ("Site · 2025-06-03 · 4 min · 0%")."""
     words = entry.info.word_count
     minutes = max(1, round(words / WORDS_PER_MINUTE)) if words else 0
     facts = [f"{minutes} min", f"{round(entry.progress * 100)}%"]
+    if entry.is_article:
+        # The site's name comes from the web: made visible, never interpreted.
+        facts[:0] = [visible(part) for part in (entry.site, entry.date) if part]
     if entry.highlights:
         facts.append(f"{entry.highlights} hl")
     if entry.notes:

@@ -137,11 +137,12 @@ def run(quick: bool = False) -> list[dict[str, object]]:
                 "target": "< 3",
             },
         ]
-        del second_output
+        if "304" not in second_output and "no new articles" not in second_output:
+            raise RuntimeError(f"the second fetch was not all 304s: {second_output[-500:]}")
         if (TOOLS / "ttfp.py").exists():
             cases = {
                 "floor": ([sys.executable, str(TOOLS / "textual_hello.py")], "READY"),
-                "articles": ([aiwatch, "--feeds"], r"Wire \d+"),
+                "articles": ([aiwatch], r"\(\d+-\d+\)"),
             }
             median, _ = _interleaved(cases, 3 if quick else 9, env, rss=set())
             floor = median["floor"]

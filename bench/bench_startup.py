@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from aiwatch_tui.ui.widgets.reader import Reader
 
 REPO = Path(__file__).resolve().parents[1]
-TOOLS = REPO.parent / "shared" / "tools"
+# The workplace's tools beside the repository (or one folder further up, for a git worktree).
+TOOLS = next(
+    (
+        up / "shared" / "tools"
+        for up in (REPO.parent, REPO.parent.parent)
+        if (up / "shared" / "tools" / "ttfp.py").is_file()
+    ),
+    REPO.parent / "shared" / "tools",
+)
 SEED = REPO / "seeds" / "000_c10daa536b93aa76.txt"
 
 WORDS = (

@@ -16,6 +16,7 @@ from aiwatch_tui.ui.widgets.document_list import DocumentList, entry_lines
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
 from tests.notices import notices
 from tests.settle import settled, until
+from tests.ui.shown import reader
 from tests.ui.test_palette import palette_search
 from tests.web.loopback import LoopbackServer, Reply, Seen
 from tests.web.samples import page, rss
@@ -159,3 +160,15 @@ async def test_quitting_mid_fetch_keeps_what_was_stored(server, db_path):
         keys = {a.key for a in store.articles()}
     assert {server.url(f"/fast{i}") for i in range(6)} <= keys
     assert server.url("/slow") not in keys
+
+
+async def test_a_saved_page_opens_as_its_article(tmp_path, db_path):
+    saved = tmp_path / "kept.html"
+    saved.write_bytes(page("Kept offline", "The text of the kept page."))
+    app = make_app([saved], db_path=db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        document = reader(app).document
+        assert document is not None
+        assert document.text.startswith("# Kept offline\n")
+        assert "The text of the kept page." in document.text and "Buy now" not in document.text

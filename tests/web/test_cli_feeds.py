@@ -188,3 +188,12 @@ def test_web_text_is_sanitised_in_the_cli(server, capsys):
     for argv in (("feed", "list"), ("list", "--json"), ("cat", server.url("/x"))):
         out = run(capsys, *argv)[1]
         assert "\x1b" not in out and "\x07" not in out
+
+
+def test_cat_a_saved_page_reads_it_through_the_extraction(capsys, tmp_path):
+    saved = tmp_path / "saved page.html"
+    saved.write_bytes(page("Kept offline", "The text of the kept page."))
+    code, out, err = run(capsys, "cat", str(saved))
+    assert (code, err) == (0, "")
+    assert out.startswith("# Kept offline\n\nThe text of the kept page.\n")
+    assert "Buy now" not in out and "First!" not in out  # the boilerplate is left out

@@ -91,6 +91,7 @@ def library_reader(store: Store) -> SourceReader:
         {
             SourceKind.FILE: FILES,
             SourceKind.SEED: FILES,
+            SourceKind.HTML: HTML_FILES,
             SourceKind.ARTICLE: ArticleReader(store.path),
         }
     )

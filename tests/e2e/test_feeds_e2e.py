@@ -81,3 +81,20 @@ def test_fetch_on_a_terminal_shows_a_progress_bar(site, tmp_path):
         raw = bytes(term.raw).decode("utf-8", "replace")
     assert "1/1 feeds, 2 new articles" in raw  # the bar, drawn in place
     assert "fetched 1 feed: 2 new articles" in term.text()
+
+
+def test_aiwatch_url_fetches_keeps_and_opens_the_page(site, tmp_path):
+    url = site.url("/power")
+    with Terminal([AIWATCH, url], cols=80, rows=24, env=_env(tmp_path)) as term:
+        term.wait_for(r"Grids strain under new campuses\.")  # in the reader, at once
+        term.send("q")
+        assert term.wait_exit() == 0
+    # Kept: readable later without the network.
+    site.route("/power", Reply(404))
+    kept = _aiwatch(tmp_path, "cat", url)
+    assert kept.returncode == 0 and kept.stdout.startswith("# Power\n")
+    missing = _aiwatch(tmp_path, site.url("/nowhere"))
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        f"aiwatch: {site.url('/nowhere')}: not found (HTTP 404)\n",
+    )

@@ -45,6 +45,41 @@ def test_rss_1():
     assert entry.published == "2024-12-01T10:00:00Z"
 
 
+RSS_091 = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"
+ "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+<rss version="{version}"><channel>
+<title>Old Wire</title><link>https://old.example/</link><description>d</description>
+<language>en-us</language>
+<item><title>Caf\xe9 opens a lab</title><link>https://old.example/cafe</link>
+<description>The teaser.</description></item>
+</channel></rss>"""
+
+RSS_090 = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+ xmlns="http://my.netscape.com/rdf/simple/0.9/">
+<channel><title>Oldest Wire</title><link>https://oldest.example/</link>
+<description>d</description></channel>
+<item><title>First item</title><link>https://oldest.example/1</link></item>
+</rdf:RDF>"""
+
+
+@pytest.mark.parametrize("version", [b"0.91", b"0.92"])
+def test_rss_0_91_and_0_92(version):
+    feed = parse_feed(RSS_091.replace(b"{version}", version), FEED, "text/xml")
+    assert (feed.title, feed.site_url, feed.problem) == ("Old Wire", "https://old.example/", None)
+    (entry,) = feed.entries
+    assert (entry.title, entry.url) == ("Caf\u00e9 opens a lab", "https://old.example/cafe")
+    assert entry.summary_html == "The teaser."
+
+
+def test_rss_0_90():
+    feed = parse_feed(RSS_090, FEED, "application/rdf+xml")
+    assert feed.title == "Oldest Wire"
+    (entry,) = feed.entries
+    assert (entry.title, entry.url) == ("First item", "https://oldest.example/1")
+
+
 def test_atom():
     feed = parse_feed(ATOM, FEED, "application/atom+xml")
     assert feed.title == "Atom & Eve"  # type="html": the entity decoded, no markup kept

@@ -177,6 +177,7 @@ class AiwatchApp(App[None]):
         new: int
         keys: list[str]  # stored new or changed since the last message
         scanned: Scanned
+        order: list[str]  # every stored article's key, newest first (as the list shows them)
 
     @dataclass
     class FetchDone(Message):
@@ -826,9 +827,15 @@ class AiwatchApp(App[None]):
                 sent["keys"] += len(keys)
                 sources = [Source(key, None, SourceKind.ARTICLE) for key in keys]
                 scanned = read_infos(self.catalog.reader, sources)
+                order = self.store.article_keys() if keys else []
                 self.post_message(
                     self.Fetched(
-                        progress.feeds_done, progress.feeds_total, progress.new, keys, scanned
+                        progress.feeds_done,
+                        progress.feeds_total,
+                        progress.new,
+                        keys,
+                        scanned,
+                        order,
                     )
                 )
 
@@ -884,11 +891,16 @@ class AiwatchApp(App[None]):
             self.activity = f"fetching {message.feeds_done}/{total} feeds · {message.new} new"
         if not message.keys:
             return
-        known = {source.key for source in self.catalog.sources}
-        added = [Source(key, None, SourceKind.ARTICLE) for key in message.keys if key not in known]
+        sources = self.catalog.sources
+        known = {source.key for source in sources}
         stale = frozenset(key for key in message.keys if key in known)
-        # The newest first, as the list shows articles.
-        self.catalog.replace_sources([*reversed(added), *self.catalog.sources], stale)
+        # The articles newest first (by date, not by arrival: a feed's entries come in any
+        # order), as the list shows them when the app starts; the other documents after.
+        shown = known | set(message.keys)
+        articles = [Source(key, None, SourceKind.ARTICLE) for key in message.order if key in shown]
+        listed = {source.key for source in articles}
+        rest = [source for source in sources if source.key not in listed]
+        self.catalog.replace_sources([*articles, *rest], stale)
         self.catalog.record(message.scanned)
         self.library = LibraryState(self._next_serial(), "refreshed", stale)
 

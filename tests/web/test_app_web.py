@@ -172,3 +172,29 @@ async def test_a_saved_page_opens_as_its_article(tmp_path, db_path):
         assert document is not None
         assert document.text.startswith("# Kept offline\n")
         assert "The text of the kept page." in document.text and "Buy now" not in document.text
+
+
+async def test_articles_fetched_by_r_are_listed_newest_first(server, db_path):
+    days = [2, 5, 1, 4, 3]  # the feed's order is not the dates' order
+    items = "".join(
+        f"<item><title>Day {day}</title><link>{server.url(f'/d{day}')}</link>"
+        f"<guid>d{day}</guid><pubDate>Mon, 0{day} Jun 2025 09:00:00 GMT</pubDate></item>"
+        for day in days
+    )
+    for day in days:
+        server.route(f"/d{day}", Reply(body=page(f"Day {day}", f"What happened on day {day}.")))
+    feed = server.route(
+        "/days.xml",
+        Reply(
+            body=f'<rss version="2.0"><channel><title>Days</title>{items}</channel></rss>'.encode(),
+            content_type=RSS,
+        ),
+    )
+    assert await aiwatch(*["feed", "add", feed]) == 0
+    app = make_app(db_path=db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("R")
+        await until(pilot, lambda: not app.web_busy, "the end of the fetch")
+        titles = [row.split(" | ")[0] for row in listed(app)][:5]
+        assert titles == ["Day 5", "Day 4", "Day 3", "Day 2", "Day 1"]

@@ -98,3 +98,53 @@ def test_aiwatch_url_fetches_keeps_and_opens_the_page(site, tmp_path):
         1,
         f"aiwatch: {site.url('/nowhere')}: not found (HTTP 404)\n",
     )
+
+
+def test_ctrl_c_during_fetch_stops_it_and_keeps_the_articles_stored(tmp_path):
+    import json
+    import os
+    import signal
+    import threading
+    import time
+
+    server = LoopbackServer()
+    release = threading.Event()
+    try:
+        items = []
+        for i in range(3):
+            server.route(f"/f{i}", Reply(body=page(f"Fast {i}", f"Fast text {i}.")))
+            items.append(f"<item><title>Fast {i}</title><link>{server.url(f'/f{i}')}</link></item>")
+
+        def slow(_seen: object) -> Reply:
+            release.wait(60)
+            return Reply(body=page("Slow", "late"))
+
+        server.route("/slow", slow)
+        items.append(f"<item><title>Slow</title><link>{server.url('/slow')}</link></item>")
+        body = f"<rss version='2.0'><channel><title>Mixed</title>{''.join(items)}</channel></rss>"
+        feed = server.route(
+            "/feed.xml", Reply(body=body.encode(), content_type="application/rss+xml")
+        )
+        assert _aiwatch(tmp_path, "feed", "add", feed).returncode == 0
+        fetch = subprocess.Popen(
+            [AIWATCH, "fetch"],
+            env={**os.environ, **_env(tmp_path)},
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        fast = {"Fast 0", "Fast 1", "Fast 2"}
+
+        def titles() -> set[str]:
+            listed = json.loads(_aiwatch(tmp_path, "list", "--json").stdout)
+            return {row["title"] for row in listed}
+
+        deadline = time.monotonic() + 60
+        while not fast <= titles() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.hits("/slow") and fetch.poll() is None  # still waiting for that page
+        os.killpg(fetch.pid, signal.SIGINT)  # as ^C does: the whole process group
+        assert fetch.wait(timeout=60) == 130
+    finally:
+        release.set()
+        server.close()
+    assert fast <= titles() and "Slow" not in titles()

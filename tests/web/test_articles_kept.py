@@ -158,3 +158,46 @@ def test_a_page_that_later_disappears_is_still_readable(server, capsys):
     run(capsys, "save", server.url("/p"))
     server.route("/p", Reply(410))
     assert "Here today." in run(capsys, "cat", server.url("/p"))[1]
+
+
+def test_an_interrupted_fetch_commits_the_articles_waiting_for_their_batch(
+    server, policy, db_path, monkeypatch
+):
+    import concurrent.futures
+
+    from aiwatch_tui.core.operations import feeds as feed_operations
+    from aiwatch_tui.core.web.fetcher import RunOptions
+
+    # Nothing would be committed for a minute: only the interrupt commits the batch.
+    monkeypatch.setattr(feed_operations, "BATCH_SECONDS", 60.0)
+    items = "".join(
+        f"<item><title>Item {i}</title><link>{server.url(f'/p{i}')}</link></item>"
+        for i in range(3)
+    )
+    for i in range(3):
+        server.route(f"/p{i}", Reply(body=page(f"Item {i}", f"Text {i}.")))
+    feed = server.route(
+        "/feed.xml",
+        Reply(
+            body=f"<rss version='2.0'><channel><title>F</title>{items}</channel></rss>".encode(),
+            content_type="application/rss+xml",
+        ),
+    )
+    with Store(db_path) as store:
+        store.add_feed(feed, "F")
+        delivered = []
+
+        def interrupt_at_the_third(progress: feed_operations.FetchProgress) -> None:
+            delivered.append(progress.new)
+            if len(delivered) == 3:
+                raise KeyboardInterrupt  # ^C while three articles wait for their commit
+
+        with concurrent.futures.ThreadPoolExecutor(1) as lane:
+            with pytest.raises(KeyboardInterrupt):
+                feed_operations.fetch(
+                    store, None, interrupt_at_the_third, RunOptions(policy, executor=lane)
+                )
+        # None was committed before the interrupt; then all three were, and said so.
+        assert delivered == [0, 0, 0, 3]
+    with Store(db_path) as store:
+        assert sorted(a.title for a in store.articles()) == ["Item 0", "Item 1", "Item 2"]

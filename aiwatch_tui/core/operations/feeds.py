@@ -15,8 +15,10 @@ import multiprocessing
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from aiwatch_tui.core.annotations import reanchored
@@ -329,8 +331,18 @@ def feeds_to_fetch(store: Store, only: str | None = None) -> list[FeedRow]:
     return [feed for feed in store.feeds() if feed.status != "gone"]
 
 
+_T = TypeVar("_T")
+
+# Articles are committed in small batches: a durable commit (synchronous=FULL) costs
+# milliseconds, and 5,000 of them cost more than fetching and extracting the articles. At
+# most this long's worth of articles waits for its commit; quitting or stopping a fetch
+# commits them first.
+BATCH_SECONDS = 0.5
+BATCH_ARTICLES = 200
+
+
 class _Recorder:
-    """Stores what a fetch run delivers, one transaction each, and counts it."""
+    """Stores what a fetch run delivers, in small transactions, and counts it."""
 
     def __init__(
         self,
@@ -342,33 +354,69 @@ class _Recorder:
         self.by_url = {feed.url: feed for feed in feeds}
         self.progress = FetchProgress(len(feeds))
         self.on_progress = on_progress
+        self.pending: list[tuple[str, NewArticle]] = []  # (page URL, article)
+        self.pending_since = 0.0
 
     def __call__(self, event: Event) -> None:
         progress = self.progress
         if isinstance(event, FetchedArticle):
-            self._article(event)
+            article = new_article(event, self.by_url.get(event.feed_url))
+            if not self.pending:
+                self.pending_since = time.monotonic()
+            self.pending.append((event.page_url, article))
         elif isinstance(event, FeedOutcome):
             self._feed(event)
         elif isinstance(event, PageFailed):
             progress.failed += 1
             progress.failures.append(event.error)
+        if self.pending and (
+            not isinstance(event, FetchedArticle)
+            or len(self.pending) >= BATCH_ARTICLES
+            or time.monotonic() - self.pending_since >= BATCH_SECONDS
+        ):
+            self.flush()
+        elif self.on_progress is not None:
+            self.on_progress(progress)
+
+    def tick(self) -> None:
+        """Between events: commit articles that have waited long enough."""
+        if self.pending and time.monotonic() - self.pending_since >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the articles waiting, in one transaction, and say so."""
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        results = self.store.store_articles([article for _url, article in batch])
+        progress = self.progress
+        for (page_url, article), result in zip(batch, results, strict=True):
+            progress.stored.append((page_url, result.key, article.title))
+            if result.outcome is Stored.NEW:
+                progress.new += 1
+                progress.summary_only += article.summary_only
+            elif result.outcome is Stored.UPDATED:
+                progress.updated += 1
+                _reanchor(self.store, result.key, article.text)
+            if result.outcome is not Stored.UNCHANGED:
+                progress.keys.append(result.key)
+                progress.last_title = article.title
         if self.on_progress is not None:
             self.on_progress(progress)
 
-    def _article(self, fetched: FetchedArticle) -> None:
-        article = new_article(fetched, self.by_url.get(fetched.feed_url))
-        result = self.store.store_article(article)
-        progress = self.progress
-        progress.stored.append((fetched.page_url, result.key, article.title))
-        if result.outcome is Stored.NEW:
-            progress.new += 1
-            progress.summary_only += article.summary_only
-        elif result.outcome is Stored.UPDATED:
-            progress.updated += 1
-            _reanchor(self.store, result.key, article.text)
-        if result.outcome is not Stored.UNCHANGED:
-            progress.keys.append(result.key)
-            progress.last_title = article.title
+    def run(self, work: Callable[[], _T]) -> _T:
+        """Run `work` (which delivers events), then commit what waits, also when it stops
+        on an error or an interrupt: nothing fetched is lost to the batching."""
+        try:
+            result = work()
+        except BaseException:
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - the first failure is the one to report
+                pass
+            raise
+        self.flush()
+        return result
 
     def _feed(self, outcome: FeedOutcome) -> None:
         feed = self.by_url.get(outcome.feed_url)
@@ -410,7 +458,13 @@ def fetch(
     options = options or RunOptions()
     pool = extraction_pool() if own_pool else options.executor
     try:
-        summary = fetch_feeds(_requests(store, feeds), recorder, replace(options, executor=pool))
+        summary = recorder.run(
+            lambda: fetch_feeds(
+                _requests(store, feeds),
+                recorder,
+                replace(options, executor=pool, tick=recorder.tick),
+            )
+        )
     finally:
         if own_pool and pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -426,5 +480,6 @@ def save(
     """Fetch, extract and store single pages (`aiwatch save`, `aiwatch URL`)."""
     recorder = _Recorder(store, [], on_progress)
     recorder.progress.feeds_total = 0
-    save_pages([u.strip() for u in urls], recorder, options)
+    options = replace(options or RunOptions(), tick=recorder.tick)
+    recorder.run(lambda: save_pages([u.strip() for u in urls], recorder, options))
     return recorder.progress

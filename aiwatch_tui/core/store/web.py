@@ -14,6 +14,7 @@ import hashlib
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -224,58 +225,17 @@ class WebArticles(Database):
 
     def store_article(self, article: NewArticle) -> StoreResult:
         """Add a fetched article, or update the one it is (see the module docstring)."""
-        new_hash = text_hash(article.text)
+        return self.store_articles([article])[0]
+
+    def store_articles(self, articles: Sequence[NewArticle]) -> list[StoreResult]:
+        """Store fetched articles in one transaction (all or none): a fetch of thousands
+        pays one durable commit per batch, not one per article."""
+        hashes = [text_hash(article.text) for article in articles]
         with self._write() as conn:
-            existing = _find_article(conn, article)
-            if existing is None:
-                _insert_article(conn, article, new_hash)
-                return StoreResult(Stored.NEW, article.key)
-            article_id, key, old_hash, old_summary_only = existing
-            _remember_urls(conn, article_id, article.url_keys)
-            if article.summary_only and not old_summary_only:
-                # The page failed this time: the full text stored before stays.
-                conn.execute(
-                    "UPDATE articles SET entry_signature = ? WHERE id = ?",
-                    (article.entry_signature, article_id),
-                )
-                return StoreResult(Stored.UNCHANGED, key)
-            if old_hash == new_hash:
-                conn.execute(
-                    "UPDATE articles SET entry_signature = ?, summary_only = ? WHERE id = ?",
-                    (article.entry_signature, int(article.summary_only), article_id),
-                )
-                return StoreResult(Stored.UNCHANGED, key)
-            conn.execute(
-                "INSERT INTO article_versions (article_id, fetched, content_hash, text)"
-                " SELECT id, fetched, content_hash, text FROM articles WHERE id = ?",
-                (article_id,),
-            )
-            conn.execute(
-                "UPDATE articles SET title = ?, author = ?, site = ?, published = ?,"
-                " fetched = ?, language = ?, summary_only = ?, entry_signature = ?,"
-                " canonical_url = CASE WHEN ? != '' THEN ? ELSE canonical_url END,"
-                " content_hash = ?, body_hash = ?, text = ?, size = ?, changed_ns = ?"
-                " WHERE id = ?",
-                (
-                    article.title,
-                    article.author,
-                    article.site,
-                    article.published,
-                    article.fetched,
-                    article.language,
-                    int(article.summary_only),
-                    article.entry_signature,
-                    article.canonical_url,
-                    article.canonical_url,
-                    new_hash,
-                    article.body_hash,
-                    article.text,
-                    len(article.text.encode("utf-8", "surrogatepass")),
-                    time.time_ns(),
-                    article_id,
-                ),
-            )
-            return StoreResult(Stored.UPDATED, key)
+            return [
+                _store_one(conn, article, new_hash)
+                for article, new_hash in zip(articles, hashes, strict=True)
+            ]
 
     def articles(self) -> list[ArticleRow]:
         """Every stored article (newest fetched first)."""
@@ -328,6 +288,60 @@ class WebArticles(Database):
             (key,),
         )
         return [ArticleVersion(*row) for row in rows]
+
+
+def _store_one(conn: sqlite3.Connection, article: NewArticle, new_hash: str) -> StoreResult:
+    """Add one article, or update the one it is, inside the caller's transaction."""
+    existing = _find_article(conn, article)
+    if existing is None:
+        _insert_article(conn, article, new_hash)
+        return StoreResult(Stored.NEW, article.key)
+    article_id, key, old_hash, old_summary_only = existing
+    _remember_urls(conn, article_id, article.url_keys)
+    if article.summary_only and not old_summary_only:
+        # The page failed this time: the full text stored before stays.
+        conn.execute(
+            "UPDATE articles SET entry_signature = ? WHERE id = ?",
+            (article.entry_signature, article_id),
+        )
+        return StoreResult(Stored.UNCHANGED, key)
+    if old_hash == new_hash:
+        conn.execute(
+            "UPDATE articles SET entry_signature = ?, summary_only = ? WHERE id = ?",
+            (article.entry_signature, int(article.summary_only), article_id),
+        )
+        return StoreResult(Stored.UNCHANGED, key)
+    conn.execute(
+        "INSERT INTO article_versions (article_id, fetched, content_hash, text)"
+        " SELECT id, fetched, content_hash, text FROM articles WHERE id = ?",
+        (article_id,),
+    )
+    conn.execute(
+        "UPDATE articles SET title = ?, author = ?, site = ?, published = ?,"
+        " fetched = ?, language = ?, summary_only = ?, entry_signature = ?,"
+        " canonical_url = CASE WHEN ? != '' THEN ? ELSE canonical_url END,"
+        " content_hash = ?, body_hash = ?, text = ?, size = ?, changed_ns = ?"
+        " WHERE id = ?",
+        (
+            article.title,
+            article.author,
+            article.site,
+            article.published,
+            article.fetched,
+            article.language,
+            int(article.summary_only),
+            article.entry_signature,
+            article.canonical_url,
+            article.canonical_url,
+            new_hash,
+            article.body_hash,
+            article.text,
+            len(article.text.encode("utf-8", "surrogatepass")),
+            time.time_ns(),
+            article_id,
+        ),
+    )
+    return StoreResult(Stored.UPDATED, key)
 
 
 def _find_article(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -165,6 +166,7 @@ class FetchSummary:
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 _PAGE_WINDOW = 16  # pages fetched but not yet extracted, at most (bounds memory)
 _CANCEL_POLL = 0.05
+_TICK = 0.25  # how often RunOptions.tick is called
 
 
 def _entry_keys(entry: FeedEntry) -> list[str]:
@@ -345,9 +347,14 @@ class _Run:
         return extracted, url, None
 
 
-async def _watch(cancel: threading.Event) -> None:
+async def _watch(cancel: threading.Event, tick: Callable[[], None] | None) -> None:
+    """Stop the run when the caller cancels; call `tick` a few times a second meanwhile."""
+    ticked = time.monotonic()
     while not cancel.is_set():
         await asyncio.sleep(_CANCEL_POLL)
+        if tick is not None and time.monotonic() - ticked >= _TICK:
+            ticked = time.monotonic()
+            tick()
     raise _Cancelled
 
 
@@ -358,6 +365,7 @@ async def _run_all(
     extraction: Extraction,
     executor: concurrent.futures.Executor,
     cancel: threading.Event,
+    tick: Callable[[], None] | None = None,
 ) -> bool:
     """Run the coroutines `jobs` makes; True when cancelled."""
     cancelled = False
@@ -365,7 +373,7 @@ async def _run_all(
         run = _Run(emit, client, extraction, executor, cancel)
         try:
             async with asyncio.TaskGroup() as group:
-                watcher = group.create_task(_watch(cancel))
+                watcher = group.create_task(_watch(cancel, tick))
                 work = [group.create_task(job) for job in jobs(run)]
                 if work:
                     await asyncio.wait(work)
@@ -389,6 +397,9 @@ class RunOptions:
     # Where parsing and extraction run; None: one worker thread made for the run.
     executor: concurrent.futures.Executor | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    # Called on the run's thread a few times a second, between events (e.g. to commit
+    # articles that wait for a batch while a slow page is fetched).
+    tick: Callable[[], None] | None = None
 
 
 def _execute(
@@ -407,7 +418,9 @@ def _execute(
         1, thread_name_prefix="aiwatch-cpu"
     )
     try:
-        coroutine = _run_all(jobs, emit, options.policy, options.extraction, lane, options.cancel)
+        coroutine = _run_all(
+            jobs, emit, options.policy, options.extraction, lane, options.cancel, options.tick
+        )
         try:
             summary.cancelled = asyncio.run(coroutine)
         except BaseExceptionGroup as group:

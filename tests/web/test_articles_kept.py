@@ -171,8 +171,7 @@ def test_an_interrupted_fetch_commits_the_articles_waiting_for_their_batch(
     # Nothing would be committed for a minute: only the interrupt commits the batch.
     monkeypatch.setattr(feed_operations, "BATCH_SECONDS", 60.0)
     items = "".join(
-        f"<item><title>Item {i}</title><link>{server.url(f'/p{i}')}</link></item>"
-        for i in range(3)
+        f"<item><title>Item {i}</title><link>{server.url(f'/p{i}')}</link></item>" for i in range(3)
     )
     for i in range(3):
         server.route(f"/p{i}", Reply(body=page(f"Item {i}", f"Text {i}.")))

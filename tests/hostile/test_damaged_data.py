@@ -433,3 +433,49 @@ async def test_a_large_library_fills_the_list_without_a_search_index(tmp_path: P
         rows = app.screen.query_one(DocumentList).options
         titles = [rows.get_option_at_index(i).entry.info.title for i in range(rows.option_count)]
     assert titles == ["Report 0", "Report 1", "Report 2"]
+
+
+def test_damage_in_the_article_archive_fails_that_read_in_one_line_and_doctor_finds_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The archive of fetched articles is not read whole at each start (it grows for ever):
+    # its damage shows where it is read, in one line, and `aiwatch doctor` finds it.
+    from aiwatch_tui.core.store.web import NewArticle
+
+    db = tmp_path / "data" / "aiwatch.db"
+    _make_database(db)
+    url = "https://news.example/a"
+    with Store(db) as store:
+        store.store_article(
+            NewArticle(
+                url,
+                url,
+                (url,),
+                "",
+                "g",
+                None,
+                "A",
+                "",
+                "news.example",
+                "",
+                utc_now(),
+                "en",
+                False,
+                "",
+                "# A\n\n" + "A long article. " * 4000,
+            )
+        )
+    with sqlite3.connect(db) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (page,) = conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'overflow' LIMIT 1"
+        ).fetchone()
+    conn.close()
+    with open(db, "r+b") as file:
+        file.seek((page - 1) * page_size)
+        file.write(b"\xff" * page_size)
+    status, out, err = _run(["--db", str(db), "cat", url], capsys)
+    assert status != 0 and out == ""
+    assert "damaged" in _one_clear_line(err, str(db))
+    status, out, _err = _run(["--db", str(db), "doctor"], capsys)
+    assert status == 1 and "DAMAGED" in out.upper()

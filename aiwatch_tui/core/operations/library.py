@@ -30,7 +30,7 @@ from aiwatch_tui.core.library.sources import (
     seeds_dir,
 )
 from aiwatch_tui.core.model import Document, DocumentInfo, DocumentRow, Highlight
-from aiwatch_tui.core.store import Store
+from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.core.store.web import ArticleTexts
 from aiwatch_tui.core.text.document import DocumentError, document_from_text
 from aiwatch_tui.core.text.sanitize import one_line
@@ -51,7 +51,10 @@ class ArticleReader:
         return Version(*version)
 
     def load(self, source: Source) -> Document:
-        text = self.texts.text(source.key)
+        try:
+            text = self.texts.text(source.key)
+        except StoreError as error:
+            raise DocumentError(str(error)) from None
         if text is None:
             raise DocumentError(f"{one_line(source.key)}: no longer stored")
         return document_from_text(text, source.key, markdown=True)

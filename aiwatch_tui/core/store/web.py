@@ -22,7 +22,15 @@ from typing import Any, NamedTuple
 
 from aiwatch_tui.core.model import utc_now
 from aiwatch_tui.core.store.database import BUSY_TIMEOUT_MS, Database
+from aiwatch_tui.core.store.errors import (
+    SQLITE_CORRUPT,
+    SQLITE_NOTADB,
+    StoreError,
+    error_code,
+    show,
+)
 from aiwatch_tui.core.store.privacy import read_only_uri
+from aiwatch_tui.core.text.sanitize import one_line
 
 
 class FeedRow(NamedTuple):
@@ -458,6 +466,17 @@ class ArticleTexts:
                     .execute("SELECT text FROM articles WHERE key = ?", (key,))
                     .fetchone()
                 )
-            except sqlite3.Error:
-                return None
+            except sqlite3.Error as error:
+                raise _unreadable(self.db, key, error) from None
         return None if row is None else str(row[0])
+
+
+def _unreadable(db: Path, key: str, error: sqlite3.Error) -> StoreError:
+    """One line for an article whose stored text cannot be read (never "not stored": it is)."""
+    detail = one_line(str(error)) or type(error).__name__
+    if error_code(error) in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return StoreError(
+            f"{show(db)}: the database is damaged ({detail}) where it keeps {one_line(key)}; "
+            "run `aiwatch doctor`, and restore a backup"
+        )
+    return StoreError(f"{show(db)}: could not read {one_line(key)} ({detail}); try again")

@@ -121,6 +121,7 @@ class MainScreen(Screen[None]):
         self.annotations = annotations
         self.open_key = open_key
         self._filled = False  # the list has had its first fill (and choice of document)
+        self._listed_scope: ListScope | None = None  # the scope the list was last filled for
         self.document: Document | None = None
         # The reader's caret and progress at its last move: saved when the screen closes.
         self._last_place: tuple[int, float] | None = None
@@ -235,11 +236,15 @@ class MainScreen(Screen[None]):
 
     def _entries(self, infos: list[DocumentInfo], *, scoped: bool = True) -> list[ListEntry]:
         rows = document_rows(self.store, infos)
-        return [row for row in rows if self.scope.admits(row)] if scoped else rows
+        if not scoped:
+            return rows
+        self._listed_scope = self.scope
+        return [row for row in rows if self.scope.admits(row)]
 
     def watch_scope(self, scope: ListScope) -> None:
         self.query_one(TitleBar).scope = scope.label
-        if self._filled:
+        # (Binding the app's scope calls this once at start, with the scope just shown.)
+        if self._filled and scope != self._listed_scope:
             self._show_library(first=False)
 
     def watch_activity(self, activity: str) -> None:

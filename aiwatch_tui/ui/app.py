@@ -73,6 +73,9 @@ if TYPE_CHECKING:
 # Libraries smaller than this are parsed before the first paint (it takes milliseconds);
 # larger ones fill the list from a worker so the app is usable at once.
 _PARSE_INLINE_BYTES = 2 * 1024 * 1024
+# Nor more documents than this (each costs a look at its size: thousands of fetched
+# articles would cost more than the paint).
+_PARSE_INLINE_DOCUMENTS = 200
 # How often to look for commits by another aiwatch on the same database (PRAGMA data_version).
 _WATCH_SECONDS = 1.5
 # A full cycle collection waits for this long without a key (see aiwatch_tui.ui.collector).
@@ -326,7 +329,9 @@ class AiwatchApp(App[None]):
             # the catalog's memory): its size must not make the rest wait for a worker.
             self.catalog.load(self.open_key)
         missing = self.catalog.missing_infos()
-        if not self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES):
+        if len(missing) > _PARSE_INLINE_DOCUMENTS or not self.catalog.size_at_most(
+            missing, _PARSE_INLINE_BYTES
+        ):
             # A big library: what the search index already knows fills the list at once
             # (no article is read); the indexing worker then brings it up to date.
             self.catalog.adopt_infos(self._cached_infos().values())

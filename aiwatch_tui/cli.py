@@ -658,7 +658,12 @@ def _progress_printer() -> Callable[[int, int], None] | None:
             return
         shown[0] = now
         end = "\n" if done >= total else ""
-        print(f"\r{PROG}: indexing {done}/{total} files", end=end, file=sys.stderr, flush=True)
+        print(
+            f"\r{PROG}: indexing {done}/{total} documents for search",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
 
     return show
 
@@ -972,7 +977,7 @@ def _index_articles(store: Store, paths: Paths) -> None:
         _note(f"search index: {error}")
         return
     try:
-        problem = update_search_index(index, sources)
+        problem = update_search_index(index, sources, progress=_progress_printer())
     finally:
         index.close()
     if problem:

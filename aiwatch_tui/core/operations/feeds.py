@@ -2,8 +2,9 @@
 discovery), OPML in and out, one fetch run that stores each article as it arrives, saving
 single pages, and naming an article by its URL.
 
-A fetch stores every article in its own transaction the moment it is extracted, so stopping
-(Ctrl-C, quitting the app) loses nothing already fetched; a "summary only" article is tried
+A fetch stores articles in small transactions (at most half a second's worth each) as they
+are extracted, and stopping it (Ctrl-C, quitting the app) commits what waits first, so it
+loses nothing already fetched; a "summary only" article is tried
 again by the next fetch; a changed article keeps its earlier text as a version, and its
 highlights are placed anew in the new text at once (anchored, moved, changed or orphaned).
 """

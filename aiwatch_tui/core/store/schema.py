@@ -122,6 +122,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             changed_ns INTEGER NOT NULL
         )""",
         "CREATE INDEX articles_by_feed_entry ON articles (feed_id, guid)",
+        # What the list and the library's versions read of every article, without walking
+        # the texts (a scan of the table reads each row's text pages: 60 ms for 5,000).
+        "CREATE INDEX articles_listing ON articles"
+        " (key, published, fetched, site, feed_id, size, changed_ns)",
         # The same article under another URL (syndicated, or renamed): the same body text.
         "CREATE INDEX articles_by_body ON articles (body_hash)",
         # Every normalised URL an article is known by: its page as the feed links it, where

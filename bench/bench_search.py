@@ -2,17 +2,19 @@
 
     python -m bench.bench_search [--quick] [--articles N]
 
-The corpus (bench.corpus, deterministic) is written once into bench/.corpus/ (git-ignored)
-and reused. AIWATCH_BENCH_ARTICLES sets the number of articles as --articles does
-(default 10,000, about 80 MB; --quick 1,000). The full-text index is built from scratch in a
-temporary folder each run.
+The libraries (bench.libraries: 10,000 and 50,000 articles, --quick 1,000 and 5,000) are
+indexed from scratch by a first `aiwatch search` in folders of their own each run, which
+gives the first-build figures; the corpus itself (bench.corpus, deterministic) is written
+once into bench/.corpus/ (git-ignored) and reused.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
 import resource
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -26,11 +28,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 from aiwatch_tui.core.find.fuzzy import FuzzyIndex
 from aiwatch_tui.core.library.sources import Source
-from bench.corpus import generate, palette_candidates
-
-CORPUS_DIR = Path(__file__).resolve().parent / ".corpus" / "articles"
-FULL_ARTICLES = 10_000
-QUICK_ARTICLES = 1_000
+from bench.corpus import palette_candidates
+from bench.libraries import Libraries, Library
+from bench.table import p95, print_table, row
 
 # What someone looking for a document, section or highlight might type: names, topics,
 # typos, fzf operators, and a couple of one- and two-letter queries.
@@ -100,11 +100,6 @@ FULLTEXT_QUERIES = (
 )
 
 
-def p95(samples: Sequence[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
 def timed(action: Callable[[], object], repeat: int) -> list[float]:
     samples = []
     for _ in range(repeat):
@@ -112,10 +107,6 @@ def timed(action: Callable[[], object], repeat: int) -> list[float]:
         action()
         samples.append(time.perf_counter() - started)
     return samples
-
-
-def row(metric: str, value: float | int, unit: str, target: str = "") -> dict[str, object]:
-    return {"metric": metric, "value": value, "unit": unit, "target": target}
 
 
 def bench_palette(candidate_count: int, repeat: int) -> list[dict[str, object]]:
@@ -162,80 +153,97 @@ def bench_build_parts(paths: Sequence[Path], tmp: Path) -> list[dict[str, object
     ]  # fmt: skip
 
 
-def bench_fulltext(articles: int, repeat: int) -> list[dict[str, object]]:
-    paths = generate(CORPUS_DIR, articles)
-    sources = [Source(str(path), path) for path in paths]
-    megabytes = sum(path.stat().st_size for path in paths) / 1e6
-    rows: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        index = FullTextIndex(Path(tmp) / "search.db")
-        first = index.update(sources)
-        rows += [
-            row(f"full text: first build, {articles:,} articles ({megabytes:.0f} MB)",
-                first.seconds, "s"),
-            row("full text: first build throughput", megabytes / first.seconds, "MB/s", ">= 10"),
-            *bench_build_parts(paths, Path(tmp)),
-            row("full text: index file size", _file_size(index.path) / 1e6, "MB"),
-        ]  # fmt: skip
-        again = index.update(sources)
-        rows += [
-            row("full text: update, nothing changed", again.seconds, "s"),
-            row("full text: update, nothing changed, bytes read", again.bytes_read, "B", "== 0"),
-        ]
-        started = time.perf_counter()
-        infos = index.infos()
-        rows.append(
-            row(
-                f"full text: infos() for {len(infos):,} documents",
-                (time.perf_counter() - started) * 1000,
-                "ms",
-            )
-        )
-        samples = [s for q in FULLTEXT_QUERIES for s in timed(partial(index.search, q), repeat)]
-        rows += [
-            row(
-                f"full text: query p95, {len(FULLTEXT_QUERIES)} queries",
-                p95(samples) * 1000,
-                "ms",
-                "<= 30",
-            ),
-            row("full text: query max", max(samples) * 1000, "ms"),
-        ]
-        index.close()
+def bench_first_build(library: Library, target: str) -> list[dict[str, object]]:
+    """The index as a first `aiwatch search` built it (bench.libraries): the whole command."""
+    megabytes = library.corpus_bytes / 1e6
+    name = f"{library.articles:,} articles ({megabytes:.0f} MB)"
+    return [
+        row(f"full text: first build, {name}, whole command", library.first_search, "s"),
+        row("  first build throughput", megabytes / library.first_search, "MB/s", target),
+        row("  first build peak RSS", library.first_search_peak_mib, "MiB"),
+        row("  index size / corpus size", library.index_bytes() / library.corpus_bytes, "x",
+            "<= 1.2"),
+    ]  # fmt: skip
+
+
+def bench_command(library: Library, target: str, repeat: int) -> list[dict[str, object]]:
+    """`aiwatch search QUERY` from the shell, the whole command, index up to date."""
+    samples = [library.run("search", query, peak=False)[0] for query in FULLTEXT_QUERIES[:repeat]]
+    return [
+        row(f"aiwatch search, {library.articles:,} articles, whole command, median",
+            statistics.median(samples), "s", target),
+        row("  whole command, max", max(samples), "s"),
+    ]  # fmt: skip
+
+
+def bench_queries(library: Library, repeat: int, tmp: Path) -> list[dict[str, object]]:
+    """Queries and a no-change update through FullTextIndex itself, on a copy of the index."""
+    from aiwatch_tui.core.library.sources import library_sources
+    from aiwatch_tui.core.store import Store
+
+    copy = tmp / "queries" / "search-index.db"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(library.index_path, copy)
+    with Store(Path(library.env["AIWATCH_DB"])) as store:
+        sources, _ = library_sources(store.library_paths())
+    index = FullTextIndex(copy)
+    again = index.update(sources)
+    rows = [
+        row("full text: update, nothing changed", again.seconds, "s"),
+        row("full text: update, nothing changed, bytes read", again.bytes_read, "B", "== 0"),
+    ]
+    samples = [s for q in FULLTEXT_QUERIES for s in timed(partial(index.search, q), repeat)]
+    rows += [
+        row(f"full text: query p95, {len(FULLTEXT_QUERIES)} queries, {library.articles:,} "
+            "articles", p95(samples) * 1000, "ms", "<= 30"),
+        row("full text: query max", max(samples) * 1000, "ms"),
+    ]  # fmt: skip
+    index.close()
     return rows
 
 
-def _file_size(path: Path) -> int:
-    return sum(
-        os.path.getsize(f"{path}{suffix}")
-        for suffix in ("", "-wal")
-        if os.path.exists(f"{path}{suffix}")
-    )
+def bench_big_document(libraries: Libraries, megabytes: int) -> list[dict[str, object]]:
+    """The first `aiwatch search` of one big article: the whole command and its peak memory
+    (the index reads the whole article)."""
+    library, path = libraries.single(megabytes)
+    home = Library(f"search-{megabytes}mb", library.home.parent / f"search-{megabytes}mb")
+    seconds, peak, _ = home.run("search", "alignment safety", str(path))
+    return [
+        row(f"full text: first search of one {megabytes} MB article, whole command", seconds, "s"),
+        row("  its peak RSS", peak, "MiB", "flat: the same for any article size"),
+    ]
 
 
-def run(quick: bool = False, articles: int | None = None) -> list[dict[str, object]]:
-    if articles is None:
-        default = QUICK_ARTICLES if quick else FULL_ARTICLES
-        articles = int(os.environ.get("AIWATCH_BENCH_ARTICLES", default))
-    rows = bench_palette(20_000 if quick else 100_000, repeat=3 if quick else 5)
-    rows += bench_fulltext(articles, repeat=3 if quick else 5)
+def run(
+    quick: bool = False, articles: int | None = None, libraries: Libraries | None = None
+) -> list[dict[str, object]]:
+    repeat = 3 if quick else 5
+    rows = bench_palette(20_000 if quick else 100_000, repeat=repeat)
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        if libraries is None:
+            libraries = Libraries(tmp, quick)
+        small = libraries.articles(articles or libraries.small)
+        large = libraries.articles(libraries.large)
+        rows += bench_first_build(small, ">= 25")
+        rows += bench_build_parts(sorted(small.folder.glob("0*")) if small.folder else [], tmp)
+        rows += bench_first_build(large, ">= 25")
+        rows += bench_queries(small, repeat, tmp)
+        rows += bench_command(small, "", 5 if quick else 10)
+        rows += bench_command(large, "<= 0.15", 5 if quick else 10)
+        rows += bench_big_document(libraries, 5)
+        rows += bench_big_document(libraries, libraries.big_megabytes)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rows.append(row("search benchmark: peak RSS", peak_kb / 1024, "MB", "<= 250"))
+    rows.append(row("search benchmark (this process): peak RSS", peak_kb / 1024, "MB", "<= 250"))
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_search")
-    parser.add_argument("--quick", action="store_true", help="1,000 articles, fewer runs")
-    parser.add_argument("--articles", type=int, help="articles in the full-text corpus")
+    parser.add_argument("--quick", action="store_true", help="smaller libraries, fewer runs")
+    parser.add_argument("--articles", type=int, help="articles in the smaller library")
     args = parser.parse_args()
-    rows = run(quick=args.quick, articles=args.articles)
-    width = max(len(str(r["metric"])) for r in rows)
-    print(f"{'metric':<{width}}  {'value':>10}  {'unit':<4}  target")
-    for r in rows:
-        value = r["value"]
-        shown = f"{value:10.3f}" if isinstance(value, float) else f"{value!s:>10}"
-        print(f"{r['metric']!s:<{width}}  {shown}  {r['unit']!s:<4}  {r['target']}")
+    print_table(run(quick=args.quick, articles=args.articles))
 
 
 if __name__ == "__main__":

@@ -9,159 +9,135 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
-import random
-import re
+import math
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bench import terminal
+from bench.libraries import Libraries, aiwatch_command
+from bench.table import row
+from bench.terminal import TOOLS, Launch
 
 if TYPE_CHECKING:
     from aiwatch_tui.core.model import Document
     from aiwatch_tui.ui.widgets.reader import Reader
 
 REPO = Path(__file__).resolve().parents[1]
-# The workplace's tools beside the repository (or one folder further up, for a git worktree).
-TOOLS = next(
-    (
-        up / "shared" / "tools"
-        for up in (REPO.parent, REPO.parent.parent)
-        if (up / "shared" / "tools" / "ttfp.py").is_file()
-    ),
-    REPO.parent / "shared" / "tools",
-)
-SEED = REPO / "seeds" / "000_c10daa536b93aa76.txt"
-
-WORDS = (
-    "model compute data center GPU training inference labour union leak policy chip "
-    "startup valuation benchmark alignment safety regulation cloud revenue energy water "
-    "the a of and to in that is for on with as by at from it this be are was"
-).split()
 
 
-def make_big_article(path: Path, megabytes: float = 5.0, seed: int = 7) -> Path:
-    """A deterministic plain-text article of about `megabytes` MB with headings and paragraphs."""
-    rng = random.Random(seed)
-    target = int(megabytes * 1024 * 1024)
-    parts = ["A Very Long Report on the AI Industry\n"]
-    size = len(parts[0])
-    section = 0
-    while size < target:
-        if rng.random() < 0.08:
-            section += 1
-            line = f"Section {section} on {rng.choice(WORDS).title()} and {rng.choice(WORDS)}\n"
-        else:
-            sentences = []
-            for _ in range(rng.randint(3, 9)):
-                words = [rng.choice(WORDS) for _ in range(rng.randint(6, 22))]
-                sentences.append(" ".join(words).capitalize() + ".")
-            line = " ".join(sentences) + "\n"
-        parts.append(line)
-        size += len(line)
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+@dataclass
+class Case:
+    name: str  # as the table names it
+    cmd: list[str]
+    env: dict[str, str]
+    ratio_target: float | None = None  # x floor
+    rss_target: int | None = None  # MiB
+    quits: bool = False  # report runs that did not exit on ctrl+q within a second
+    expect: str = ""  # the complete first frame (learnt from the settled screen)
+    launches: list[Launch] = field(default_factory=list)
 
 
-def _ttfp_once(
-    cmd: list[str], expect: str, env: dict[str, str], *, rss: bool = False
-) -> tuple[float, float | None]:
-    """Seconds to first paint of one launch and, with `rss`, its peak resident MiB (ttfp.py)."""
-    options = ["--cols", "100", "--rows", "30", "--runs", "1", "--expect", expect]
-    if rss:
-        options.append("--rss")
-    out = subprocess.run(
-        [sys.executable, str(TOOLS / "ttfp.py"), *options, "--", *cmd],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    match = re.search(r"ttfp_median_s=([0-9.]+|nan)", out.stdout)
-    peaks = [float(x) for x in re.findall(r"_mib: median=[0-9.]+ max=([0-9.]+)", out.stdout)]
-    return (float(match.group(1)) if match else float("nan")), (max(peaks) if peaks else None)
+def _cases(libraries: Libraries) -> list[Case]:
+    aiwatch = aiwatch_command()
+    seeds = libraries.seeds()
+    five, five_path = libraries.single(5)
+    big, big_path = libraries.single(libraries.big_megabytes)
+    small = libraries.articles(libraries.small)
+    marked = libraries.with_highlights(libraries.small, libraries.highlight_count)
+    large = libraries.articles(libraries.large)
+    return [
+        Case("floor: minimal Textual app", [sys.executable, str(TOOLS / "textual_hello.py")],
+             seeds.env, expect="READY"),
+        Case("bundled seeds", [aiwatch], seeds.env, 1.3),
+        Case("one 5 MB article", [aiwatch, str(five_path)], five.env, 2, 100, quits=True),
+        Case(f"one {libraries.big_megabytes} MB article", [aiwatch, str(big_path)], big.env,
+             3, 150, quits=True),
+        Case(f"relaunch, {small.articles:,} articles indexed", [aiwatch], small.env, 1.5),
+        Case(f"relaunch, {marked.articles:,} articles + {marked.highlights:,} highlights",
+             [aiwatch], marked.env, 1.5),
+        Case(f"relaunch, {large.articles:,} articles indexed", [aiwatch], large.env, 2, 150),
+    ]  # fmt: skip
 
 
-def _interleaved(
-    cases: dict[str, tuple[list[str], str]], runs: int, env: dict[str, str], rss: set[str]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Median first-paint seconds per case, launched round by round (floor, then each app,
-    then the floor again...), so a change in the machine's load between measurements
-    falls on every case alike instead of on one ratio. Also the peak RSS of `rss` cases."""
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    peaks: dict[str, float] = {}
-    for _ in range(runs):
-        for name, (cmd, expect) in cases.items():
-            seconds, peak = _ttfp_once(cmd, expect, env, rss=name in rss)
-            times[name].append(seconds)
-            if peak is not None:
-                peaks[name] = max(peak, peaks.get(name, 0.0))
-    return {name: statistics.median(values) for name, values in times.items()}, peaks
-
-
-def run(quick: bool = False) -> list[dict[str, object]]:
+def run(quick: bool = False, libraries: Libraries | None = None) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    runs = 5 if quick else 15
-    aiwatch = str(Path(sys.executable).with_name("aiwatch"))
     # A pip-installed package is byte-compiled at install time; an editable checkout is
     # compiled on first run, unless PYTHONDONTWRITEBYTECODE is set (as on some machines).
     # Compile first so the figures describe aiwatch, not the compiler.
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", str(REPO / "aiwatch_tui")], check=True
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "AIWATCH_DB": f"{tmp}/bench.db", "AIWATCH_CACHE_DIR": f"{tmp}/cache"}
-        big = make_big_article(Path(tmp) / "big.txt")
-        if (TOOLS / "ttfp.py").exists():
-            library, count = _indexed_library(env, quick)
-            cases = {
-                "floor": ([sys.executable, str(TOOLS / "textual_hello.py")], "READY"),
-                "seeds": ([aiwatch], "no longer a distant"),
-                "single": ([aiwatch, str(big)], "Section 1|[A-Z][a-z]+ [a-z]+ [a-z]+"),
-                # The folder itself, as a user names a library (it also holds the generator's
-                # manifest, which is not an article and is skipped by the walk).
-                "relaunch": ([aiwatch, str(library)], r"\d+ min"),
-            }
-            median, peaks = _interleaved(cases, runs, env, rss={"relaunch"})
-            floor = median["floor"]
-
-            def ratio_row(metric: str, name: str, limit: float) -> dict[str, object]:
-                seconds = median[name]
-                return {
-                    "metric": metric,
-                    "value": seconds,
-                    "unit": "s",
-                    "target": f"<= {limit * floor:.3f} ({limit:g}x floor) "
-                    f"ratio {seconds / floor:.2f}",
-                }
-
-            rows += [
-                {
-                    "metric": "first paint: minimal Textual app (floor)",
-                    "value": floor,
-                    "unit": "s",
-                    "target": "",
-                },
-                ratio_row("first article text: bundled seeds", "seeds", 1.5),
-                ratio_row("first article text: one 5 MB article", "single", 2.5),
-                ratio_row(f"relaunch, {count:,} articles indexed: first paint", "relaunch", 2),
-            ]
-            if "relaunch" in peaks:
-                rows.append(
-                    {
-                        "metric": f"relaunch, {count:,} articles: peak RSS",
-                        "value": peaks["relaunch"],
-                        "unit": "MB",
-                        "target": "<= 250",
-                    }
-                )
-        rows += _page_down(big, quick)
+    with contextlib.ExitStack() as stack:
+        if libraries is None:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            libraries = Libraries(root, quick)
+        if terminal.available():
+            rows += _first_frames(_cases(libraries), 3 if quick else 11)
+        rows += _page_down(libraries.single(5)[1], quick)
     rows.append(_pathological_parse())
     return rows
+
+
+def _first_frames(cases: list[Case], runs: int) -> list[dict[str, object]]:
+    """Each case launched `runs` times, round by round (the floor, then each aiwatch case,
+    then the floor again...), so a change in the machine's load falls on every case alike
+    instead of on one ratio; figures are medians."""
+    for case in cases:
+        if not case.expect:
+            case.expect = terminal.complete_frame(case.cmd, case.env)
+    for _ in range(runs):
+        for case in cases:
+            case.launches.append(terminal.launch(case.cmd, case.env, case.expect))
+    floor_case, *measured = cases
+    floor = _median([launch.seconds for launch in floor_case.launches])
+    rows = [row(f"start-up: {floor_case.name}, first paint", floor, "s")]
+    for case in measured:
+        seconds = _median([launch.seconds for launch in case.launches])
+        peaks = [launch.peak_mib for launch in case.launches if launch.peak_mib is not None]
+        name = f"start-up: {case.name}, first complete frame"
+        target = f"<= {case.ratio_target:g}x" if case.ratio_target else ""
+        rows += [
+            row(name, seconds / floor, "x", target + f" ({seconds:.3f} s)"),
+            row("  peak RSS at first complete frame", max(peaks) if peaks else float("nan"),
+                "MiB", f"<= {case.rss_target}" if case.rss_target else ""),
+        ]  # fmt: skip
+        failed = sum(math.isnan(launch.seconds) for launch in case.launches)
+        if failed:
+            rows.append(row("  launches that never showed it", failed, "runs", "0"))
+        if case.quits:
+            late = sum(launch.stop != "quit-keys" for launch in case.launches)
+            rows.append(
+                row(f"  ctrl+q not done within 1 s, of {len(case.launches)}", late, "runs", "0")
+            )
+    return rows
+
+
+def _interleaved(
+    cases: dict[str, tuple[list[str], str]], runs: int, env: dict[str, str], rss: set[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median seconds to the first frame matching each case's pattern, launched round by
+    round as `_first_frames` does, and the peak RSS of the `rss` cases (for bench.feeds)."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    peaks: dict[str, float] = {}
+    for _ in range(runs):
+        for name, (cmd, expect) in cases.items():
+            launch = terminal.launch(cmd, env, expect)
+            times[name].append(launch.seconds)
+            if name in rss and launch.peak_mib is not None:
+                peaks[name] = max(launch.peak_mib, peaks.get(name, 0.0))
+    return {name: _median(values) for name, values in times.items()}, peaks
+
+
+def _median(values: Sequence[float]) -> float:
+    finite = [value for value in values if not math.isnan(value)]
+    return statistics.median(finite) if finite else float("nan")
 
 
 # Lines that a careless parser or pattern takes quadratic time over (the tests check that the
@@ -194,25 +170,6 @@ def _pathological_parse() -> dict[str, object]:
         "unit": "s",
         "target": "< 1",
     }
-
-
-def _indexed_library(env: dict[str, str], quick: bool) -> tuple[Path, int]:
-    """The synthetic corpus, indexed as an earlier launch would have left it (so its launch
-    measures a relaunch), and how many articles it holds."""
-    from aiwatch_tui.core.find.fulltext.index import FullTextIndex
-    from aiwatch_tui.core.library.sources import discover
-    from aiwatch_tui.paths import Paths
-    from bench.corpus import generate
-
-    folder = REPO / "bench" / ".corpus" / "articles"
-    generate(folder, 1_000 if quick else 10_000, seed=1)
-    sources, _ = discover([folder])
-    paths = Paths.resolve(environ=env)
-    paths.cache_dir.mkdir(parents=True, exist_ok=True)
-    index = FullTextIndex(paths.search_index)
-    index.update(sources)
-    index.close()
-    return folder, len(sources)  # the folder may hold more than this run generated
 
 
 def _page_down(big: Path, quick: bool) -> list[dict[str, object]]:

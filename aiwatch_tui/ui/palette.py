@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -43,8 +44,9 @@ MAX_SEARCHED_CHARS = 400
 # When the full-text index is not open yet, a library this small is parsed for its headings.
 SMALL_LIBRARY = 50
 DISCOVERY_DOCUMENTS = 20
-# Shown before a long text's first match, so the match is on screen.
-LEAD_CHARS = 24
+# Where a long text is elided to show every match, this much is kept beside each match.
+KEPT_BESIDE = 8
+ELISION = "…"
 LABEL_WIDTH = 10
 CONTEXT_CHARS = 80
 
@@ -298,20 +300,81 @@ def _runs(positions: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def matched_line(text: str, positions: Sequence[int], style: Style | str) -> Content:
-    """`text` (already one safe line) with the matched characters styled; a long text starts
-    a little before its first match, so the match is seen."""
-    start = 0
-    if positions and positions[0] > LEAD_CHARS and len(text) > 2 * LEAD_CHARS:
-        start = positions[0] - LEAD_CHARS // 2
-    shown = text[start:]
-    lead = "…" if start else ""
-    spans = [
-        Span(s - start + len(lead), e - start + len(lead), style)
-        for s, e in _runs(positions)
-        if s >= start
-    ]
-    return Content(lead + shown, spans)
+def _fitted(length: int, runs: Sequence[tuple[int, int]], width: int) -> list[tuple[int, int]]:
+    """The stretches of a text of `length` characters to show so that every matched run fits
+    in `width` columns, an elision ("…") standing between two stretches and at a cut end.
+
+    The text after the last match goes first, then the text before the first, then the
+    longest gaps between matches, each only as far as needed, keeping a few characters
+    beside each match (fewer when space is short): a title's word at character 91 stays on
+    screen at 100 columns instead of being cut off with everything after it.
+    """
+    if length <= width or not runs:
+        return [(0, length)]
+    for keep in (KEPT_BESIDE, 1):
+        cuts, excess = _cuts(length, runs, length - width, keep)
+        if excess <= 0:
+            break
+    # Kept stretches are those between the cuts, an empty one where a cut reaches an end.
+    kept, position = [], 0
+    for start, end in sorted(cuts):
+        kept.append((position, start))
+        position = end
+    kept.append((position, length))
+    return kept
+
+
+def _cuts(
+    length: int, runs: Sequence[tuple[int, int]], excess: int, keep: int
+) -> tuple[list[tuple[int, int]], int]:
+    """Ranges to elide (see `_fitted`) keeping `keep` characters beside each match, and how
+    many columns too many remain."""
+    first, last = runs[0][0], runs[-1][1]
+    # (where the gap starts, where it ends, characters kept before and after a cut)
+    gaps = [(last, length, keep, 0), (0, first, 0, keep)]
+    inner = [(end, start, keep, keep) for (_, end), (start, _) in itertools.pairwise(runs)]
+    gaps += sorted(inner, key=lambda gap: gap[0] - gap[1])
+    cuts: list[tuple[int, int]] = []
+    for start, end, before, after in gaps:
+        # A cut removes its characters and adds one elision mark.
+        saving = (end - start) - before - after - 1
+        if excess <= 0 or saving <= 0:
+            continue
+        removed = min(saving, excess) + 1
+        if end == length:  # the tail: cut from the end
+            cuts.append((end - removed, end))
+        elif start == 0:  # the lead: cut from the start
+            cuts.append((0, removed))
+        else:
+            middle = start + before + (end - start - before - after - removed) // 2
+            cuts.append((middle, middle + removed))
+        excess -= removed - 1
+    return cuts, excess
+
+
+def matched_line(
+    text: str, positions: Sequence[int], style: Style | str, width: int | None = None
+) -> Content:
+    """`text` (already one safe line) with the matched characters styled. When it is wider
+    than `width`, unmatched stretches are elided ("…") so that every match is seen."""
+    runs = _runs(positions)
+    if width is None or len(text) <= width:
+        return Content(text, [Span(s, e, style) for s, e in runs])
+    pieces: list[str] = []
+    spans: list[Span] = []
+    shown = 0
+    for n, (start, end) in enumerate(_fitted(len(text), runs, width)):
+        if n:
+            pieces.append(ELISION)
+            shown += len(ELISION)
+        pieces.append(text[start:end])
+        spans += [
+            Span(shown + max(s, start) - start, shown + min(e, end) - start, style)
+            for s, e in runs
+            if s < end and e > start
+        ]
+        shown += end - start
+    return Content("".join(pieces), spans)
 
 
 def hit_prompt(
@@ -319,9 +382,8 @@ def hit_prompt(
 ) -> Content:
     """Two lines: the kind (dim) and the matched text; then the context (dim)."""
     label = Content.styled(entry.kind.ljust(LABEL_WIDTH), "dim")
-    first = (label + matched_line(entry.text, positions, match_style)).truncate(
-        width, ellipsis=True
-    )
+    line = matched_line(entry.text, positions, match_style, width - LABEL_WIDTH)
+    first = (label + line).truncate(width, ellipsis=True)
     if not entry.context:
         return first
     second = Content(" " * LABEL_WIDTH + one_line(entry.context, 2 * width)).stylize("dim")

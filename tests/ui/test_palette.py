@@ -9,12 +9,14 @@ from typing import Any
 
 from textual.app import App
 from textual.command import CommandInput, CommandList, CommandPalette
+from textual.content import Content
 from textual.pilot import Pilot
 
 from aiwatch_tui.core.anchoring import make_quote
 from aiwatch_tui.core.model import Document, Highlight, utc_now
 from aiwatch_tui.ui.app import AiwatchApp
 from aiwatch_tui.ui.palette import (
+    LABEL_WIDTH,
     AiwatchProvider,
     Entry,
     PaletteIndex,
@@ -236,3 +238,36 @@ def test_an_operator_still_waiting_for_its_word_is_not_searched_for() -> None:
     assert without_pending_operator("openai !t") == "openai !t"
     assert without_pending_operator("'!") == "'!"  # the exact term "!"
     assert without_pending_operator("campus$") == "campus$"
+
+
+# A 105-character title whose last query word starts at character 91: cut at the palette's
+# width, the match was off screen and the document looked not found (issue 16).
+LONG_TITLE = (
+    "Models Sophisticated Enough to Decide for Themselves What Counts as Progress, "
+    "and the Many Gains We Adapt"
+)
+
+
+async def test_every_matched_word_of_a_long_title_is_on_screen(
+    tmp_path: Path, new_app: AppFactory
+) -> None:
+    assert len(LONG_TITLE) == 105 and LONG_TITLE.index("Gains") == 91
+    article = tmp_path / "long-title.md"
+    article.write_text(f"# {LONG_TITLE}\n\nA short body.\n", encoding="utf-8")
+    app = palette_app(new_app, article)
+    async with app.run_test(size=(100, 30)) as pilot:
+        found = await palette_search(pilot, "sophisticated themselves gains")
+        line = found[0]
+        assert line.startswith("doc")
+        for word in ("Sophisticated", "Themselves", "Gains"):
+            assert word in line
+        assert len(line) <= 100 - 6  # the palette's width at 100 columns
+        prompt = app.screen.query_one(CommandList).get_option_at_index(0).prompt
+        assert isinstance(prompt, Content)
+        first_line = prompt.plain.split("\n")[0]
+        highlighted = sorted(
+            first_line[span.start : span.end]
+            for span in prompt.spans
+            if LABEL_WIDTH <= span.start < span.end <= len(first_line)
+        )
+        assert highlighted == ["Gains", "Sophisticated", "Themselves"]

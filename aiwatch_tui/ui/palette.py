@@ -27,14 +27,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.style import Style
 
-from aiwatch_tui.core.find.fuzzy import FuzzyIndex
+from aiwatch_tui.core.find.fuzzy import FuzzyIndex, TermKind, parse_query
+from aiwatch_tui.core.find.fuzzy import Hit as FuzzyHit
 from aiwatch_tui.core.library.catalog import Catalog
 from aiwatch_tui.core.model import Document, DocumentInfo, DocumentNote, Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.core.text.sanitize import visible
 
 if TYPE_CHECKING:
-    from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+    from aiwatch_tui.core.find.fulltext.index import FullTextIndex, TextHit
 
 # Hits per query: a page or two of the palette, cheap to draw.
 MAX_HITS = 50
@@ -74,6 +75,7 @@ KIND_BONUS = {
     "doc": 3.0,
     "section": 2.0,
     "highlight": 1.0,
+    "text": 0.0,
     "note": 0.0,
     "theme": 0.0,
 }
@@ -188,6 +190,16 @@ def _headings(app: PaletteHost, infos: Sequence[DocumentInfo]) -> list[tuple[str
     return found
 
 
+def _text_search(host: PaletteHost) -> TextSearch:
+    """The host's full-text search, whichever index it has open when asked (none: no hits)."""
+
+    def search(words: str, limit: int) -> Sequence[TextHit]:
+        index = host.search_index
+        return index.search(words, limit) if index is not None else []
+
+    return search
+
+
 def command_entries(app: App[Any], screen: Screen[Any]) -> list[Entry]:
     """The app's commands (Textual's "Theme" among them), the keys of the screen the palette
     was opened on, and each theme by name. Reads the DOM: call on the event loop."""
@@ -262,12 +274,23 @@ def without_pending_operator(query: str) -> str:
     return _PENDING_OPERATOR.sub("", query).rstrip()
 
 
-class PaletteIndex:
-    """The candidates of one palette opening and their fuzzy index (immutable once built)."""
+# The documents whose text holds the query's words, asked of the full-text index when the
+# palette's own candidates give fewer good hits than this.
+TEXT_HITS_BELOW = 5
+TEXT_HITS = 5
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+# Full-text search as the palette asks it: (query, limit) -> passages, best first.
+TextSearch = Callable[[str, int], Sequence["TextHit"]]
+
+
+class PaletteIndex:
+    """The candidates of one palette opening and their fuzzy index (immutable once built),
+    and where it can look for documents by their text (the full-text index's search)."""
+
+    def __init__(self, entries: Sequence[Entry], text_search: TextSearch | None = None) -> None:
         self.entries = list(entries)
         self._fuzzy = FuzzyIndex([entry.text for entry in self.entries])
+        self._text_search = text_search
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -276,14 +299,68 @@ class PaletteIndex:
         self, query: str, cancelled: Callable[[], bool] | None = None, limit: int = MAX_HITS
     ) -> list[tuple[Entry, tuple[int, ...]]]:
         """The best `limit` entries for an fzf-syntax query, best first, with the matched
-        positions in each entry's text; [] once `cancelled()` is true."""
+        positions in each entry's text; [] once `cancelled()` is true.
+
+        A title, heading, quote or note that holds the query (exactly or with a typo) comes
+        first; then, when those are few, documents whose text holds the query's words; then
+        scattered letters (the weakest match: "nvidia" strewn over a long quote)."""
         hits = self._fuzzy.search(query, limit, cancelled)
-        ranked = sorted(
-            hits,
-            key=lambda hit: hit.score + KIND_BONUS.get(self.entries[hit.index].kind, 0.0),
-            reverse=True,
-        )
-        return [(self.entries[hit.index], hit.positions) for hit in ranked]
+
+        def ranked(chosen: Iterable[FuzzyHit]) -> list[tuple[Entry, tuple[int, ...]]]:
+            ordered = sorted(
+                chosen,
+                key=lambda hit: hit.score + KIND_BONUS.get(self.entries[hit.index].kind, 0.0),
+                reverse=True,
+            )
+            return [(self.entries[hit.index], hit.positions) for hit in ordered]
+
+        good = ranked(hit for hit in hits if not hit.scattered)
+        if len(good) < TEXT_HITS_BELOW and not (cancelled and cancelled()):
+            good += self._in_text(query, {entry.doc_key for entry, _ in good})
+        return (good + ranked(hit for hit in hits if hit.scattered))[:limit]
+
+    def _in_text(self, query: str, shown: set[str]) -> list[tuple[Entry, tuple[int, ...]]]:
+        """Documents (not in `shown`) whose text holds every word the query looks for, one
+        passage each, its matched words marked."""
+        words = text_query(query)
+        if self._text_search is None or not words:
+            return []
+        # Documents in the order of their best passage; each shown at its first mention
+        # among those found (a reader starts at the top).
+        first: dict[str, TextHit] = {}
+        for hit in self._text_search(words, 4 * TEXT_HITS):
+            if hit.doc_key not in shown and (
+                hit.doc_key not in first or hit.offset < first[hit.doc_key].offset
+            ):
+                first[hit.doc_key] = hit
+        found: list[tuple[Entry, tuple[int, ...]]] = []
+        for hit in list(first.values())[:TEXT_HITS]:
+            snippet = one_line(hit.snippet)
+            marked = [p for start, end in hit.marks for p in range(start, end) if p < len(snippet)]
+            context = one_line(hit.title, CONTEXT_CHARS)
+            found.append((Entry("text", snippet, context, hit.doc_key, hit.offset), tuple(marked)))
+        return found
+
+
+def text_query(query: str) -> str:
+    """The full-text query for what was typed in the palette: its fuzzy and exact words, the
+    last one as a prefix while it may still be being typed; "" when a term is an operator
+    the full-text index has no counterpart for (^word, word$, !word)."""
+    terms = parse_query(query).terms
+    if any(term.negated or term.kind not in _TEXT_KINDS for term in terms):
+        return ""
+    words = [term.text for term in terms if term.text.isalnum()]
+    if len(words) != len(terms):
+        return ""
+    if words and len(words[-1]) >= MIN_PREFIX:
+        words[-1] += "*"
+    return " ".join(words)
+
+
+_TEXT_KINDS = (TermKind.FUZZY, TermKind.EXACT)
+# A last word shorter than this is looked up whole: a one- or two-letter prefix would match
+# most of the library.
+MIN_PREFIX = 3
 
 
 # --- how a hit looks ------------------------------------------------------------------------
@@ -428,7 +505,9 @@ class AiwatchProvider(Provider):
         host = self.host
 
         def build() -> PaletteIndex:
-            return PaletteIndex((library_entries(host) if host else []) + commands)
+            if host is None:
+                return PaletteIndex(commands)
+            return PaletteIndex(library_entries(host) + commands, _text_search(host))
 
         # Not awaited here: the palette shows its discovery list while the index builds.
         self._building = asyncio.create_task(self._prepare(build))

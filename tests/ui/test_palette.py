@@ -271,3 +271,23 @@ async def test_every_matched_word_of_a_long_title_is_on_screen(
             if LABEL_WIDTH <= span.start < span.end <= len(first_line)
         )
         assert highlighted == ["Gains", "Sophisticated", "Themselves"]
+
+
+async def test_a_word_only_in_an_articles_text_finds_that_article_not_strewn_letters(
+    new_app: AppFactory,
+) -> None:
+    # Issue 17: "nvidia" showed only this highlight, its letters strewn across it, and not
+    # the article about Nvidia (whose title does not name it).
+    strewn = "Behind every seamless AI interaction, there is a massive physical infrastructure"
+    app = palette_app(new_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await indexed(pilot)
+        add_highlight(app, KEY_000, strewn)
+        found = await palette_search(pilot, "nvidia")
+        assert found and found[0].startswith("text") and "nvidia" in found[0].lower()
+        assert not any(strewn[:30] in line for line in found)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert reader(app).document.key == KEY_002
+        text = reader(app).document.text
+        assert text[reader(app).caret :].startswith("Nvidia")

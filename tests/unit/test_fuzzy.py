@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -289,3 +291,47 @@ def test_exact_operators_return_exactly_the_matching_candidates(
     expected = {i for i, t in enumerate(texts) if all(satisfies(t, term) for term in query.terms)}
     found = {h.index for h in FuzzyIndex(texts).search(query, limit=len(texts))}
     assert found == expected
+
+
+# -- ranked as a person expects (issue 17), with the bundled articles' own sentences ---------
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def seed_sentences() -> list[str]:
+    sentences: list[str] = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        sentences += [
+            s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.strip()) > 20
+        ]
+    return sentences
+
+
+STREWN = (
+    "Behind every seamless AI interaction, there is a massive physical infrastructure "
+    "keeping the lights on."
+)
+
+
+def test_letters_strewn_over_a_long_quote_are_no_match() -> None:
+    sentences = seed_sentences()
+    assert STREWN in sentences  # it holds n, v, i, d, i, a in order, far apart
+    found = texts_of(sentences, "nvidia")
+    assert found and all("nvidia" in text.lower() for text in found)
+    assert texts_of([STREWN], "nvidia") == []
+
+
+def test_a_title_holding_the_word_ranks_above_quotes() -> None:
+    title = "Nvidia's Blackwell Ramp"
+    texts = [*seed_sentences(), title]
+    assert texts_of(texts, "nvidia")[0] == title
+
+
+def test_an_abbreviation_prefers_word_starts() -> None:
+    sentences = seed_sentences()
+    found = texts_of(sentences, "dcw")
+    workers = next(n for n, text in enumerate(found) if text.startswith("Data center workers"))
+    studio = next(n for n, text in enumerate(found) if "decides to walk away" in text)
+    assert workers < studio  # D(ata) C(enter) W(orkers) before d(e)c(ides) ... w(alk)
+    assert texts_of(["nvidia"], "nvda") == ["nvidia"]  # close letters still match

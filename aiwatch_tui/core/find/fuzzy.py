@@ -77,10 +77,14 @@ WORD_START_BONUS = 10.0
 WORD_END_BONUS = 5.0
 TYPO_WEIGHT = 0.7  # times rapidfuzz's 0-100 similarity: at most 70 (+ word start bonus)
 SCATTERED_SCORE = 40.0
+# Scattered letters match only this close together, or each at a word start (see _scattered).
+SCATTERED_GAP = 2
 MAX_LENGTH_PENALTY = 10.0
 # The most one term can score, exactly or not: what lets whole phases be skipped.
 BEST_EXACT_TERM = EXACT_SCORE + PREFIX_BONUS + WORD_END_BONUS
 BEST_WEAK_TERM = TYPO_WEIGHT * 100.0 + WORD_START_BONUS
+# Any typo match scores more (its similarity is at least ~74 of 100).
+BEST_SCATTERED_TERM = SCATTERED_SCORE + WORD_END_BONUS
 _WHOLE_WORD = WORD_START_BONUS + WORD_END_BONUS
 _SLACK = 1e-9
 
@@ -133,6 +137,9 @@ class Hit:
     index: int  # into the texts the index was built from
     score: float  # higher is better; only comparable within one query
     positions: tuple[int, ...]  # matched character indices in that text, ascending
+    # Some term matched only by scattered letters: the weakest kind of match, which a caller
+    # with better candidates of its own (a document's text, say) ranks below them.
+    scattered: bool = False
 
 
 def fold(text: str) -> str:
@@ -401,14 +408,15 @@ class FuzzyIndex:
         scores = self._rank_exact(parsed, limit, scans)
         if is_cancelled():
             return []
+        scattered: set[int] = set()
         if self._weak_can_rank(parsed.positive, scores, limit):
-            weak = self._rank_weak(parsed, limit, set(scores), scans, is_cancelled)
+            weak = self._rank_weak(parsed, limit, set(scores), scans, is_cancelled, scattered)
             if weak is None:
                 return []
             scores.update(weak)
         if is_cancelled():
             return []
-        return self._hits(parsed, scores, limit)
+        return self._hits(parsed, scores, limit, scattered)
 
     # -- exact matches -------------------------------------------------------------------
 
@@ -607,6 +615,7 @@ class FuzzyIndex:
         done: set[int],
         scans: _Scans,
         cancelled: Callable[[], bool],
+        scattered: set[int],
     ) -> dict[int, float] | None:
         """Scores of entries where some term matches only with typos or scattered letters."""
         positive = query.positive
@@ -632,7 +641,7 @@ class FuzzyIndex:
             if count % 256 == 255 and cancelled():
                 return None
             kinds = tuple(weak.get(entry, _EXACT) for weak in weak_by_term)
-            score = self._score(positive, entry, kinds)
+            score = self._score(positive, entry, kinds, scattered)
             if score is not None:
                 scores[entry] = score
         return scores
@@ -716,7 +725,15 @@ class FuzzyIndex:
 
     # -- scoring -------------------------------------------------------------------------
 
-    def _score(self, terms: Sequence[Term], entry: int, kinds: Sequence[int]) -> float | None:
+    def _score(
+        self,
+        terms: Sequence[Term],
+        entry: int,
+        kinds: Sequence[int],
+        scattered: set[int] | None = None,
+    ) -> float | None:
+        """The entry's score for `terms` (None: no match); added to `scattered` if some term
+        matched only by scattered letters."""
         text = self._entries[entry]
         folded_text = self._folded[entry]
         total = -_length_penalty(len(text))
@@ -725,19 +742,23 @@ class FuzzyIndex:
                 score = _plain_exact_score(term, self._spaced[entry])
             else:
                 score = _term_score(term, text if term.case_sensitive else folded_text, kind)
+                if score is not None and score <= BEST_SCATTERED_TERM and scattered is not None:
+                    scattered.add(entry)
             if score is None:
                 return None
             total += score
         return total
 
-    def _hits(self, query: Query, scores: dict[int, float], limit: int) -> list[Hit]:
+    def _hits(
+        self, query: Query, scores: dict[int, float], limit: int, scattered: set[int]
+    ) -> list[Hit]:
         best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
         hits: list[Hit] = []
         for entry, score in best:
             text = self._entries[entry]
             matched = positions(query, text)
             for index in self._members(entry):
-                hits.append(Hit(index, score, matched))
+                hits.append(Hit(index, score, matched, entry in scattered))
                 if len(hits) >= limit:
                     return hits
         return hits
@@ -915,6 +936,19 @@ def _typo_alignment(needle: str, text: str) -> tuple[float, int, int] | None:
 
 
 def _scattered(needle: str, text: str) -> list[int] | None:
+    """Positions of `needle`'s characters in order in `text`, if they lie the way a person
+    abbreviates: close together (at most `SCATTERED_GAP` characters skipped between two),
+    or each jump landing on a word start ("dcw" in "Data Center Workers"). Letters strewn
+    across a long quote ("nvidia" over "…I interaction, there is a massive…") are no match.
+    """
+    found = _closest(needle, text)
+    if found is None or _is_abbreviation(text, found):
+        return found
+    found = _at_word_starts(needle, text)
+    return found if found is not None and _is_abbreviation(text, found) else None
+
+
+def _closest(needle: str, text: str) -> list[int] | None:
     """Positions of `needle`'s characters in order in `text`, as close together as found."""
     positions: list[int] = []
     pos = 0
@@ -930,6 +964,31 @@ def _scattered(needle: str, text: str) -> list[int] | None:
         positions[n] = text.rfind(needle[n], 0, positions[n + 1])
     assert positions[-1] == end
     return positions
+
+
+def _at_word_starts(needle: str, text: str) -> list[int] | None:
+    """Positions of `needle`'s characters in order in `text`, each taken close after the one
+    before or else at the next word start: an abbreviation's reading of the text."""
+    positions: list[int] = []
+    pos = 0
+    for char in needle:
+        near = text.find(char, pos, pos + SCATTERED_GAP + 1) if positions else -1
+        if near < 0:
+            near = text.find(char, pos)
+            while near >= 0 and not _is_word_start(text, near):
+                near = text.find(char, near + 1)
+            if near < 0:
+                return None
+        positions.append(near)
+        pos = near + 1
+    return positions
+
+
+def _is_abbreviation(text: str, positions: Sequence[int]) -> bool:
+    return all(
+        after - before <= SCATTERED_GAP + 1 or _is_word_start(text, after)
+        for before, after in itertools.pairwise(positions)
+    )
 
 
 def _term_score(term: Term, text: str, kind: int) -> float | None:
@@ -948,9 +1007,16 @@ def _term_score(term: Term, text: str, kind: int) -> float | None:
     scattered = _scattered(needle, text)
     if scattered is None:
         return None
+    # Half for letters a person would have picked (each at a word start or right after the
+    # one before: "dcw" in "Data Center Workers"), half for how tight they lie.
+    length = len(needle)
+    picked = sum(
+        n == 0 or pos == scattered[n - 1] + 1 or _is_word_start(text, pos)
+        for n, pos in enumerate(scattered)
+    )
     span = scattered[-1] - scattered[0] + 1
     bonus = WORD_END_BONUS if _is_word_start(text, scattered[0]) else 0.0
-    return SCATTERED_SCORE * len(needle) / span + bonus
+    return SCATTERED_SCORE * (picked / length + length / span) / 2 + bonus
 
 
 def _term_positions(term: Term, text: str) -> list[int]:

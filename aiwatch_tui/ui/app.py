@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from aiwatch_tui.core.find.fulltext.index import FullTextIndex
     from aiwatch_tui.core.operations.exporting import ExportFormat
     from aiwatch_tui.core.operations.feeds import FetchProgress
-    from aiwatch_tui.ui.palette import AiwatchProvider
+    from aiwatch_tui.ui.palette import AiwatchProvider, LibraryCandidates
     from aiwatch_tui.ui.screens.annotations import AnnotationsScreen
 
     AnnotationsScreenChanged = AnnotationsScreen.Changed
@@ -217,6 +217,9 @@ class AiwatchApp(App[None]):
         # Opened (on this thread) when indexing first starts; closed in on_unmount.
         self.search_index: FullTextIndex | None = None
         self.indexing: tuple[int, int] | None = None  # (done, total) while the index updates
+        # The palette's candidates from the library, kept between openings (made once the
+        # library has been read: see _warm_palette).
+        self.palette_candidates: LibraryCandidates | None = None
         self._indexers = _InUse()  # indexing workers inside the index
         self._serial = 0  # of the requests and changes told to the screens
         self._last_input = time.monotonic()  # when a key (or the mouse) last came
@@ -457,6 +460,7 @@ class AiwatchApp(App[None]):
             self._report_problem(message.problem)
         if message.cancelled:
             return
+        self.call_later(self._warm_palette)
         if message.known or message.scanned is not None:
             self.catalog.adopt_infos(message.known)
             if message.scanned is not None:
@@ -464,6 +468,21 @@ class AiwatchApp(App[None]):
             self._save_reanchored(message.reanchored)
             self.library = LibraryState(self._next_serial(), "read")
             self._announce_unopenable(self.startup_problems)
+
+    def _warm_palette(self) -> None:
+        """Index the palette's candidates now, in a thread of its own, so that the first
+        ctrl+p finds them ready. A daemon thread: quitting never waits for it."""
+        from aiwatch_tui.ui.palette import candidates_of
+
+        library = candidates_of(self)
+
+        def warm() -> None:
+            try:
+                library.current()
+            except Exception as error:  # noqa: BLE001 - the palette builds them when opened
+                self.log.error(f"palette candidates: {error!r}")
+
+        threading.Thread(target=warm, name="palette-candidates", daemon=True).start()
 
     def reanchor_library(self) -> None:
         """Find every highlight again in documents whose text changed since it was made, so the

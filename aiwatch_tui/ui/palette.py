@@ -33,6 +33,7 @@ from aiwatch_tui.core.library.catalog import Catalog
 from aiwatch_tui.core.model import Document, DocumentInfo, DocumentNote, Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.core.text.sanitize import visible
+from aiwatch_tui.ui.state import LibraryState
 
 if TYPE_CHECKING:
     from aiwatch_tui.core.find.fulltext.index import FullTextIndex, TextHit
@@ -84,11 +85,15 @@ KIND_BONUS = {
 @runtime_checkable
 class PaletteHost(Protocol):
     """What the palette reads from the app it is opened in (AiwatchApp is one): the library,
-    the store, and the search index once open (for the headings)."""
+    the store, the search index once open (for the headings and the documents' text), and
+    where the library's candidates are kept between openings."""
 
     catalog: Catalog
     store: Store
     search_index: FullTextIndex | None
+    indexing: tuple[int, int] | None  # while the search index is being updated
+    library: LibraryState  # a new generation each time what is known of the library changed
+    palette_candidates: LibraryCandidates | None  # kept between openings (None: not yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +169,21 @@ def annotation_entries(
 
 def library_entries(app: PaletteHost) -> list[Entry]:
     """Documents, sections, highlights and notes of the app's library (slow: call in a thread)."""
+    return document_entries(app) + note_entries(app)
+
+
+def document_entries(app: PaletteHost) -> list[Entry]:
+    """Documents and their sections (slow: call in a thread)."""
     infos = app.catalog.infos()
     titles = {info.key: info.title or _file_name(info) for info in infos}
     entries = [document_entry(info) for info in infos]
-    entries += section_entries(_headings(app, infos), titles)
-    entries += annotation_entries(app.store.highlights(), app.store.document_notes(), titles)
-    return entries
+    return entries + section_entries(_headings(app, infos), titles)
+
+
+def note_entries(app: PaletteHost) -> list[Entry]:
+    """Highlights and notes of the documents in the library (slow: call in a thread)."""
+    titles = {info.key: info.title or _file_name(info) for info in app.catalog.infos()}
+    return annotation_entries(app.store.highlights(), app.store.document_notes(), titles)
 
 
 def _headings(app: PaletteHost, infos: Sequence[DocumentInfo]) -> list[tuple[str, str, int]]:
@@ -188,6 +202,13 @@ def _headings(app: PaletteHost, infos: Sequence[DocumentInfo]) -> list[tuple[str
                 for b in document.headings
             ]
     return found
+
+
+def candidates_of(host: PaletteHost) -> LibraryCandidates:
+    """The host's library candidates, made on first use (call on the UI thread)."""
+    if host.palette_candidates is None:
+        host.palette_candidates = LibraryCandidates(host)
+    return host.palette_candidates
 
 
 def _text_search(host: PaletteHost) -> TextSearch:
@@ -283,17 +304,37 @@ TEXT_HITS = 5
 TextSearch = Callable[[str, int], Sequence["TextHit"]]
 
 
-class PaletteIndex:
-    """The candidates of one palette opening and their fuzzy index (immutable once built),
-    and where it can look for documents by their text (the full-text index's search)."""
+class Candidates:
+    """Palette entries and their fuzzy index (immutable once built: any thread may search)."""
 
-    def __init__(self, entries: Sequence[Entry], text_search: TextSearch | None = None) -> None:
+    def __init__(self, entries: Sequence[Entry]) -> None:
         self.entries = list(entries)
-        self._fuzzy = FuzzyIndex([entry.text for entry in self.entries])
+        self.fuzzy = FuzzyIndex([entry.text for entry in self.entries])
+
+    def search(
+        self, query: str, limit: int, cancelled: Callable[[], bool] | None
+    ) -> list[tuple[Entry, FuzzyHit]]:
+        return [
+            (self.entries[hit.index], hit) for hit in self.fuzzy.search(query, limit, cancelled)
+        ]
+
+
+class PaletteIndex:
+    """What one palette opening searches: candidates built for it (`entries`: its commands)
+    and ones kept between openings (`parts`: the library's, see LibraryCandidates), and where
+    it can look for documents by their text (the full-text index's search)."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry] = (),
+        text_search: TextSearch | None = None,
+        parts: Sequence[Candidates] = (),
+    ) -> None:
+        self.parts = [*parts, Candidates(entries)]
         self._text_search = text_search
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return sum(len(part.entries) for part in self.parts)
 
     def search(
         self, query: str, cancelled: Callable[[], bool] | None = None, limit: int = MAX_HITS
@@ -304,20 +345,23 @@ class PaletteIndex:
         A title, heading, quote or note that holds the query (exactly or with a typo) comes
         first; then, when those are few, documents whose text holds the query's words; then
         scattered letters (the weakest match: "nvidia" strewn over a long quote)."""
-        hits = self._fuzzy.search(query, limit, cancelled)
+        hits = [found for part in self.parts for found in part.search(query, limit, cancelled)]
+        if cancelled is not None and cancelled():
+            return []
 
-        def ranked(chosen: Iterable[FuzzyHit]) -> list[tuple[Entry, tuple[int, ...]]]:
+        def ranked(chosen: Iterable[tuple[Entry, FuzzyHit]]) -> list[tuple[Entry, tuple[int, ...]]]:
+            # Scores of one query are comparable across parts: they depend on the text alone.
             ordered = sorted(
                 chosen,
-                key=lambda hit: hit.score + KIND_BONUS.get(self.entries[hit.index].kind, 0.0),
+                key=lambda found: found[1].score + KIND_BONUS.get(found[0].kind, 0.0),
                 reverse=True,
             )
-            return [(self.entries[hit.index], hit.positions) for hit in ordered]
+            return [(entry, hit.positions) for entry, hit in ordered[:limit]]
 
-        good = ranked(hit for hit in hits if not hit.scattered)
+        good = ranked(found for found in hits if not found[1].scattered)
         if len(good) < TEXT_HITS_BELOW and not (cancelled and cancelled()):
             good += self._in_text(query, {entry.doc_key for entry, _ in good})
-        return (good + ranked(hit for hit in hits if hit.scattered))[:limit]
+        return (good + ranked(found for found in hits if found[1].scattered))[:limit]
 
     def _in_text(self, query: str, shown: set[str]) -> list[tuple[Entry, tuple[int, ...]]]:
         """Documents (not in `shown`) whose text holds every word the query looks for, one
@@ -340,6 +384,38 @@ class PaletteIndex:
             context = one_line(hit.title, CONTEXT_CHARS)
             found.append((Entry("text", snippet, context, hit.doc_key, hit.offset), tuple(marked)))
         return found
+
+
+class LibraryCandidates:
+    """The library's palette candidates, kept by the app between openings and brought up to
+    date off the UI thread: documents and sections in one part, highlights and notes in
+    another, each rebuilt only when what it shows changed. So opening the palette costs a
+    look at two version stamps rather than gathering and indexing 100,000 candidates, and a
+    new highlight re-indexes the annotations, not the library."""
+
+    def __init__(self, host: PaletteHost) -> None:
+        self._host = host
+        self._lock = threading.Lock()  # one refresh at a time; searches use what they got
+        self._documents: tuple[object, Candidates] | None = None
+        self._notes: tuple[object, Candidates] | None = None
+
+    def _documents_version(self) -> object:
+        host = self._host
+        # The list's generation, and the search index (the sections come from it) and
+        # whether it is being updated: both change when the indexing worker is done.
+        return (host.library.generation, id(host.search_index), host.indexing is None)
+
+    def current(self) -> list[Candidates]:
+        """Both parts, up to date (call in a thread: a part that changed is rebuilt)."""
+        with self._lock:
+            version = self._documents_version()
+            if self._documents is None or self._documents[0] != version:
+                self._documents = (version, Candidates(document_entries(self._host)))
+            # Titles (the notes' context) change with the documents' version.
+            version = (version, self._host.store.annotations_version())
+            if self._notes is None or self._notes[0] != version:
+                self._notes = (version, Candidates(note_entries(self._host)))
+            return [self._documents[1], self._notes[1]]
 
 
 def text_query(query: str) -> str:
@@ -504,10 +580,12 @@ class AiwatchProvider(Provider):
         self._discoverable = discovery_commands(self.app, self.screen)
         host = self.host
 
+        library = None if host is None else candidates_of(host)
+
         def build() -> PaletteIndex:
-            if host is None:
+            if library is None or host is None:
                 return PaletteIndex(commands)
-            return PaletteIndex(library_entries(host) + commands, _text_search(host))
+            return PaletteIndex(commands, _text_search(host), library.current())
 
         # Not awaited here: the palette shows its discovery list while the index builds.
         self._building = asyncio.create_task(self._prepare(build))

@@ -23,6 +23,7 @@ from aiwatch_tui.ui.palette import (
     without_pending_operator,
 )
 from aiwatch_tui.ui.widgets.find_bar import FindBar
+from tests.growth import assert_linear
 from tests.settle import indexed, until
 from tests.ui.conftest import AppFactory
 from tests.ui.shown import reader
@@ -291,3 +292,39 @@ async def test_a_word_only_in_an_articles_text_finds_that_article_not_strewn_let
         assert reader(app).document.key == KEY_002
         text = reader(app).document.text
         assert text[reader(app).caret :].startswith("Nvidia")
+
+
+async def test_the_library_index_is_kept_between_openings_and_updated_in_parts(
+    new_app: AppFactory,
+) -> None:
+    app = palette_app(new_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await indexed(pilot)
+        await palette_search(pilot, "compute")
+        await pilot.press("escape")
+        library = app.palette_candidates
+        assert library is not None
+        documents, notes = library.current()
+        assert library.current() == [documents, notes]  # nothing changed: nothing rebuilt
+        add_highlight(app, KEY_002, "trading water for compute")
+        found = await palette_search(pilot, "trading water")
+        assert found[0].startswith("highlight")
+        again_documents, again_notes = library.current()
+        assert again_documents is documents  # the library was not indexed again
+        assert again_notes is not notes  # the highlights and notes were
+
+
+def test_a_three_word_query_grows_no_faster_than_the_candidates() -> None:
+    words = "model compute chip cloud energy water policy union budget review launch".split()
+
+    def entries(count: int) -> list[Entry]:
+        made = []
+        for n in range(count):
+            title = " ".join(words[(n * k + n // 7) % len(words)] for k in (1, 3, 5, 7))
+            made.append(Entry("doc", f"{title} {n}", "", f"doc-{n}"))
+            made.append(Entry("highlight", f"A quote about {title} and more {n}", "", f"doc-{n}"))
+        return made
+
+    indexes = {n: PaletteIndex(entries(n)) for n in (2500, 10_000)}
+    assert indexes[10_000].search("compute water launch")  # a query that does match
+    assert_linear(lambda n: indexes[n].search("compute water launch"), 2500)

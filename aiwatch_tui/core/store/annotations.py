@@ -250,6 +250,16 @@ class AnnotationTables(Database):
             )
         return [_highlight_from_row(row) for row in rows]
 
+    def annotations_version(self) -> tuple[object, ...]:
+        """A value that differs whenever a highlight or document note is added, removed or
+        edited (by this process or another), read in milliseconds: for caches of them."""
+        rows = self._read(
+            "SELECT count(*), max(modified), total(length(exact) + length(note) + start_offset)"
+            " FROM highlights UNION ALL"
+            " SELECT count(*), max(modified), total(length(text)) FROM document_notes"
+        )
+        return tuple(value for row in rows for value in row)
+
     def annotation_counts(self) -> dict[str, tuple[int, int]]:
         """doc_key -> (highlights, notes), notes counting highlight notes and document notes."""
         return {key: (int(h), int(n)) for key, h, n in self._read(_ANNOTATION_COUNTS)}

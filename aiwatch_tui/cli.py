@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from aiwatch_tui import __version__
 
@@ -690,55 +690,83 @@ def _result_block(number: int, result: SearchResult) -> str:
 
 
 def _search_sources(
-    args: argparse.Namespace, paths: Paths
-) -> tuple[list[Source], list[Source], SourceReader]:
-    """(the documents to search, the library kept indexed alongside them, how to read them)."""
+    args: argparse.Namespace, paths: Paths, library: LibraryVersion
+) -> tuple[list[Source], list[Source], SourceReader, str | None]:
+    """(the documents to search, the library kept indexed alongside them, how to read them,
+    the stamp of the library's walk: see core.library.walk_stamp)."""
     from aiwatch_tui.core.library.loading import LIBRARY
-    from aiwatch_tui.core.library.sources import bundled_sources, discover
+    from aiwatch_tui.core.library.sources import Folders, bundled_sources, discover
+    from aiwatch_tui.core.library.walk_stamp import make_stamp
     from aiwatch_tui.core.operations.library import library_reader, shown_sources
 
-    library = bundled_sources()
+    sources = bundled_sources()
     reader: SourceReader = LIBRARY
+    folders: Folders = []
+    started = time.time_ns()
     if paths.db.exists():  # searching must not create a database
         with _open_store(paths) as store:
-            library, problems = shown_sources(store)
+            sources, problems = shown_sources(store, folders=folders)
             reader = library_reader(store)
         if not args.paths:
             for problem in problems:
                 _note(problem)
+    stamp = make_stamp(library.paths, folders, started, library.articles)
     if not args.paths:
-        return library, library, reader
+        return sources, sources, reader, stamp
     wanted, problems = discover([Path(p) for p in args.paths])
     for problem in problems:
         _note(problem)
-    return wanted, library, reader
+    return wanted, sources, reader, stamp
+
+
+class LibraryVersion(NamedTuple):
+    """What says whether the library changed: its paths and its stored articles' version."""
+
+    paths: list[str]
+    articles: str
+
+
+def _library_version(paths: Paths) -> LibraryVersion:
+    if not paths.db.exists():  # searching must not create a database
+        return LibraryVersion([], "")
+    with _open_store(paths) as store:
+        return LibraryVersion(list(store.library_paths()), store.articles_version())
 
 
 def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
     from aiwatch_tui.core.find.fulltext.index import SearchIndexUnavailable
     from aiwatch_tui.core.find.fulltext.query import fts_query
-    from aiwatch_tui.core.operations.search_index import search_library
+    from aiwatch_tui.core.operations.search_index import search_library, search_unchanged_library
 
     if fts_query(args.query) is None:
         return _fail(f"nothing to search for in {_safe(repr(args.query))}")
-    wanted, library, reader = _search_sources(args, paths)
-    if not wanted:
-        return _fail("no documents to search")
+    library = _library_version(paths)
     # The index (which makes its cache folder, private) holds the articles' text.
     try:
-        results, problems = search_library(
-            paths,
-            args.query,
-            wanted,
-            library,
-            limit=args.limit,
-            progress=_progress_printer(),
-            reader=reader,
-        )
+        results = None
+        if not args.paths:
+            results = search_unchanged_library(
+                paths, args.query, library.paths, args.limit, library.articles
+            )
+        if results is None:
+            wanted, shown, reader, stamp = _search_sources(args, paths, library)
+            if not wanted:
+                return _fail("no documents to search")
+            results, problems = search_library(
+                paths,
+                args.query,
+                wanted,
+                shown,
+                limit=args.limit,
+                progress=_progress_printer(),
+                reader=reader,
+                # Only an index holding the library alone may answer for it next time.
+                stamp=None if args.paths else stamp,
+            )
+            for problem in problems:
+                _note(problem)
     except SearchIndexUnavailable as error:
         return _fail(_safe(str(error)), 1)
-    for problem in problems:
-        _note(problem)
     if args.json:
         entries = [
             {

@@ -20,7 +20,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.bench_startup import TOOLS, _interleaved
+from bench.bench_startup import _interleaved
+from bench.terminal import TOOLS
 
 REPO = Path(__file__).resolve().parents[1]
 

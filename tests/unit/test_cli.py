@@ -577,6 +577,62 @@ def test_search_json_shape_limit_and_paths(
     assert code == 1 and json.loads(out) == []
 
 
+_SCANS: list[str] = []
+_COUNTING = threading.Event()
+
+
+def _count_scans(event: str, args: tuple[object, ...]) -> None:
+    if event == "os.scandir" and _COUNTING.is_set():
+        _SCANS.append(str(args[0]))
+
+
+sys.addaudithook(_count_scans)
+
+
+def searched(capsys: pytest.CaptureFixture[str], query: str) -> tuple[list[str], int]:
+    """(keys found by `aiwatch search QUERY --json`, folders listed while it ran)."""
+    _SCANS.clear()
+    _COUNTING.set()
+    try:
+        code, out, _ = run(capsys, "search", query, "--json")
+    finally:
+        _COUNTING.clear()
+    assert code in (0, 1)
+    return [result["key"] for result in json.loads(out)], len(_SCANS)
+
+
+def test_searching_an_unchanged_library_lists_no_folder_yet_sees_every_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 16: the whole command was 0.66 s at 50,000 articles, most of it walking the
+    # library and looking at every file before each query.
+    folder = tmp_path / "library"
+    folder.mkdir()
+    quokka = folder / "quokka.txt"
+    quokka.write_text("Farming notes\n\nA note on quokka farming.\n", encoding="utf-8")
+    (folder / "other.txt").write_text("Other\n\nNothing to see.\n", encoding="utf-8")
+    long_ago = time.time() - 3600  # older than any clock tick a change could hide in
+    for path in (quokka, folder / "other.txt", folder):
+        os.utime(path, (long_ago, long_ago))
+    assert run(capsys, "add", str(folder))[0] == 0
+    key = str(quokka.resolve())
+    assert searched(capsys, "quokka") == ([key], 2)  # the walk: the seeds and the folder
+    assert searched(capsys, "quokka") == ([key], 0)  # the index answers alone
+
+    # Edited in place (its folder unchanged): a result's file is looked at before it is shown.
+    quokka.write_text("Farming notes\n\nA note on wombat farming.\n", encoding="utf-8")
+    os.utime(quokka, (long_ago + 60, long_ago + 60))
+    assert searched(capsys, "quokka")[0] == []
+    assert searched(capsys, "wombat")[0] == [key]
+
+    # A file added changes its folder: the library is walked again.
+    (folder / "new.txt").write_text("New\n\nA quokka again.\n", encoding="utf-8")
+    found, scans = searched(capsys, "quokka")
+    assert found == [str((folder / "new.txt").resolve())] and scans > 0
+    (folder / "new.txt").unlink()
+    assert searched(capsys, "quokka")[0] == []
+
+
 def test_the_real_command_runs_as_a_process(tmp_path: Path) -> None:
     env = {
         **os.environ,

@@ -106,7 +106,14 @@ def _name_order(entry: os.DirEntry[str]) -> tuple[str, str]:
     return entry.name.casefold(), entry.name
 
 
-def _folder_files(root: Path, problems: list[str]) -> Iterator[list[tuple[Path, str | None]]]:
+# Where a walk notes each folder it looked into, with its modification time (ns) as stat()
+# gave it just before the folder was listed: see core.library.walk_stamp.
+Folders = list[tuple[str, int]]
+
+
+def _folder_files(
+    root: Path, problems: list[str], folders: Folders | None = None
+) -> Iterator[list[tuple[Path, str | None]]]:
     """Text files under `root` with their key when known cheaply, depth first in name order,
     in batches; hidden entries skipped and each folder entered once (a symlink loop is not
     followed round). Each folder is resolved once, not each of its files, and its files are
@@ -121,6 +128,8 @@ def _folder_files(root: Path, problems: list[str]) -> Iterator[list[tuple[Path, 
             if (status.st_dev, status.st_ino) in visited:
                 return
             visited.add((status.st_dev, status.st_ino))
+            if folders is not None:
+                folders.append((str(folder), status.st_mtime_ns))
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=_name_order)
         except OSError as error:
@@ -192,10 +201,13 @@ def _wanted(entry: os.DirEntry[str], problems: list[str]) -> bool:
     return False
 
 
-def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
+def discover(
+    paths: Sequence[Path], folders: Folders | None = None
+) -> tuple[list[Source], list[str]]:
     """The documents the user named: files as given, folders searched recursively for
     .txt/.md/.markdown files in name order. Problems are one line each, "<path>: <why>";
-    they do not stop the other paths. A file named twice is listed once."""
+    they do not stop the other paths. A file named twice is listed once. `folders`, if
+    given, gets every folder looked into (and each path named) with its modification time."""
     sources: list[Source] = []
     problems: list[str] = []
     keys: set[str] = set()
@@ -213,12 +225,17 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
 
     for path in paths:
         try:
-            mode = os.stat(path).st_mode
+            status = os.stat(path)
         except OSError as error:
             problems.append(f"{one_line(str(path))}: {describe_os_error(error)}")
+            if folders is not None:
+                folders.append((str(path), MISSING))
             continue
+        mode = status.st_mode
+        if folders is not None and not stat.S_ISDIR(mode):
+            folders.append((str(path), status.st_mtime_ns))
         if stat.S_ISDIR(mode):
-            for batch in _folder_files(path, problems):
+            for batch in _folder_files(path, problems, folders):
                 add(batch)
         elif stat.S_ISREG(mode):
             add([(path, None)])
@@ -228,11 +245,23 @@ def discover(paths: Sequence[Path]) -> tuple[list[Source], list[str]]:
     return sources, problems
 
 
-def library_sources(library_paths: Sequence[str]) -> tuple[list[Source], list[str]]:
+# The modification time noted for a path that could not be looked at.
+MISSING = -1
+
+
+def library_sources(
+    library_paths: Sequence[str], folders: Folders | None = None
+) -> tuple[list[Source], list[str]]:
     """The bundled articles, then every document under the library's paths (a document named
-    twice is listed once), and one-line problems (e.g. a library folder that vanished)."""
+    twice is listed once), and one-line problems (e.g. a library folder that vanished).
+    `folders`: see `discover` (the bundled articles' folder is noted too)."""
     sources = bundled_sources()
-    found, problems = discover([Path(p) for p in library_paths])
+    if folders is not None:
+        try:
+            folders.append((str(seeds_dir()), os.stat(seeds_dir()).st_mtime_ns))
+        except OSError:
+            folders.append((str(seeds_dir()), MISSING))
+    found, problems = discover([Path(p) for p in library_paths], folders)
     known = {source.key for source in sources}
     sources += [source for source in found if source.key not in known]
     return sources, problems

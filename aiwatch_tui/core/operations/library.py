@@ -22,6 +22,7 @@ from aiwatch_tui.core.library.loading import (
     read_file_bytes,
 )
 from aiwatch_tui.core.library.sources import (
+    Folders,
     Source,
     SourceKind,
     discover,
@@ -105,13 +106,15 @@ def article_sources(store: Store) -> list[Source]:
     return [Source(key, None, SourceKind.ARTICLE) for key in store.article_keys()]
 
 
-def shown_sources(store: Store, targets: Sequence[Path] = ()) -> tuple[list[Source], list[str]]:
+def shown_sources(
+    store: Store, targets: Sequence[Path] = (), folders: Folders | None = None
+) -> tuple[list[Source], list[str]]:
     """The documents to show: those the command line named, else the fetched web articles
     (newest first), the bundled articles and the library; with one-line problems (a path
-    that vanished, a file refused)."""
+    that vanished, a file refused). `folders`: see library_sources."""
     if targets:
         return discover(targets)
-    sources, problems = library_sources(store.library_paths())
+    sources, problems = library_sources(store.library_paths(), folders)
     return article_sources(store) + sources, problems
 
 

@@ -4,6 +4,7 @@ date, and searching the library from the command line."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
 from aiwatch_tui.core.library.sources import Source
+from aiwatch_tui.core.library.walk_stamp import stamp_holds
 from aiwatch_tui.core.model import DocumentInfo
 from aiwatch_tui.paths import Paths
 
@@ -72,6 +74,51 @@ class SearchResult:
     marks: tuple[tuple[int, int], ...]
 
 
+def search_unchanged_library(
+    paths: Paths, query: str, library_paths: Sequence[str], limit: int = 20, articles: str = ""
+) -> list[SearchResult] | None:
+    """The library searched without walking it or looking at each document, when that is
+    safe: the index was last updated from a walk of these `library_paths` whose folders have
+    not changed since (core.library.walk_stamp), and the files of the results are as indexed.
+    None when it is not (the caller walks the library and calls search_library).
+
+    Costs one stat() per folder and per result, not per document: a file edited in place that
+    is not among the results is seen at the next full update (by the app, or by a search once
+    a folder changed)."""
+    if not paths.search_index.is_file():
+        return None
+    index = open_search_index(paths)
+    try:
+        if not stamp_holds(index.library_stamp(), library_paths, articles):
+            return None
+        hits = index.search(query, limit=limit)
+        indexed = index.versions(hit.doc_key for hit in hits)
+        for path, size, mtime_ns in indexed.values():
+            if path is None:
+                continue  # a stored article: the articles' version in the stamp answers
+            try:
+                status = os.stat(path)
+            except OSError:
+                return None
+            if (status.st_size, status.st_mtime_ns) != (size, mtime_ns):
+                return None
+        return [
+            SearchResult(
+                key=hit.doc_key,
+                title=hit.title,
+                path=indexed[hit.doc_key][0],
+                section=hit.section,
+                offset=hit.offset,
+                snippet=hit.snippet,
+                marks=hit.marks,
+            )
+            for hit in hits
+            if hit.doc_key in indexed
+        ]
+    finally:
+        index.close()
+
+
 def search_library(
     paths: Paths,
     query: str,
@@ -80,12 +127,15 @@ def search_library(
     limit: int = 20,
     progress: Callable[[int, int], None] | None = None,
     reader: SourceReader = LIBRARY,
+    stamp: str | None = None,
 ) -> tuple[list[SearchResult], tuple[str, ...]]:
     """Bring the index up to date (incrementally) and search the `wanted` documents.
 
     The index is shared with the app, which indexes the whole library: `also_index` (the
     library) is kept indexed alongside `wanted` so that searching a few paths does not evict
-    the library and cost the app a re-index. Returns (results, problems of unreadable files).
+    the library and cost the app a re-index. `stamp`: the walk that listed the library
+    (core.library.walk_stamp), kept in the index once it is up to date so that the next
+    search may skip the walk. Returns (results, problems of unreadable files).
     """
     by_key = {source.key: source for source in also_index}
     by_key.update({source.key: source for source in wanted})
@@ -93,6 +143,8 @@ def search_library(
     index = open_search_index(paths, reader)
     try:
         stats = index.update(list(by_key.values()), progress=progress)
+        if stamp is not None and not stats.cancelled:
+            index.set_library_stamp(stamp)
         results: list[SearchResult] = []
         asked = limit if len(wanted_keys) == len(by_key) else limit * 4
         while True:

@@ -276,6 +276,14 @@ class WebArticles(Database):
         )
         return {str(key): (str(site), str(date)[:10], str(feed)) for key, site, date, feed in rows}
 
+    def articles_version(self) -> str:
+        """A value that differs whenever an article is stored, changed or removed, read from
+        the listing index without the texts (for caches of the library)."""
+        rows = self._read(
+            "SELECT count(*), coalesce(max(changed_ns), 0), coalesce(sum(size), 0) FROM articles"
+        )
+        return ":".join(str(value) for value in rows[0])
+
     def article_keys(self) -> list[str]:
         """Every stored article's key, newest first (published, else fetched)."""
         rows = self._read(

@@ -26,6 +26,7 @@ from aiwatch_tui.core.files import make_private_dirs
 from aiwatch_tui.core.find.fulltext.passages import Loader
 from aiwatch_tui.core.find.fulltext.query import QueryPart, fts_query, match_marks, query_parts
 from aiwatch_tui.core.find.fulltext.schema import (
+    LIBRARY_STAMP,
     PAGE_SIZE,
     ROWS_PER_DOCUMENT,
     SCHEMA,
@@ -282,6 +283,49 @@ class FullTextIndex:
             if key is not None:
                 found.append((str(key), str(section), int(start)))
         return found
+
+    def versions(self, keys: Iterable[str]) -> dict[str, tuple[str | None, int, int]]:
+        """(path, size, modification time in ns) as indexed, of those of `keys` indexed."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        try:
+            rows = (
+                self._connection()
+                .execute(
+                    f"SELECT key, path, size, mtime_ns FROM files WHERE key IN ({marks})", wanted
+                )
+                .fetchall()
+            )
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return {}
+        return {str(key): (path, int(size), int(mtime)) for key, path, size, mtime in rows}
+
+    # -- the library walk it was last brought in line with (core.library.walk_stamp) --------
+
+    def library_stamp(self) -> str | None:
+        """The stamp set after the last update, if no update has happened since."""
+        try:
+            row = (
+                self._connection()
+                .execute("SELECT value FROM meta WHERE name = ?", (LIBRARY_STAMP,))
+                .fetchone()
+            )
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return None
+        return None if row is None else str(row[0])
+
+    def set_library_stamp(self, stamp: str | None) -> None:
+        connection = self._connection()
+        if stamp is None:
+            connection.execute("DELETE FROM meta WHERE name = ?", (LIBRARY_STAMP,))
+        else:
+            connection.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (LIBRARY_STAMP, stamp)
+            )
 
     # -- updating ---------------------------------------------------------------------------
 

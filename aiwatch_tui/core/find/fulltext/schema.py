@@ -7,6 +7,9 @@ from __future__ import annotations
 SCHEMA_VERSION = 1
 ROWS_PER_DOCUMENT = 1 << 24
 PAGE_SIZE = 16384
+# The `meta` row holding the stamp of the library walk the index was last updated from; any
+# update deletes it (see core.library.walk_stamp).
+LIBRARY_STAMP = "library_walk"
 
 SCHEMA = (
     """CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)""",

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from aiwatch_tui.core.find.fulltext import parsing
 from aiwatch_tui.core.find.fulltext.parsing import Loaded
 from aiwatch_tui.core.find.fulltext.passages import Entry, Loader
-from aiwatch_tui.core.find.fulltext.schema import ROWS_PER_DOCUMENT
+from aiwatch_tui.core.find.fulltext.schema import LIBRARY_STAMP, ROWS_PER_DOCUMENT
 from aiwatch_tui.core.library.loading import SourceReader, Version
 from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import utc_now
@@ -103,6 +103,9 @@ class Updater:
         # same cache at the same moment must not leave us with stale rows and doc ids.
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            # Whatever this update is given, the index no longer answers for a library walk
+            # until the caller says so again (FullTextIndex.set_library_stamp).
+            self.db.execute("DELETE FROM meta WHERE name = ?", (LIBRARY_STAMP,))
             stored = {
                 row[0]: _Stored(*row[1:])
                 for row in self.db.execute(

@@ -40,6 +40,7 @@ SEARCH_INDEX_NAME = "search-index.db"
 
 
 EXPORTS_DIR_NAME = "exports"
+FIRST_SCREEN_NAME = "library-first-screen.json"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ class Paths:
     def search_index(self) -> Path:
         """The full-text index: derived data, shared by the app and `aiwatch search`."""
         return self.cache_dir / SEARCH_INDEX_NAME
+
+    @property
+    def first_screen(self) -> Path:
+        """The library's first documents as last listed (core.library.walk_stamp): derived."""
+        return self.cache_dir / FIRST_SCREEN_NAME
 
     @property
     def exports_dir(self) -> Path:

@@ -161,6 +161,15 @@ class AiwatchApp(App[None]):
         cancelled: bool = False
 
     @dataclass
+    class Listed(Message):
+        """The whole library, listed by the indexing worker when the list started with only
+        its first screen: its sources, one-line problems, and what the index knows of them."""
+
+        sources: list[Source]
+        problems: list[str]
+        known: list[DocumentInfo]
+
+    @dataclass
     class LibraryRead(Message):
         """The library read again (f5): its sources, what changed, what was read."""
 
@@ -200,8 +209,12 @@ class AiwatchApp(App[None]):
         open_key: str | None = None,
         problems: Sequence[str] = (),
         targets: Sequence[Path] = (),
+        partial_library: bool = False,
     ) -> None:
         super().__init__()
+        # The catalog holds only the library's first screen, as the last launch listed it
+        # (core.library.walk_stamp): the indexing worker lists the rest after the first paint.
+        self.partial_library = partial_library
         self.targets = list(targets)  # what the command line named (none: bundled + library)
         self.paths = paths  # every location, resolved once (by the command line)
         self.store = store
@@ -332,16 +345,20 @@ class AiwatchApp(App[None]):
             # the catalog's memory): its size must not make the rest wait for a worker.
             self.catalog.load(self.open_key)
         missing = self.catalog.missing_infos()
-        if len(missing) > _PARSE_INLINE_DOCUMENTS or not self.catalog.size_at_most(
-            missing, _PARSE_INLINE_BYTES
+        if (
+            self.partial_library
+            or len(missing) > _PARSE_INLINE_DOCUMENTS
+            or not self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES)
         ):
             # A big library: what the search index already knows fills the list at once
             # (no article is read); the indexing worker then brings it up to date.
             self.catalog.adopt_infos(self._cached_infos().values())
             missing = self.catalog.missing_infos()
-        if self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES):
+        if missing and self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES):
             self.catalog.scan(missing)
             self.reanchor_library()
+        # Otherwise the indexing worker re-anchors after the first paint: reading every
+        # highlight here would make the first frame wait on their number.
         self.library = LibraryState(self._next_serial(), "opened")
         if not self.catalog.missing_infos():  # else the worker says it once it has read all
             self._announce_unopenable(self.startup_problems)
@@ -371,7 +388,7 @@ class AiwatchApp(App[None]):
         if self.search_index is not None:
             self.indexing = (0, len(shown))  # until the worker has counted the library
         self.run_worker(
-            partial(self._index_library, self.search_index, shown, missing),
+            partial(self._index_library, self.search_index, shown, missing, self.partial_library),
             thread=True,
             exclusive=True,
             group="index",
@@ -379,13 +396,19 @@ class AiwatchApp(App[None]):
         )
 
     def _index_library(
-        self, index: FullTextIndex | None, shown: list[Source], missing: list[Source]
+        self,
+        index: FullTextIndex | None,
+        shown: list[Source],
+        missing: list[Source],
+        partial: bool = False,
     ) -> None:
-        """The indexing worker (a thread): update the index (None: it cannot be opened) and
-        read what the list still lacks. Only reads what the App owns; its findings come back
-        as messages."""
+        """The indexing worker (a thread): list the library when the list shows only its first
+        screen (`partial`), update the index (None: it cannot be opened) and read what the
+        list still lacks. Only reads what the App owns; its findings come back as messages."""
         from textual.worker import get_current_worker
 
+        from aiwatch_tui.core.library.sources import Folders
+        from aiwatch_tui.core.library.walk_stamp import make_stamp, save_first_screen
         from aiwatch_tui.core.operations.search_index import update_search_index
 
         worker = get_current_worker()  # cancelled when the app exits
@@ -401,10 +424,24 @@ class AiwatchApp(App[None]):
                 return
             problem = ""
             known: list[DocumentInfo] = []
+            folders: Folders = []
+            started = time.time_ns()
+            library_paths = self.store.library_paths()
+            walked: list[Source] = []
+            listed_infos: list[DocumentInfo] = []
+            if index is not None or partial:
+                walked, walk_problems = library_sources(library_paths, folders)
+            if partial:
+                # The list shows the first screen kept from the last launch: here is the rest,
+                # with what the index knows of it (no article is read).
+                listed = index.infos({s.key: s.path for s in walked}) if index is not None else {}
+                listed_infos = list(listed.values())
+                self.post_message(self.Listed(walked, walk_problems, listed_infos))
+                shown = walked
+                missing = [s for s in walked if s.key not in listed]
             if index is not None:
-                sources, _ = library_sources(self.store.library_paths())
-                library = {s.key for s in sources}
-                sources += [s for s in shown if s.key not in library]
+                library = {s.key for s in walked}
+                sources = walked + [s for s in shown if s.key not in library]
                 self.post_message(self.Indexing(0, len(sources)))
 
                 def progress(done: int, total: int) -> None:
@@ -414,11 +451,16 @@ class AiwatchApp(App[None]):
                 if cancelled():
                     self.post_message(self.Indexed(problem=problem, cancelled=True))
                     return
+                if not self.targets and not problem:
+                    # The list is the library, as walked: the next launch may show its first
+                    # screen before walking, and `aiwatch search` may trust the index.
+                    stamp = make_stamp(library_paths, folders, started)
+                    index.set_library_stamp(stamp)
+                    save_first_screen(self.paths.first_screen, stamp, walked)
                 if missing:
                     on_list = {s.key: s.path for s in shown}
                     known = [i for k, i in index.infos(on_list).items() if k in on_list]
             scanned = None
-            reanchored: list[Highlight] = []
             if missing:
                 from_index = {info.key for info in known}
                 unread = [s for s in missing if s.key not in from_index]
@@ -426,7 +468,8 @@ class AiwatchApp(App[None]):
                 if cancelled():
                     self.post_message(self.Indexed(problem=problem, cancelled=True))
                     return
-                reanchored = self._reanchored_after(known + scanned.infos)
+            read = known + (scanned.infos if scanned is not None else []) + listed_infos
+            reanchored = self._reanchored_after(read)
             self.post_message(self.Indexed(known, scanned, reanchored, problem))
         finally:
             self._indexers.leave()
@@ -454,6 +497,14 @@ class AiwatchApp(App[None]):
     def on_aiwatch_app_indexing(self, message: Indexing) -> None:
         self.indexing = (message.done, message.total)
 
+    def on_aiwatch_app_listed(self, message: Listed) -> None:
+        self.partial_library = False
+        self.catalog.replace_sources(message.sources, ())
+        self.catalog.adopt_infos(message.known)
+        self.startup_problems += message.problems
+        self.library = LibraryState(self._next_serial(), "read")
+        self._announce_unopenable(self.startup_problems)
+
     def on_aiwatch_app_indexed(self, message: Indexed) -> None:
         self.indexing = None
         if message.problem:
@@ -461,7 +512,7 @@ class AiwatchApp(App[None]):
         if message.cancelled:
             return
         self.call_later(self._warm_palette)
-        if message.known or message.scanned is not None:
+        if message.known or message.scanned is not None or message.reanchored:
             self.catalog.adopt_infos(message.known)
             if message.scanned is not None:
                 self.catalog.record(message.scanned)
@@ -1011,7 +1062,12 @@ def make_app(
     if db_path is not None and paths is not None:
         resolved = dataclasses.replace(paths, db=db_path)
     store = Store(resolved.db)
-    sources, problems = shown_sources(store, targets)
+    first = None if targets else first_screen_sources(store, resolved)
+    problems: list[str] = []
+    if first is not None:
+        sources = first
+    else:
+        sources, problems = shown_sources(store, targets)
     return AiwatchApp(
         store=store,
         catalog=Catalog(sources, library_reader(store)),
@@ -1019,4 +1075,25 @@ def make_app(
         open_key=open_key or document_to_open(targets, sources),
         problems=problems,
         targets=targets,
+        partial_library=first is not None,
     )
+
+
+def first_screen_sources(store: Store, paths: Paths) -> list[Source] | None:
+    """The library's first screen as the last launch listed it, when no folder of the library
+    changed since (None: walk it now), with the document last read (from the search index)
+    if it is further down: a relaunch then costs the same for 100 articles or 50,000."""
+    from aiwatch_tui.core.library.walk_stamp import first_screen
+
+    library_paths = store.library_paths()
+    first = first_screen(paths.first_screen, library_paths)
+    if first is None:
+        return None
+    last = store.last_read()
+    if last is not None and all(source.key != last for source in first):
+        from aiwatch_tui.core.operations.search_index import indexed_source
+
+        found = indexed_source(paths, last, library_paths)
+        if found is not None:
+            first.append(found)
+    return first

@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
-from aiwatch_tui.core.library.sources import MISSING, Folders
+from aiwatch_tui.core.files import write_private_file
+from aiwatch_tui.core.library.sources import MISSING, Folders, Source, SourceKind
 
 STAMP_VERSION = 1
 RACY_NS = 2_000_000_000
@@ -30,10 +32,8 @@ def make_stamp(
     trusted."""
     if any(mtime != MISSING and mtime >= started_ns - RACY_NS for _path, mtime in folders):
         return None
-    return json.dumps(
-        {"version": STAMP_VERSION, "paths": list(library_paths), "folders": folders},
-        ensure_ascii=False,
-    )
+    # ASCII JSON: a file name that is not UTF-8 (a lone surrogate in Python) stays writable.
+    return json.dumps({"version": STAMP_VERSION, "paths": list(library_paths), "folders": folders})
 
 
 def stamp_holds(stamp: str | None, library_paths: Sequence[str], articles: str = "") -> bool:
@@ -58,3 +58,36 @@ def stamp_holds(stamp: str | None, library_paths: Sequence[str], articles: str =
         if now != mtime:
             return False
     return True
+
+
+# The documents a relaunch shows before it has walked the library: a screen's worth and more.
+FIRST_SCREEN = 200
+
+
+def save_first_screen(path: Path, stamp: str | None, sources: Sequence[Source]) -> None:
+    """Keep the first sources of a walk with its stamp (none: forget them), for
+    `first_screen` at the next launch. Derived data: a failure to write is no loss."""
+    try:
+        if stamp is None:
+            path.unlink(missing_ok=True)
+            return
+        first = [[s.key, None if s.path is None else str(s.path), s.kind.value] for s in sources]
+        write_private_file(path, json.dumps({"stamp": stamp, "first": first[:FIRST_SCREEN]}))
+    except OSError:
+        pass
+
+
+def first_screen(path: Path, library_paths: Sequence[str]) -> list[Source] | None:
+    """The first sources of the library as the last walk found them, if walking it again
+    would find the same (see `stamp_holds`): what a relaunch shows before any walk. Costs
+    one stat() per folder and a small file, whatever the size of the library."""
+    try:
+        saved = json.loads(path.read_bytes())
+        if not stamp_holds(saved["stamp"], library_paths):
+            return None
+        return [
+            Source(str(key), None if file is None else Path(file), SourceKind(kind))
+            for key, file, kind in saved["first"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
-from aiwatch_tui.core.library.sources import Source
+from aiwatch_tui.core.library.sources import Source, SourceKind
 from aiwatch_tui.core.library.walk_stamp import stamp_holds
 from aiwatch_tui.core.model import DocumentInfo
+from aiwatch_tui.core.uris import SEED_PREFIX
 from aiwatch_tui.paths import Paths
 
 
@@ -38,6 +39,29 @@ def cached_infos(
             index.close()
     except Exception:  # noqa: BLE001 - derived data: a cache we cannot read we do without
         return {}
+
+
+def indexed_source(paths: Paths, key: str, library_paths: Sequence[str]) -> Source | None:
+    """The source of document `key` as the index last saw it, if it lies in the library (a
+    bundled article, or a file under one of `library_paths`); never creates the index."""
+    if not paths.search_index.is_file():
+        return None
+    try:
+        index = open_search_index(paths)
+        try:
+            info = index.info(key)
+        finally:
+            index.close()
+    except Exception:  # noqa: BLE001 - derived data: a cache we cannot read we do without
+        return None
+    if info is None or info.path is None:
+        return None
+    if key.startswith(SEED_PREFIX):
+        return Source(key, info.path, SourceKind.SEED)
+    where = str(info.path)
+    if any(where == p or where.startswith(os.path.join(p, "")) for p in library_paths):
+        return Source(key, info.path, SourceKind.FILE)
+    return None
 
 
 def update_search_index(

@@ -39,6 +39,8 @@ from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import DocumentInfo
 from aiwatch_tui.core.text.sanitize import one_line
 
+# Up to this many documents' metadata are looked up by key rather than read with all the rest.
+FEW_KEYS = 500
 RANK_WINDOW = 10_000  # matching passages ranked per query, at most (see _search)
 SECTION_WEIGHT = 4.0  # bm25 weight of the section heading column against 1.0 for the passage
 _CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
@@ -221,20 +223,25 @@ class FullTextIndex:
 
         `known_paths` (key -> where the caller holds that document now) are used in place
         of the paths recorded at indexing time: they are as current, and it saves building
-        10,000 Path objects at start-up."""
+        10,000 Path objects at start-up. When they are few (a first screen), only their
+        documents are returned."""
+        select = (
+            "SELECT key, path, title, word_count, size, mtime_ns, content_hash, notices FROM files"
+        )
+        paths = known_paths or {}
         try:
-            rows = (
-                self._connection()
-                .execute(
-                    "SELECT key, path, title, word_count, size, mtime_ns, content_hash, notices "
-                    "FROM files"
+            if 0 < len(paths) <= FEW_KEYS:
+                # A first screen's worth: looked up one by one, not read with everything.
+                rows = (
+                    self._connection()
+                    .execute(f"{select} WHERE key IN ({', '.join('?' * len(paths))})", list(paths))
+                    .fetchall()
                 )
-                .fetchall()
-            )
+            else:
+                rows = self._connection().execute(select).fetchall()
         except sqlite3.DatabaseError as error:
             self._guarded(error)
             return {}
-        paths = known_paths or {}
         return {row[0]: _info(row, paths.get(row[0])) for row in rows}
 
     def info(self, key: str) -> DocumentInfo | None:

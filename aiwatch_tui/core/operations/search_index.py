@@ -12,7 +12,7 @@ from pathlib import Path
 from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
 from aiwatch_tui.core.library.sources import Source, SourceKind
-from aiwatch_tui.core.library.walk_stamp import stamp_holds
+from aiwatch_tui.core.library.walk_stamp import save_first_screen, stamp_holds
 from aiwatch_tui.core.model import DocumentInfo
 from aiwatch_tui.core.uris import SEED_PREFIX
 from aiwatch_tui.paths import Paths
@@ -159,7 +159,7 @@ def search_library(
     library) is kept indexed alongside `wanted` so that searching a few paths does not evict
     the library and cost the app a re-index. `stamp`: the walk that listed the library
     (core.library.walk_stamp), kept in the index once it is up to date so that the next
-    search may skip the walk. Returns (results, problems of unreadable files).
+    search may skip the walk, and with the library's first screen for the app's next launch. Returns (results, problems of unreadable files).
     """
     by_key = {source.key: source for source in also_index}
     by_key.update({source.key: source for source in wanted})
@@ -169,6 +169,7 @@ def search_library(
         stats = index.update(list(by_key.values()), progress=progress)
         if stamp is not None and not stats.cancelled:
             index.set_library_stamp(stamp)
+            save_first_screen(paths.first_screen, stamp, also_index)
         results: list[SearchResult] = []
         asked = limit if len(wanted_keys) == len(by_key) else limit * 4
         while True:

@@ -159,7 +159,8 @@ def search_library(
     library) is kept indexed alongside `wanted` so that searching a few paths does not evict
     the library and cost the app a re-index. `stamp`: the walk that listed the library
     (core.library.walk_stamp), kept in the index once it is up to date so that the next
-    search may skip the walk, and with the library's first screen for the app's next launch. Returns (results, problems of unreadable files).
+    search may skip the walk, and with the library's first screen for the app's next launch.
+    Returns (results, problems of unreadable files).
     """
     by_key = {source.key: source for source in also_index}
     by_key.update({source.key: source for source in wanted})

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from aiwatch_tui.core.find.fulltext.passages import unpack
 from bench.bench_search import FULLTEXT_QUERIES
 
 TOKENIZE = "tokenize = 'unicode61 remove_diacritics 2'"
@@ -34,6 +35,7 @@ OPTIONS: list[tuple[str, str, str | None]] = [
     ("contentless, detail=none, text zlib beside", ", content='', detail=none", "zlib"),
     ("contentless, full, headings-only sections, zlib", ", content=''", "zlib-headings"),
     ("contentless, full, cs=0, headings-only, zlib", ", content='', columnsize=0", "zlib-headings"),
+    ("chosen: contentless, detail=none, zlib", ", content='', detail=none", "zlib-headings"),
 ]
 
 
@@ -45,7 +47,9 @@ def _size(path: Path) -> int:
     )
 
 
-def build(path: Path, rows: Sequence[tuple[int, str, str, int]], options: str, kept: str | None) -> float:
+def build(
+    path: Path, rows: Sequence[tuple[int, str, str, int]], options: str, kept: str | None
+) -> float:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA page_size = 16384")
     db.execute("PRAGMA journal_mode = WAL")
@@ -109,11 +113,21 @@ def query_ms(path: Path, options: str) -> tuple[float, float, int]:
 def main() -> None:
     index = Path(sys.argv[1])
     source = sqlite3.connect(index)
-    rows = source.execute("SELECT id, c0, c1, c2 FROM passages_content ORDER BY id").fetchall()
+    tables = {name for (name,) in source.execute("SELECT name FROM sqlite_master")}
+    if "passage_texts" in tables:  # the index as aiwatch now keeps it
+        rows = [
+            (rowid, *unpack(packed), start)
+            for rowid, start, packed in source.execute(
+                "SELECT id, start, packed FROM passage_texts ORDER BY id"
+            )
+        ]
+    else:  # before: the text in FTS5's own content table
+        rows = source.execute("SELECT id, c0, c1, c2 FROM passages_content ORDER BY id").fetchall()
     text_bytes = sum(len(section.encode()) + len(body.encode()) for _, section, body, _ in rows)
     corpus = int(sys.argv[2]) if len(sys.argv) > 2 else text_bytes
-    print(f"{len(rows):,} passages, {text_bytes / 1e6:.1f} MB of text, corpus {corpus / 1e6:.1f} MB")
-    print(f"{'option':50} {'size/corpus':>11} {'build MB/s':>10} {'q median ms':>11} {'q p95 ms':>8}  phrase")
+    print(f"{len(rows):,} passages, {text_bytes / 1e6:.1f} MB text, corpus {corpus / 1e6:.1f} MB")
+    heads = ("size/corpus", "build MB/s", "q median ms", "q p95 ms")
+    print(f"{'option':50} {heads[0]:>11} {heads[1]:>10} {heads[2]:>11} {heads[3]:>8}  phrase")
     with tempfile.TemporaryDirectory() as folder:
         first = int(sys.argv[3]) if len(sys.argv) > 3 else 0  # skip the options before
         for n, (name, options, kept) in enumerate(OPTIONS[first:], start=first):

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from aiwatch_tui.core.find.fulltext import snippets
 from aiwatch_tui.core.find.fulltext.index import FullTextIndex, TextHit
-from aiwatch_tui.core.find.fulltext.query import fts_query, match_marks, query_parts
+from aiwatch_tui.core.find.fulltext.passages import unpack
+from aiwatch_tui.core.find.fulltext.query import (
+    fts_query,
+    fts_words_query,
+    match_marks,
+    query_parts,
+)
 from aiwatch_tui.core.find.fulltext.snippets import make_snippet
 from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.library.sources import Source
@@ -237,7 +243,8 @@ def test_empty_and_punctuation_queries_find_nothing(index: FullTextIndex) -> Non
 )
 @given(st.text(max_size=30))
 def test_any_text_is_a_valid_fts_query(index: FullTextIndex, query: str) -> None:
-    translated = fts_query(query)
+    translated = fts_words_query(query)
+    assert (translated is None) == (fts_query(query) is None)
     if translated is None:
         return
     connection = sqlite3.connect(index.path)
@@ -262,13 +269,19 @@ def test_any_text_is_a_valid_fts_query(index: FullTextIndex, query: str) -> None
     ],
 )
 def test_marks_agree_with_fts5_highlight(index: FullTextIndex, query: str) -> None:
-    # Marks are computed in Python (cheaper); they must be what FTS5 itself would mark.
+    # Marks are computed in Python (the index keeps no positions); they must be what FTS5
+    # itself would mark, asked of a table with positions holding the same passages.
     match = fts_query(query)
-    connection = sqlite3.connect(index.path)
+    with sqlite3.connect(index.path) as stored:
+        texts = [unpack(packed) for (packed,) in stored.execute("SELECT packed FROM passage_texts")]
+    connection = sqlite3.connect(":memory:")
+    connection.execute(
+        "CREATE VIRTUAL TABLE p USING fts5(section, body, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    connection.executemany("INSERT INTO p (section, body) VALUES (?, ?)", texts)
     rows = connection.execute(
-        "SELECT body, highlight(passages, 1, char(2), char(3)) FROM passages "
-        "WHERE passages MATCH ?",
-        (match,),
+        "SELECT body, highlight(p, 1, char(2), char(3)) FROM p WHERE p MATCH ?", (match,)
     ).fetchall()
     connection.close()
     assert rows

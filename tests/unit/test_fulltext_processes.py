@@ -97,7 +97,7 @@ def index_rows(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object,
             "ORDER BY key"
         ).fetchall()
         passages = db.execute(
-            "SELECT rowid, section, body, start FROM passages ORDER BY rowid"
+            "SELECT id, start, heading, packed FROM passage_texts ORDER BY id"
         ).fetchall()
     return files, passages
 

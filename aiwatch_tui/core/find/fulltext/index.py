@@ -23,8 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from aiwatch_tui.core.files import make_private_dirs
-from aiwatch_tui.core.find.fulltext.passages import Loader
-from aiwatch_tui.core.find.fulltext.query import QueryPart, fts_query, match_marks, query_parts
+from aiwatch_tui.core.find.fulltext.passages import Loader, unpack
+from aiwatch_tui.core.find.fulltext.query import (
+    QueryPart,
+    fts_words_query,
+    match_marks,
+    query_parts,
+)
 from aiwatch_tui.core.find.fulltext.schema import (
     LIBRARY_STAMP,
     PAGE_SIZE,
@@ -32,7 +37,7 @@ from aiwatch_tui.core.find.fulltext.schema import (
     SCHEMA,
     SCHEMA_VERSION,
 )
-from aiwatch_tui.core.find.fulltext.snippets import CLOSE, OPEN, make_snippet, unmark
+from aiwatch_tui.core.find.fulltext.snippets import make_snippet
 from aiwatch_tui.core.find.fulltext.updating import Updater, UpdateStats
 from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
 from aiwatch_tui.core.library.sources import Source
@@ -262,33 +267,22 @@ class FullTextIndex:
 
     def headings(self) -> list[tuple[str, str, int]]:
         """(doc_key, heading text, offset in Document.text) of every indexed heading, in
-        document and text order, read from the stored passages (no article is read).
-
-        A heading's own passage is the one whose body is exactly its section name (passages()
-        names a section by its heading's text), unless the passage before it is one too: then
-        it is a paragraph repeating the heading. A heading with a run of spaces inside differs
-        from its section name and is left out (finding it would double the cost of the scan).
-        The FTS5 content table (c0 section, c1 body, c2 start) is read directly: a scan
-        through the virtual table costs twice as much, and comparing the columns in SQL
-        skips every other passage in C (0.2-0.5 s for 10,000 articles, 70,000 headings).
-        """
+        document and text order, read from the stored passages (no article is read): those
+        marked as a heading's own passage when indexed (passages.entry_of)."""
         try:
             connection = self._connection()
             keys = dict(connection.execute("SELECT doc_id, key FROM files").fetchall())
             rows = connection.execute(
-                "SELECT a.id, a.c0, a.c2 FROM passages_content AS a "
-                "LEFT JOIN passages_content AS b ON b.id = a.id - 1 "
-                "WHERE a.c0 = a.c1 AND a.c0 <> '' AND (b.c1 IS NULL OR b.c1 <> a.c0) "
-                "ORDER BY a.id"
+                "SELECT id, heading, start FROM passage_texts WHERE heading IS NOT NULL ORDER BY id"
             ).fetchall()
         except sqlite3.DatabaseError as error:
             self._guarded(error)
             return []
         found: list[tuple[str, str, int]] = []
-        for rowid, section, start in rows:
+        for rowid, heading, start in rows:
             key = keys.get(rowid // ROWS_PER_DOCUMENT)
             if key is not None:
-                found.append((str(key), str(section), int(start)))
+                found.append((str(key), str(heading), int(start)))
         return found
 
     def versions(self, keys: Iterable[str]) -> dict[str, tuple[str | None, int, int]]:
@@ -356,13 +350,13 @@ class FullTextIndex:
     def search(self, query: str, limit: int = 20) -> list[TextHit]:
         """The best passages for `query`, by BM25 (section headings weigh more)."""
         parts = query_parts(query)
-        match = fts_query(query)
+        match = fts_words_query(query)
         if match is None or limit <= 0:
             return []
         try:
             return self._search(match, parts, limit)
         except sqlite3.OperationalError:
-            # A query FTS5 still rejects (fts_query should make this impossible).
+            # A query FTS5 still rejects (fts_words_query should make this impossible).
             return []
         except sqlite3.DatabaseError as error:
             self._guarded(error)
@@ -370,49 +364,45 @@ class FullTextIndex:
 
     def _search(self, match: str, parts: Sequence[QueryPart], limit: int) -> list[TextHit]:
         connection = self._connection()
+        # The index holds no positions: FTS5 finds the passages holding every word, and a
+        # phrase is checked here on the passage's text, in rank order until `limit` pass.
+        phrases = [part for part in parts if len(part.words) > 1]
         # BM25 costs about a microsecond per matching row, so a query matching most of the
         # library ("ai") ranks only its first RANK_WINDOW matches.
         ranked = connection.execute(
             "SELECT rowid FROM (SELECT rowid, "
-            f"bm25(passages, {SECTION_WEIGHT}, 1.0, 0.0) AS score "
-            "FROM passages WHERE passages MATCH ? LIMIT ?) ORDER BY score LIMIT ?",
-            (match, RANK_WINDOW, limit),
+            f"bm25(passages, {SECTION_WEIGHT}, 1.0) AS score "
+            "FROM passages WHERE passages MATCH ? LIMIT ?) ORDER BY score",
+            (match, RANK_WINDOW),
         ).fetchall()
         documents: dict[int, tuple[str, str]] = {}
         hits: list[TextHit] = []
         for (rowid,) in ranked:
-            section, start, body = connection.execute(
-                "SELECT section, start, body FROM passages WHERE rowid = ?", (rowid,)
+            row = connection.execute(
+                "SELECT start, packed FROM passage_texts WHERE id = ?", (rowid,)
             ).fetchone()
+            if row is None:
+                continue
+            start, packed = row
+            section, body = unpack(packed)
+            if any(not match_marks(body, [p]) and not match_marks(section, [p]) for p in phrases):
+                continue
             marks = match_marks(body, parts)
-            if not marks:
-                # Python's idea of a token differed from FTS5's: ask FTS5 itself.
-                marks = self._fts_marks(match, rowid)
             doc_id = rowid // ROWS_PER_DOCUMENT
             if doc_id not in documents:
-                row = connection.execute(
+                found = connection.execute(
                     "SELECT key, title FROM files WHERE doc_id = ?", (doc_id,)
                 ).fetchone()
-                if row is None:
+                if found is None:
                     continue
-                documents[doc_id] = row
+                documents[doc_id] = found
             key, title = documents[doc_id]
             snippet, snippet_marks = make_snippet(body, marks)
             first = marks[0][0] if marks else 0
             hits.append(TextHit(key, title, section, start + first, snippet, snippet_marks))
+            if len(hits) >= limit:
+                break
         return hits
-
-    def _fts_marks(self, match: str, rowid: int) -> list[tuple[int, int]]:
-        row = (
-            self._connection()
-            .execute(
-                "SELECT highlight(passages, 1, ?, ?) FROM passages "
-                "WHERE passages MATCH ? AND rowid = ?",
-                (OPEN, CLOSE, match, rowid),
-            )
-            .fetchone()
-        )
-        return [] if row is None else unmark(row[0])[1]
 
 
 def _info(row: Sequence[Any], known: Path | None = None) -> DocumentInfo:

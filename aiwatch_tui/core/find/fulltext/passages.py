@@ -3,6 +3,7 @@ table row, each an exact slice of the text, with the heading of its section) and
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -55,6 +56,8 @@ class Entry(NamedTuple):
     sections: list[str]
     bodies: list[str]  # scrubbed of the highlight sentinels
     starts: list[int]
+    packed: list[bytes]  # pack(section, body) of each: compressed by the parsing process
+    headings: list[str | None]  # the heading's text where the passage is a heading's own
 
 
 def entry_of(document: Document) -> Entry:
@@ -65,10 +68,19 @@ def entry_of(document: Document) -> Entry:
     sections: list[str] = []
     bodies: list[str] = []
     starts: list[int] = []
+    packed: list[bytes] = []
+    headings: list[str | None] = []
     for passage in passages(document):
-        sections.append(passage.section)
-        bodies.append(scrub(passage.body) if unsafe else passage.body)
+        section = passage.section
+        body = scrub(passage.body) if unsafe else passage.body
+        # A heading's own passage is the one whose body is its section's name, unless the
+        # passage before is one too (then it is a paragraph repeating the heading).
+        own = section != "" and body == section and (not bodies or bodies[-1] != section)
+        sections.append(section)
+        bodies.append(body)
         starts.append(passage.start)
+        packed.append(pack(section, body))
+        headings.append(section if own else None)
     return Entry(
         document.content_hash,
         document.title,
@@ -77,7 +89,26 @@ def entry_of(document: Document) -> Entry:
         sections,
         bodies,
         starts,
+        packed,
+        headings,
     )
+
+
+def pack(section: str, body: str) -> bytes:
+    """A passage's section and body in one compressed value (a third of their size)."""
+    text = f"{len(section)}:{section}{body}"
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), PACK_LEVEL)
+
+
+def unpack(packed: bytes) -> tuple[str, str]:
+    """(section, body) of `pack`."""
+    text = zlib.decompress(packed).decode("utf-8", "surrogatepass")
+    length, _, rest = text.partition(":")
+    return rest[: int(length)], rest[int(length) :]
+
+
+# zlib's level: 6 packs English prose to about a third; the parsing processes pay for it.
+PACK_LEVEL = 6
 
 
 def load_entry(load: Loader, source: Source) -> tuple[Entry | None, str]:

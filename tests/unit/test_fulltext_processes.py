@@ -96,9 +96,8 @@ def index_rows(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object,
             "SELECT key, doc_id, size, content_hash, title, word_count, notices FROM files "
             "ORDER BY key"
         ).fetchall()
-        passages = db.execute(
-            "SELECT id, start, heading, packed FROM passage_texts ORDER BY id"
-        ).fetchall()
+        passages = db.execute("SELECT id, packed FROM passage_chunks ORDER BY id").fetchall()
+        passages += db.execute("SELECT id, heading, start FROM headings ORDER BY id").fetchall()
     return files, passages
 
 

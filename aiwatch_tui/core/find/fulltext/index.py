@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aiwatch_tui.core.files import make_private_dirs
-from aiwatch_tui.core.find.fulltext.passages import Loader, unpack
+from aiwatch_tui.core.find.fulltext.passages import Loader, unpack_chunk
 from aiwatch_tui.core.find.fulltext.query import (
     QueryPart,
     fts_words_query,
@@ -276,7 +276,7 @@ class FullTextIndex:
             connection = self._connection()
             keys = dict(connection.execute("SELECT doc_id, key FROM files").fetchall())
             rows = connection.execute(
-                "SELECT id, heading, start FROM passage_texts WHERE heading IS NOT NULL ORDER BY id"
+                "SELECT id, heading, start FROM headings ORDER BY id"
             ).fetchall()
         except sqlite3.DatabaseError as error:
             self._guarded(error)
@@ -370,42 +370,67 @@ class FullTextIndex:
         # The index holds no positions: FTS5 finds the passages holding every word, and a
         # phrase is checked here on the passage's text, in rank order until `limit` pass.
         phrases = [part for part in parts if len(part.words) > 1]
-        # BM25 costs about a microsecond per matching row, so a query matching most of the
-        # library ("ai") ranks only its first RANK_WINDOW matches.
-        ranked = connection.execute(
-            "SELECT rowid FROM (SELECT rowid, "
-            f"bm25(passages, {SECTION_WEIGHT}, 1.0) AS score "
-            "FROM passages WHERE passages MATCH ? LIMIT ?) ORDER BY score",
-            (match, RANK_WINDOW),
-        ).fetchall()
         documents: dict[int, tuple[str, str]] = {}
+        chunks: dict[int, tuple[list[str], list[str], list[int]]] = {}
         hits: list[TextHit] = []
-        for (rowid,) in ranked:
-            row = connection.execute(
-                "SELECT start, packed FROM passage_texts WHERE id = ?", (rowid,)
-            ).fetchone()
-            if row is None:
-                continue
-            start, packed = row
-            section, body = unpack(packed)
-            if any(not match_marks(body, [p]) and not match_marks(section, [p]) for p in phrases):
-                continue
-            marks = match_marks(body, parts)
-            doc_id = rowid // ROWS_PER_DOCUMENT
-            if doc_id not in documents:
-                found = connection.execute(
-                    "SELECT key, title FROM files WHERE doc_id = ?", (doc_id,)
+        # Ranked a page at a time (sorting a whole window costs more than ranking it): the
+        # next, larger page only when phrases the text lacks left too few.
+        done, asked = 0, limit * 4 if phrases else limit
+        while True:
+            ranked = self._ranked(match, asked, done)
+            for rowid in ranked:
+                base = rowid - rowid % ROWS_PER_DOCUMENT
+                row = connection.execute(
+                    "SELECT id, packed FROM passage_chunks WHERE id BETWEEN ? AND ? "
+                    "ORDER BY id DESC LIMIT 1",
+                    (base, rowid),
                 ).fetchone()
-                if found is None:
+                if row is None:
                     continue
-                documents[doc_id] = found
-            key, title = documents[doc_id]
-            snippet, snippet_marks = make_snippet(body, marks)
-            first = marks[0][0] if marks else 0
-            hits.append(TextHit(key, title, section, start + first, snippet, snippet_marks))
-            if len(hits) >= limit:
-                break
-        return hits
+                first, packed = row
+                if first not in chunks:  # hits come in clusters: each chunk unpacked once
+                    chunks[first] = unpack_chunk(packed)
+                sections, bodies, starts = chunks[first]
+                n = rowid - first
+                if n >= len(bodies):
+                    continue
+                section, body = sections[n], bodies[n]
+                if any(
+                    not match_marks(body, [p]) and not match_marks(section, [p]) for p in phrases
+                ):
+                    continue
+                doc_id = rowid // ROWS_PER_DOCUMENT
+                if doc_id not in documents:
+                    named = connection.execute(
+                        "SELECT key, title FROM files WHERE doc_id = ?", (doc_id,)
+                    ).fetchone()
+                    if named is None:
+                        continue
+                    documents[doc_id] = named
+                key, title = documents[doc_id]
+                marks = match_marks(body, parts)
+                snippet, snippet_marks = make_snippet(body, marks)
+                offset = starts[n] + (marks[0][0] if marks else 0)
+                hits.append(TextHit(key, title, section, offset, snippet, snippet_marks))
+                if len(hits) >= limit:
+                    return hits
+            if done + len(ranked) < asked or asked >= RANK_WINDOW:
+                return hits
+            done, asked = asked, min(RANK_WINDOW, 4 * asked)
+
+    def _ranked(self, match: str, limit: int, skip: int) -> list[int]:
+        """Rowids of the best matches from the `skip`-th to the `limit`-th, best first."""
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT rowid FROM (SELECT rowid, "
+                f"bm25(passages, {SECTION_WEIGHT}, 1.0) AS score "
+                "FROM passages WHERE passages MATCH ? LIMIT ?) ORDER BY score LIMIT ? OFFSET ?",
+                (match, RANK_WINDOW, limit - skip, skip),
+            )
+            .fetchall()
+        )
+        return [rowid for (rowid,) in rows]
 
 
 def _info(row: Sequence[Any], known: Path | None = None) -> DocumentInfo:

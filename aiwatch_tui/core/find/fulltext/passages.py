@@ -3,6 +3,7 @@ table row, each an exact slice of the text, with the heading of its section) and
 
 from __future__ import annotations
 
+import marshal
 import zlib
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -56,7 +57,10 @@ class Entry(NamedTuple):
     sections: list[str]
     bodies: list[str]  # scrubbed of the highlight sentinels
     starts: list[int]
-    packed: list[bytes]  # pack(section, body) of each: compressed by the parsing process
+    # The passages in chunks of about CHUNK_CHARS, each compressed (pack_chunk) by the
+    # parsing process, and the number of the first passage of each.
+    chunks: list[bytes]
+    chunk_firsts: list[int]
     headings: list[str | None]  # the heading's text where the passage is a heading's own
 
 
@@ -68,7 +72,6 @@ def entry_of(document: Document) -> Entry:
     sections: list[str] = []
     bodies: list[str] = []
     starts: list[int] = []
-    packed: list[bytes] = []
     headings: list[str | None] = []
     for passage in passages(document):
         section = passage.section
@@ -79,8 +82,18 @@ def entry_of(document: Document) -> Entry:
         sections.append(section)
         bodies.append(body)
         starts.append(passage.start)
-        packed.append(pack(section, body))
         headings.append(section if own else None)
+    chunks: list[bytes] = []
+    firsts: list[int] = []
+    first = size = 0
+    for n, body in enumerate(bodies):
+        size += len(body) + len(sections[n])
+        if size >= CHUNK_CHARS or n == len(bodies) - 1:
+            chunks.append(
+                pack_chunk(sections[first : n + 1], bodies[first : n + 1], starts[first : n + 1])
+            )
+            firsts.append(first)
+            first, size = n + 1, 0
     return Entry(
         document.content_hash,
         document.title,
@@ -89,24 +102,27 @@ def entry_of(document: Document) -> Entry:
         sections,
         bodies,
         starts,
-        packed,
+        chunks,
+        firsts,
         headings,
     )
 
 
-def pack(section: str, body: str) -> bytes:
-    """A passage's section and body in one compressed value (a third of their size)."""
-    text = f"{len(section)}:{section}{body}"
-    return zlib.compress(text.encode("utf-8", "surrogatepass"), PACK_LEVEL)
+def pack_chunk(sections: list[str], bodies: list[str], starts: list[int]) -> bytes:
+    """Consecutive passages (their sections, bodies and starts) in one compressed value:
+    prose compresses to about a third in chunks of a few pages, hardly at all one sentence
+    at a time."""
+    return zlib.compress(marshal.dumps((sections, bodies, starts)), PACK_LEVEL)
 
 
-def unpack(packed: bytes) -> tuple[str, str]:
-    """(section, body) of `pack`."""
-    text = zlib.decompress(packed).decode("utf-8", "surrogatepass")
-    length, _, rest = text.partition(":")
-    return rest[: int(length)], rest[int(length) :]
+def unpack_chunk(packed: bytes) -> tuple[list[str], list[str], list[int]]:
+    """(sections, bodies, starts) of `pack_chunk`."""
+    sections, bodies, starts = marshal.loads(zlib.decompress(packed))
+    return list(sections), list(bodies), list(starts)
 
 
+# Text per chunk of passages: a few pages, so that showing one passage decompresses little.
+CHUNK_CHARS = 16 * 1024
 # zlib's level: 6 packs English prose to about a third; the parsing processes pay for it.
 PACK_LEVEL = 6
 

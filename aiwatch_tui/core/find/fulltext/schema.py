@@ -1,10 +1,10 @@
 """The index's tables: `files` (what the document list needs, per document), `passages`
-(FTS5, contentless) and `passage_texts` (the passages themselves). A passage's rowid is
+(FTS5, contentless), `passage_chunks` (the passages themselves) and `headings`. A passage's rowid is
 `doc_id * ROWS_PER_DOCUMENT + n`, so a document's passages are one rowid range."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ROWS_PER_DOCUMENT = 1 << 24
 PAGE_SIZE = 16384
 # The `meta` row holding the stamp of the library walk the index was last updated from; any
@@ -33,12 +33,11 @@ SCHEMA = (
         content = '', detail = none,
         tokenize = 'unicode61 remove_diacritics 2'
     )""",
-    # Each passage's section and body, compressed (passages.pack), where it starts in its
-    # document, and its heading's text if it is a heading's own passage (for the palette).
-    """CREATE TABLE passage_texts (
-        id INTEGER PRIMARY KEY,
-        start INTEGER NOT NULL,
-        heading TEXT,
-        packed BLOB NOT NULL
+    # The passages themselves, in compressed chunks of a document's consecutive passages
+    # (passages.pack_chunk), each under the rowid of its first passage.
+    """CREATE TABLE passage_chunks (id INTEGER PRIMARY KEY, packed BLOB NOT NULL)""",
+    # Each heading's own passage: its text and where it starts (for the palette).
+    """CREATE TABLE headings (
+        id INTEGER PRIMARY KEY, heading TEXT NOT NULL, start INTEGER NOT NULL
     )""",
 )

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from aiwatch_tui.core.find.fulltext import parsing
 from aiwatch_tui.core.find.fulltext.parsing import Loaded
-from aiwatch_tui.core.find.fulltext.passages import Entry, Loader, unpack
+from aiwatch_tui.core.find.fulltext.passages import Entry, Loader, unpack_chunk
 from aiwatch_tui.core.find.fulltext.schema import LIBRARY_STAMP, ROWS_PER_DOCUMENT
 from aiwatch_tui.core.library.loading import SourceReader, Version
 from aiwatch_tui.core.library.sources import Source
@@ -36,7 +36,8 @@ _INSERT_ONE = "INSERT INTO passages (rowid, section, body) VALUES (?, ?, ?)"
 _INSERT_MANY = "INSERT INTO passages (rowid, section, body) VALUES " + ", ".join(
     ["(?, ?, ?)"] * ROWS_PER_INSERT
 )
-_INSERT_TEXT = "INSERT INTO passage_texts (id, start, heading, packed) VALUES (?, ?, ?, ?)"
+_INSERT_CHUNK = "INSERT INTO passage_chunks (id, packed) VALUES (?, ?)"
+_INSERT_HEADING = "INSERT INTO headings (id, heading, start) VALUES (?, ?, ?)"
 # A contentless FTS5 table forgets a row when told the values it was given.
 _FORGET = "INSERT INTO passages (passages, rowid, section, body) VALUES ('delete', ?, ?, ?)"
 
@@ -97,7 +98,8 @@ class Updater:
         self.problems: list[str] = []
         self.next_id = 1
         self.rows: list[object] = []  # passages waiting to be inserted, three values each
-        self.texts: list[tuple[object, ...]] = []  # their passage_texts rows
+        self.chunks: list[tuple[int, bytes]] = []  # their passage_chunks rows
+        self.headings: list[tuple[int, str, int]] = []  # their headings rows
         self.files: list[tuple[object, ...]] = []  # files rows waiting, without indexed_at
 
     def run(self, sources: Sequence[Source]) -> UpdateStats:
@@ -260,7 +262,16 @@ class Updater:
         self.rows.extend(
             chain.from_iterable(zip(rowids, entry.sections, entry.bodies, strict=False))
         )
-        self.texts.extend(zip(rowids, entry.starts, entry.headings, entry.packed, strict=False))
+        self.chunks += [
+            (base + first, packed)
+            for first, packed in zip(entry.chunk_firsts, entry.chunks, strict=True)
+            if first < ROWS_PER_DOCUMENT
+        ]
+        self.headings += [
+            (rowid, heading, start)
+            for rowid, heading, start in zip(rowids, entry.headings, entry.starts, strict=False)
+            if heading is not None
+        ]
         if len(self.rows) >= 3 * ROWS_PER_INSERT:
             self._flush_rows()
         self.files.append(
@@ -290,8 +301,9 @@ class Updater:
             self.db.execute(_INSERT_MANY, self.rows[start : start + width])
         rest = self.rows[full:]
         self.rows = []
-        self.db.executemany(_INSERT_TEXT, self.texts)
-        self.texts = []
+        self.db.executemany(_INSERT_CHUNK, self.chunks)
+        self.db.executemany(_INSERT_HEADING, self.headings)
+        self.chunks, self.headings = [], []
         if not everything:
             self.rows = rest
             return
@@ -309,10 +321,16 @@ class Updater:
         base = doc_id * ROWS_PER_DOCUMENT
         span = (base, base + ROWS_PER_DOCUMENT - 1)
         stored = self.db.execute(
-            "SELECT id, packed FROM passage_texts WHERE id BETWEEN ? AND ?", span
+            "SELECT id, packed FROM passage_chunks WHERE id BETWEEN ? AND ?", span
         ).fetchall()
-        self.db.executemany(_FORGET, ((rowid, *unpack(packed)) for rowid, packed in stored))
-        self.db.execute("DELETE FROM passage_texts WHERE id BETWEEN ? AND ?", span)
+        for first, packed in stored:
+            sections, bodies, _starts = unpack_chunk(packed)
+            self.db.executemany(
+                _FORGET,
+                zip(range(first, first + len(bodies)), sections, bodies, strict=True),
+            )
+        self.db.execute("DELETE FROM passage_chunks WHERE id BETWEEN ? AND ?", span)
+        self.db.execute("DELETE FROM headings WHERE id BETWEEN ? AND ?", span)
 
     def _remove(self, doc_id: int, key: str) -> None:
         self._delete_passages(doc_id)

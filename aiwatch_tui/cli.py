@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from aiwatch_tui import __version__
 
 if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop
+
     from aiwatch_tui.core.library.loading import SourceReader
     from aiwatch_tui.core.library.sources import Source
     from aiwatch_tui.core.model import DocumentRow
@@ -158,8 +160,31 @@ def _run_reader(args: argparse.Namespace) -> int:
     from aiwatch_tui.ui.collector import hold_full_collections
 
     app.after_first_paint.append(hold_full_collections)
-    app.run()
+    import asyncio
+
+    # Our own loop rather than asyncio.run(), which would wait for every worker thread as it
+    # ends: see _finish.
+    loop = asyncio.new_event_loop()
+    try:
+        app.run(loop=loop)
+    finally:
+        _finish(loop, leave_workers=app.left_worker_busy)
     return 0
+
+
+def _finish(loop: AbstractEventLoop, *, leave_workers: bool) -> None:
+    """Close the reader's loop. If the app closed with a worker thread still busy (indexing
+    a huge article, say), end the process at once instead of waiting for it: ctrl+q must quit
+    at once. The app has closed by then: the terminal is restored, and every change to the
+    store is committed (the search index, derived data, recovers from a write cut short)."""
+    if leave_workers:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    try:
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -83,6 +83,8 @@ _IDLE_SECONDS = 2.0
 # How often to make sure the terminal is still there (see AiwatchApp._check_terminal).
 _HANG_UP_CHECK_SECONDS = 1.0
 THEME_SETTING = "theme"
+# How long quitting waits for the indexing worker to leave the index (see on_unmount).
+_EXIT_PATIENCE = 0.2
 
 
 def _aiwatch_provider() -> type[Provider]:
@@ -109,9 +111,10 @@ class _InUse:
             self._count -= 1
             self._free.notify_all()
 
-    def wait_until_free(self) -> None:
+    def wait_until_free(self, timeout: float | None = None) -> bool:
+        """Wait until no thread uses it (at most `timeout` seconds): whether none does."""
         with self._free:
-            self._free.wait_for(lambda: self._count == 0)
+            return self._free.wait_for(lambda: self._count == 0, timeout)
 
 
 class AiwatchApp(App[None]):
@@ -234,6 +237,8 @@ class AiwatchApp(App[None]):
         # library has been read: see _warm_palette).
         self.palette_candidates: LibraryCandidates | None = None
         self._indexers = _InUse()  # indexing workers inside the index
+        # The app closed while an indexing worker was still busy (the process need not wait).
+        self.left_worker_busy = False
         self._serial = 0  # of the requests and changes told to the screens
         self._last_input = time.monotonic()  # when a key (or the mouse) last came
         # Keys (and pastes) are routed one at a time, each after the one before has been
@@ -1003,13 +1008,18 @@ class AiwatchApp(App[None]):
         # The screens have closed (the main one saved the position). The indexing worker was
         # cancelled as the app began to exit and leaves the index at its next look; a fetch
         # stops at its next look too (every article it stored is kept): then the index is
-        # closed, and the store.
+        # closed, and the store. A worker deep in one huge article (or waiting on a slow
+        # site) is not waited for: quitting is at once, and the command line ends the process
+        # without it (every change to the store is committed already; the index is derived).
         self._web_cancel.set()
-        await asyncio.to_thread(self._web_workers.wait_until_free)
-        await asyncio.to_thread(self._indexers.wait_until_free)
-        if self.search_index is not None:
+        web_free = await asyncio.to_thread(self._web_workers.wait_until_free, _EXIT_PATIENCE)
+        index_free = await asyncio.to_thread(self._indexers.wait_until_free, _EXIT_PATIENCE)
+        if index_free and self.search_index is not None:
             self.search_index.close()
-        self.store.close()
+        if web_free and index_free:
+            self.store.close()
+        else:
+            self.left_worker_busy = True
 
 
 def _fetch_message(progress: FetchProgress, cancelled: bool) -> tuple[str, SeverityLevel]:

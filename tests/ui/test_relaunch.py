@@ -4,6 +4,7 @@ the library or reading what is known of every document (issue 16), then the rest
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -93,3 +94,29 @@ def test_what_a_relaunch_does_before_its_first_frame_does_not_grow_with_the_libr
 
     # Listing 4,000 files instead of 1,000 would cost about 4 times as much.
     assert growth(lambda n: relaunch(n), 1000) < 2.0
+
+
+async def test_quitting_leaves_a_busy_indexing_worker_behind(new_app: AppFactory) -> None:
+    # Issue 16: ctrl+q waited for the worker indexing a 50 MB article. A worker still inside
+    # the index when the app closes is left to the command line, which ends the process
+    # without it (cli._finish); the store stays open for it until then.
+    app = new_app()
+    inside = threading.Event()
+    release = threading.Event()
+
+    def busy_worker() -> None:
+        app._indexers.enter()  # as _index_library does, deep in one huge article
+        inside.set()
+        release.wait()
+        app._indexers.leave()
+
+    worker = threading.Thread(target=busy_worker, daemon=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        worker.start()
+        inside.wait()
+        await pilot.press("ctrl+q")
+    assert app.left_worker_busy
+    release.set()
+    worker.join()
+    app.store.close()

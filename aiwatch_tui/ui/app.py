@@ -509,6 +509,7 @@ class AiwatchApp(App[None]):
         self.startup_problems += message.problems
         self.library = LibraryState(self._next_serial(), "read")
         self._announce_unopenable(self.startup_problems)
+        self.call_later(self._warm_palette)  # the library is known: ready for ctrl+p
 
     def on_aiwatch_app_indexed(self, message: Indexed) -> None:
         self.indexing = None

@@ -401,9 +401,11 @@ class LibraryCandidates:
 
     def _documents_version(self) -> object:
         host = self._host
-        # The list's generation, and the search index (the sections come from it) and
-        # whether it is being updated: both change when the indexing worker is done.
-        return (host.library.generation, id(host.search_index), host.indexing is None)
+        # The list's generation, and the search index's headings (the sections come from
+        # them): an update that changed nothing changes neither.
+        index = host.search_index
+        headings = index.headings_version() if index is not None else None
+        return (host.library.generation, id(index), headings)
 
     def current(self) -> list[Candidates]:
         """Both parts, up to date (call in a thread: a part that changed is rebuilt)."""

@@ -288,6 +288,19 @@ class FullTextIndex:
                 found.append((str(key), str(heading), int(start)))
         return found
 
+    def headings_version(self) -> tuple[int, int] | None:
+        """A value that changes when headings() would (in milliseconds: for caches of it)."""
+        try:
+            row = (
+                self._connection()
+                .execute("SELECT count(*), coalesce(max(id), 0) FROM headings")
+                .fetchone()
+            )
+        except sqlite3.DatabaseError as error:
+            self._guarded(error)
+            return None
+        return int(row[0]), int(row[1])
+
     def versions(self, keys: Iterable[str]) -> dict[str, tuple[str | None, int, int]]:
         """(path, size, modification time in ns) as indexed, of those of `keys` indexed."""
         wanted = list(dict.fromkeys(keys))

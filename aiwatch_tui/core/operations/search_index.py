@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiwatch_tui.core.find.fulltext.index import FullTextIndex
+from aiwatch_tui.core.find.fulltext.index import FullTextIndex, TextHit
 from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
 from aiwatch_tui.core.library.sources import Source, SourceKind
 from aiwatch_tui.core.library.walk_stamp import save_first_screen, stamp_holds
@@ -98,6 +98,18 @@ class SearchResult:
     marks: tuple[tuple[int, int], ...]
 
 
+def _result(hit: TextHit, path: str | None) -> SearchResult:
+    return SearchResult(
+        key=hit.doc_key,
+        title=hit.title,
+        path=path,
+        section=hit.section,
+        offset=hit.offset,
+        snippet=hit.snippet,
+        marks=hit.marks,
+    )
+
+
 def search_unchanged_library(
     paths: Paths, query: str, library_paths: Sequence[str], limit: int = 20, articles: str = ""
 ) -> list[SearchResult] | None:
@@ -126,19 +138,7 @@ def search_unchanged_library(
                 return None
             if (status.st_size, status.st_mtime_ns) != (size, mtime_ns):
                 return None
-        return [
-            SearchResult(
-                key=hit.doc_key,
-                title=hit.title,
-                path=indexed[hit.doc_key][0],
-                section=hit.section,
-                offset=hit.offset,
-                snippet=hit.snippet,
-                marks=hit.marks,
-            )
-            for hit in hits
-            if hit.doc_key in indexed
-        ]
+        return [_result(hit, indexed[hit.doc_key][0]) for hit in hits if hit.doc_key in indexed]
     finally:
         index.close()
 
@@ -176,15 +176,7 @@ def search_library(
         while True:
             hits = index.search(query, limit=asked)
             results = [
-                SearchResult(
-                    key=hit.doc_key,
-                    title=hit.title,
-                    path=_path_text(by_key[hit.doc_key]),
-                    section=hit.section,
-                    offset=hit.offset,
-                    snippet=hit.snippet,
-                    marks=hit.marks,
-                )
+                _result(hit, _path_text(by_key[hit.doc_key]))
                 for hit in hits
                 if hit.doc_key in wanted_keys
             ]

@@ -45,63 +45,60 @@ def passages(document: Document) -> Iterator[Passage]:
 
 
 class Entry(NamedTuple):
-    """What the index stores of one document: its `files` row and its passages, as columns.
-
-    Plain strings and numbers only, so that a parsing process can send it cheaply (marshal).
+    """What the index stores of one document: its `files` row, its passages in compressed
+    chunks (pack_chunk) with the number of the first passage of each, and its headings.
+    Plain values only, so that a parsing process can send it cheaply (marshal); compressed,
+    so that neither the process nor the writer holds a second full copy of a huge text.
     """
 
     content_hash: str
     title: str
     word_count: int
     notices: str  # one per line
-    sections: list[str]
-    bodies: list[str]  # scrubbed of the highlight sentinels
-    starts: list[int]
-    # The passages in chunks of about CHUNK_CHARS, each compressed (pack_chunk) by the
-    # parsing process, and the number of the first passage of each.
     chunks: list[bytes]
     chunk_firsts: list[int]
-    headings: list[str | None]  # the heading's text where the passage is a heading's own
+    # (number, text, start) of each heading's own passage: the one whose body is its
+    # section's name, unless the passage before is one too (a paragraph repeating it).
+    headings: list[tuple[int, str, int]]
 
 
 def entry_of(document: Document) -> Entry:
-    """The document's files row and passages (those of passages(), in the same order)."""
+    """The document's files row and passages (those of passages(), in the same order), the
+    passages packed a chunk at a time as they come."""
     text = document.text
     # Sanitised text never holds the sentinels: one scan of the text instead of one per body.
     unsafe = OPEN in text or CLOSE in text
+    chunks: list[bytes] = []
+    firsts: list[int] = []
+    headings: list[tuple[int, str, int]] = []
     sections: list[str] = []
     bodies: list[str] = []
     starts: list[int] = []
-    headings: list[str | None] = []
+    size = count = 0
+    previous = ""
     for passage in passages(document):
         section = passage.section
         body = scrub(passage.body) if unsafe else passage.body
-        # A heading's own passage is the one whose body is its section's name, unless the
-        # passage before is one too (then it is a paragraph repeating the heading).
-        own = section != "" and body == section and (not bodies or bodies[-1] != section)
+        if section != "" and body == section and previous != section:
+            headings.append((count, section, passage.start))
+        previous = body
         sections.append(section)
         bodies.append(body)
         starts.append(passage.start)
-        headings.append(section if own else None)
-    chunks: list[bytes] = []
-    firsts: list[int] = []
-    first = size = 0
-    for n, body in enumerate(bodies):
-        size += len(body) + len(sections[n])
-        if size >= CHUNK_CHARS or n == len(bodies) - 1:
-            chunks.append(
-                pack_chunk(sections[first : n + 1], bodies[first : n + 1], starts[first : n + 1])
-            )
-            firsts.append(first)
-            first, size = n + 1, 0
+        count += 1
+        size += len(body) + len(section)
+        if size >= CHUNK_CHARS:
+            firsts.append(count - len(bodies))
+            chunks.append(pack_chunk(sections, bodies, starts))
+            sections, bodies, starts, size = [], [], [], 0
+    if bodies:
+        firsts.append(count - len(bodies))
+        chunks.append(pack_chunk(sections, bodies, starts))
     return Entry(
         document.content_hash,
         document.title,
         document.word_count,
         "\n".join(document.notices),
-        sections,
-        bodies,
-        starts,
         chunks,
         firsts,
         headings,

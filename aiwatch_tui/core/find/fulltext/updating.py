@@ -256,24 +256,23 @@ class Updater:
 
     def _write(self, doc_id: int, source: Source, entry: Entry, version: Version) -> None:
         base = doc_id * ROWS_PER_DOCUMENT
-        # Rows (rowid, section, body) laid end to end, built in C: zip stops at the shortest,
-        # so the range also caps a document at ROWS_PER_DOCUMENT passages.
-        rowids = range(base, base + min(len(entry.starts), ROWS_PER_DOCUMENT))
-        self.rows.extend(
-            chain.from_iterable(zip(rowids, entry.sections, entry.bodies, strict=False))
-        )
-        self.chunks += [
-            (base + first, packed)
-            for first, packed in zip(entry.chunk_firsts, entry.chunks, strict=True)
-            if first < ROWS_PER_DOCUMENT
-        ]
+        # Each chunk unpacked in turn, its rows (rowid, section, body) laid end to end and
+        # written before the next: a huge document is never all in memory at once. Passages
+        # past ROWS_PER_DOCUMENT are not kept.
+        for first, packed in zip(entry.chunk_firsts, entry.chunks, strict=True):
+            if first >= ROWS_PER_DOCUMENT:
+                break
+            sections, bodies, _starts = unpack_chunk(packed)
+            rowids = range(base + first, base + min(first + len(bodies), ROWS_PER_DOCUMENT))
+            self.rows.extend(chain.from_iterable(zip(rowids, sections, bodies, strict=False)))
+            self.chunks.append((base + first, packed))
+            if len(self.rows) >= 3 * ROWS_PER_INSERT:
+                self._flush_rows()
         self.headings += [
-            (rowid, heading, start)
-            for rowid, heading, start in zip(rowids, entry.headings, entry.starts, strict=False)
-            if heading is not None
+            (base + n, heading, start)
+            for n, heading, start in entry.headings
+            if n < ROWS_PER_DOCUMENT
         ]
-        if len(self.rows) >= 3 * ROWS_PER_INSERT:
-            self._flush_rows()
         self.files.append(
             (
                 source.key,
@@ -325,10 +324,9 @@ class Updater:
         ).fetchall()
         for first, packed in stored:
             sections, bodies, _starts = unpack_chunk(packed)
-            self.db.executemany(
-                _FORGET,
-                zip(range(first, first + len(bodies)), sections, bodies, strict=True),
-            )
+            # (Only what was inserted: a contentless table told of another row goes wrong.)
+            rowids = range(first, min(first + len(bodies), span[1] + 1))
+            self.db.executemany(_FORGET, zip(rowids, sections, bodies, strict=False))
         self.db.execute("DELETE FROM passage_chunks WHERE id BETWEEN ? AND ?", span)
         self.db.execute("DELETE FROM headings WHERE id BETWEEN ? AND ?", span)
 

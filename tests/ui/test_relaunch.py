@@ -120,3 +120,30 @@ async def test_quitting_leaves_a_busy_indexing_worker_behind(new_app: AppFactory
     release.set()
     worker.join()
     app.store.close()
+
+
+def test_the_first_screens_counts_do_not_grow_with_the_highlights(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from aiwatch_tui.core.library.loading import load_document
+    from aiwatch_tui.core.model import DocumentInfo
+    from aiwatch_tui.core.operations.library import document_rows
+    from tests.conftest import SEED_000
+    from tests.highlights import highlight_on
+
+    base = highlight_on(SEED_000, "Artificial intelligence")
+    shown = [load_document(SEED_000).key]
+    stores = {}
+    for count in (2000, 8000):
+        store = Store(tmp_path / f"{count}.db")
+        store.merge_highlights(
+            [replace(base, id=f"h{n}", doc_key=f"/elsewhere/{n % 500}.txt") for n in range(count)]
+        )
+        store.merge_highlights([base])
+        stores[count] = store
+    info = DocumentInfo(shown[0], SEED_000, "Seed", 100, 1, 1, "hash")
+    rows = document_rows(stores[8000], [info])
+    assert (rows[0].highlights, rows[0].notes) == (1, 0)  # its own, counted by key
+    assert growth(lambda n: document_rows(stores[n], [info]), 2000) < 2.0
+    for store in stores.values():
+        store.close()

@@ -128,8 +128,9 @@ def document_to_open(targets: Sequence[Path], sources: Sequence[Source]) -> str 
 def document_rows(store: Store, infos: Iterable[DocumentInfo]) -> list[DocumentRow]:
     """Each document with its reading progress and annotation counts (and, for a web
     article, its site, date and feed), as lists show it."""
+    infos = list(infos)
     progress = store.progress_by_document()
-    counts = store.annotation_counts()
+    counts = store.annotation_counts([info.key for info in infos])
     articles = store.article_facts()
     rows: list[DocumentRow] = []
     for info in infos:

@@ -24,11 +24,13 @@ _REPLACE_HIGHLIGHT = _INSERT_HIGHLIGHT.replace("INSERT", "INSERT OR REPLACE", 1)
 _ANNOTATION_COUNTS = """
     SELECT doc_key, SUM(highlight_count), SUM(note_count) FROM (
         SELECT doc_key, COUNT(*) AS highlight_count, SUM(note <> '') AS note_count
-            FROM highlights GROUP BY doc_key
+            FROM highlights {where} GROUP BY doc_key
         UNION ALL
-        SELECT doc_key, 0, 1 FROM document_notes
+        SELECT doc_key, 0, 1 FROM document_notes {where}
     ) GROUP BY doc_key
 """
+# Up to this many documents' counts are looked up by key (a first screen) rather than all.
+_COUNTED_BY_KEY = 500
 
 
 class MergeResult(NamedTuple):
@@ -260,9 +262,15 @@ class AnnotationTables(Database):
         )
         return tuple(value for row in rows for value in row)
 
-    def annotation_counts(self) -> dict[str, tuple[int, int]]:
-        """doc_key -> (highlights, notes), notes counting highlight notes and document notes."""
-        return {key: (int(h), int(n)) for key, h, n in self._read(_ANNOTATION_COUNTS)}
+    def annotation_counts(self, keys: Sequence[str] | None = None) -> dict[str, tuple[int, int]]:
+        """doc_key -> (highlights, notes), notes counting highlight notes and document notes;
+        of every document, or (in time that does not grow with the rest) of `keys` only."""
+        if keys is not None and len(keys) <= _COUNTED_BY_KEY:
+            where = f"WHERE doc_key IN ({', '.join('?' * len(keys))})"
+            rows = self._read(_ANNOTATION_COUNTS.format(where=where), [*keys, *keys])
+        else:
+            rows = self._read(_ANNOTATION_COUNTS.format(where=""))
+        return {key: (int(h), int(n)) for key, h, n in rows}
 
     def document_note(self, doc_key: str, note_id: str = "") -> str:
         """The text of a document's note: its own (the one `A` edits), or the one `note_id`."""

@@ -38,8 +38,10 @@ from aiwatch_tui.ui.state import LibraryState
 if TYPE_CHECKING:
     from aiwatch_tui.core.find.fulltext.index import FullTextIndex, TextHit
 
+# Seconds without a new key before a query is searched (see AiwatchProvider.search).
+QUIET_BEFORE_SEARCH = 0.015
 # Hits per query: a page or two of the palette, cheap to draw.
-MAX_HITS = 50
+MAX_HITS = 24
 # Only the start of a long quote or note is searched and shown: scanning 50,000-character
 # notes on every keystroke would cost more than the rest of the library.
 MAX_SEARCHED_CHARS = 400
@@ -623,6 +625,10 @@ class AiwatchProvider(Provider):
             return None
 
     async def search(self, query: str) -> Hits:
+        # A key typed right after this one (a fast typist, a paste, keys sent at once over
+        # SSH) cancels this search while it waits here, before it has cost anything: only
+        # the query as it stands once the keys stop is ranked.
+        await asyncio.sleep(QUIET_BEFORE_SEARCH)
         index = await self.index()
         if index is None:
             return

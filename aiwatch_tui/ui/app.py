@@ -34,7 +34,7 @@ from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations
 from aiwatch_tui.core.library.catalog import Catalog, Scanned, read_infos
-from aiwatch_tui.core.library.sources import Source, SourceKind, library_sources
+from aiwatch_tui.core.library.sources import Source, SourceKind
 from aiwatch_tui.core.model import Document, DocumentInfo, Highlight
 from aiwatch_tui.core.operations.library import (
     document_to_open,
@@ -432,10 +432,12 @@ class AiwatchApp(App[None]):
             folders: Folders = []
             started = time.time_ns()
             library_paths = self.store.library_paths()
+            articles = self.store.articles_version()  # (before the listing: see make_stamp)
             walked: list[Source] = []
             listed_infos: list[DocumentInfo] = []
             if index is not None or partial:
-                walked, walk_problems = library_sources(library_paths, folders)
+                # The stored web articles, the bundled articles and the library's files.
+                walked, walk_problems = shown_sources(self.store, folders=folders)
             if partial:
                 # The list shows the first screen kept from the last launch: here is the rest,
                 # with what the index knows of it (no article is read).
@@ -459,7 +461,7 @@ class AiwatchApp(App[None]):
                 if not self.targets and not problem:
                     # The list is the library, as walked: the next launch may show its first
                     # screen before walking, and `aiwatch search` may trust the index.
-                    stamp = make_stamp(library_paths, folders, started)
+                    stamp = make_stamp(library_paths, folders, started, articles)
                     index.set_library_stamp(stamp)
                     save_first_screen(self.paths.first_screen, stamp, walked)
                 if missing:
@@ -1073,7 +1075,7 @@ def make_app(
     if db_path is not None and paths is not None:
         resolved = dataclasses.replace(paths, db=db_path)
     store = Store(resolved.db)
-    first = None if targets else first_screen_sources(store, resolved)
+    first = None if targets or open_key else first_screen_sources(store, resolved)
     problems: list[str] = []
     if first is not None:
         sources = first
@@ -1097,14 +1099,17 @@ def first_screen_sources(store: Store, paths: Paths) -> list[Source] | None:
     from aiwatch_tui.core.library.walk_stamp import first_screen
 
     library_paths = store.library_paths()
-    first = first_screen(paths.first_screen, library_paths)
+    first = first_screen(paths.first_screen, library_paths, store.articles_version())
     if first is None:
         return None
     last = store.last_read()
     if last is not None and all(source.key != last for source in first):
-        from aiwatch_tui.core.operations.search_index import indexed_source
+        if store.article(last) is not None:
+            first.append(Source(last, None, SourceKind.ARTICLE))
+        else:
+            from aiwatch_tui.core.operations.search_index import indexed_source
 
-        found = indexed_source(paths, last, library_paths)
-        if found is not None:
-            first.append(found)
+            found = indexed_source(paths, last, library_paths)
+            if found is not None:
+                first.append(found)
     return first

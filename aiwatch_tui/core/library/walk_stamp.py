@@ -77,13 +77,15 @@ def save_first_screen(path: Path, stamp: str | None, sources: Sequence[Source]) 
         pass
 
 
-def first_screen(path: Path, library_paths: Sequence[str]) -> list[Source] | None:
+def first_screen(
+    path: Path, library_paths: Sequence[str], articles: str = ""
+) -> list[Source] | None:
     """The first sources of the library as the last walk found them, if walking it again
     would find the same (see `stamp_holds`): what a relaunch shows before any walk. Costs
     one stat() per folder and a small file, whatever the size of the library."""
     try:
         saved = json.loads(path.read_bytes())
-        if not stamp_holds(saved["stamp"], library_paths):
+        if not stamp_holds(saved["stamp"], library_paths, articles):
             return None
         return [
             Source(str(key), None if file is None else Path(file), SourceKind(kind))

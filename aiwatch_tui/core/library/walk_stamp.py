@@ -33,7 +33,8 @@ def make_stamp(
     if any(mtime != MISSING and mtime >= started_ns - RACY_NS for _path, mtime in folders):
         return None
     # ASCII JSON: a file name that is not UTF-8 (a lone surrogate in Python) stays writable.
-    return json.dumps({"version": STAMP_VERSION, "paths": list(library_paths), "folders": folders})
+    noted = {"version": STAMP_VERSION, "paths": list(library_paths), "articles": articles}
+    return json.dumps({**noted, "folders": folders})
 
 
 def stamp_holds(stamp: str | None, library_paths: Sequence[str], articles: str = "") -> bool:

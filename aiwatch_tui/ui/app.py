@@ -84,7 +84,7 @@ _IDLE_SECONDS = 2.0
 _HANG_UP_CHECK_SECONDS = 1.0
 THEME_SETTING = "theme"
 # How long quitting waits for the indexing worker to leave the index (see on_unmount).
-_EXIT_PATIENCE = 0.2
+_EXIT_PATIENCE = 0.1
 
 
 def _aiwatch_provider() -> type[Provider]:

@@ -715,7 +715,7 @@ def _result_block(number: int, result: SearchResult) -> str:
 
 
 def _search_sources(
-    args: argparse.Namespace, paths: Paths, library: LibraryVersion
+    args: argparse.Namespace, store: Store | None, library: LibraryVersion
 ) -> tuple[list[Source], list[Source], SourceReader, str | None]:
     """(the documents to search, the library kept indexed alongside them, how to read them,
     the stamp of the library's walk: see core.library.walk_stamp)."""
@@ -728,10 +728,9 @@ def _search_sources(
     reader: SourceReader = LIBRARY
     folders: Folders = []
     started = time.time_ns()
-    if paths.db.exists():  # searching must not create a database
-        with _open_store(paths) as store:
-            sources, problems = shown_sources(store, folders=folders)
-            reader = library_reader(store)
+    if store is not None:
+        sources, problems = shown_sources(store, folders=folders)
+        reader = library_reader(store)
         if not args.paths:
             for problem in problems:
                 _note(problem)
@@ -751,47 +750,49 @@ class LibraryVersion(NamedTuple):
     articles: str
 
 
-def _library_version(paths: Paths) -> LibraryVersion:
-    if not paths.db.exists():  # searching must not create a database
-        return LibraryVersion([], "")
-    with _open_store(paths) as store:
-        return LibraryVersion(list(store.library_paths()), store.articles_version())
-
-
 def _cmd_search(args: argparse.Namespace, paths: Paths) -> int:
+    import contextlib
+
     from aiwatch_tui.core.find.fulltext.index import SearchIndexUnavailable
     from aiwatch_tui.core.find.fulltext.query import fts_query
     from aiwatch_tui.core.operations.search_index import search_library, search_unchanged_library
 
     if fts_query(args.query) is None:
         return _fail(f"nothing to search for in {_safe(repr(args.query))}")
-    library = _library_version(paths)
-    # The index (which makes its cache folder, private) holds the articles' text.
-    try:
-        results = None
-        if not args.paths:
-            results = search_unchanged_library(
-                paths, args.query, library.paths, args.limit, library.articles
-            )
-        if results is None:
-            wanted, shown, reader, stamp = _search_sources(args, paths, library)
-            if not wanted:
-                return _fail("no documents to search")
-            results, problems = search_library(
-                paths,
-                args.query,
-                wanted,
-                shown,
-                limit=args.limit,
-                progress=_progress_printer(),
-                reader=reader,
-                # Only an index holding the library alone may answer for it next time.
-                stamp=None if args.paths else stamp,
-            )
-            for problem in problems:
-                _note(problem)
-    except SearchIndexUnavailable as error:
-        return _fail(_safe(str(error)), 1)
+    with contextlib.ExitStack() as stack:
+        # Searching must not create a database.
+        store = stack.enter_context(_open_store(paths)) if paths.db.exists() else None
+        library = (
+            LibraryVersion(list(store.library_paths()), store.articles_version())
+            if store is not None
+            else LibraryVersion([], "")
+        )
+        # The index (which makes its cache folder, private) holds the articles' text.
+        try:
+            results = None
+            if not args.paths:
+                results = search_unchanged_library(
+                    paths, args.query, library.paths, args.limit, library.articles
+                )
+            if results is None:
+                wanted, shown, reader, stamp = _search_sources(args, store, library)
+                if not wanted:
+                    return _fail("no documents to search")
+                results, problems = search_library(
+                    paths,
+                    args.query,
+                    wanted,
+                    shown,
+                    limit=args.limit,
+                    progress=_progress_printer(),
+                    reader=reader,
+                    # Only an index holding the library alone may answer for it next time.
+                    stamp=None if args.paths else stamp,
+                )
+                for problem in problems:
+                    _note(problem)
+        except SearchIndexUnavailable as error:
+            return _fail(_safe(str(error)), 1)
     if args.json:
         entries = [
             {

@@ -21,6 +21,7 @@ from aiwatch_tui.ui.screens.help import HelpRow, HelpScreen
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
 from aiwatch_tui.ui.screens.search import SearchScreen, _QueryInput
+from aiwatch_tui.ui.screens.url_prompt import UrlPrompt
 from aiwatch_tui.ui.widgets.document_list import DocumentList, DocumentRows, _FilterInput
 from aiwatch_tui.ui.widgets.find_bar import _FindInput
 from aiwatch_tui.ui.widgets.outline import Outline
@@ -44,6 +45,7 @@ SCOPE_TITLES: dict[str, str] = {
     "note_editor": "Note editor",
     "confirm": "Discard a note? (asked on leaving the editor)",
     "help": "Help (?)",
+    "url_prompt": "A web address asked for (Add feed…, Save page…)",
     "app": "Everywhere",
 }
 
@@ -63,6 +65,7 @@ _BOUND_CLASSES: tuple[type[DOMNode], ...] = (
     NoteEditor,
     ConfirmDiscard,
     HelpScreen,
+    UrlPrompt,
 )
 
 

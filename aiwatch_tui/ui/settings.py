@@ -32,6 +32,7 @@ SCOPE_PARENTS: dict[str, tuple[str, ...]] = {
     "note_editor": ("app",),
     "confirm": (),
     "help": (),
+    "url_prompt": (),
 }
 
 

@@ -296,8 +296,10 @@ class AiwatchApp(App[None]):
             self.theme = saved_theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._apply_keys()
+        # Shown whatever the notification level: a file that says less than it seems to, or
+        # a database where nothing will be saved, must not pass unnoticed.
         if self.config.problems:
-            self.notify(
+            super().notify(
                 "\n".join(self.config.problems) + "\nThe defaults are used for these.",
                 title="Settings file",
                 severity="warning",
@@ -305,7 +307,9 @@ class AiwatchApp(App[None]):
                 timeout=20,
             )
         if self.store.read_only:
-            self.notify(self.store.read_only_reason, severity="warning", markup=False, timeout=12)
+            super().notify(
+                self.store.read_only_reason, severity="warning", markup=False, timeout=12
+            )
         for notice in self.store.notices:
             self.notify(notice, markup=False, timeout=8)
         self.set_interval(_WATCH_SECONDS, self._watch_store)

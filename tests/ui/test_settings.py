@@ -58,7 +58,10 @@ async def test_keys_rebound_in_the_settings_file_move_the_caret(new_app: AppFact
 
 
 async def test_a_bad_settings_file_is_said_once_with_its_lines(new_app: AppFactory) -> None:
-    path = write_settings('reading_width = "wide"\n[keys]\n"reader.top" = "q"\n')
+    # (notifications = "errors" hides warnings, but never what is wrong with this file.)
+    path = write_settings(
+        'reading_width = "wide"\nnotifications = "errors"\n[keys]\n"reader.top" = "q"\n'
+    )
     app = new_app(SEED_000)
     async with app.run_test(size=(140, 30)) as pilot:
         said = notices(app)
@@ -67,7 +70,7 @@ async def test_a_bad_settings_file_is_said_once_with_its_lines(new_app: AppFacto
         assert lines[0] == (
             f"{path}:1: reading_width must be a whole number from 30 to 200, not “wide”"
         )
-        assert lines[1].startswith(f"{path}:3: [keys] reader.top: “q” is already the key of")
+        assert lines[1].startswith(f"{path}:4: [keys] reader.top: “q” is already the key of")
         assert reader(app).layout_engine.measure == 80  # the default, for the bad width
         await pilot.press("q")  # still quits: the rebinding was refused
         await pilot.pause()

@@ -476,7 +476,8 @@ def template(offer: Offer) -> str:
 # resume = false
 
 # Which notifications to show: "all", "warnings" (and errors) or "errors" only. What you
-# asked for (an export's path, a link) is always shown.
+# asked for (an export's path, a link), problems in this file and a read-only database are
+# always shown.
 # notifications = "all"
 
 # y copies to the clipboard through the terminal (OSC 52); "off" never touches the clipboard.

@@ -959,6 +959,7 @@ class Reader(ScrollView, can_focus=True):
         return layout.offset_at(target, max(0, offset.x - layout.margin))
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._drag_selected = False  # (a drag released outside the pane ended with no click)
         if event.button != 1:
             return
         found = self._offset_under(event)
@@ -966,7 +967,6 @@ class Reader(ScrollView, can_focus=True):
             return
         self.focus()
         self._dragged_from = found
-        self._drag_selected = False
         self.capture_mouse()
 
     def on_mouse_move(self, event: events.MouseMove) -> None:

@@ -24,6 +24,7 @@ from aiwatch_tui import __version__
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
 
+    from aiwatch_tui.core.config import LoadedConfig
     from aiwatch_tui.core.library.loading import SourceReader
     from aiwatch_tui.core.library.sources import Source
     from aiwatch_tui.core.model import DocumentRow
@@ -49,6 +50,7 @@ SUBCOMMANDS = (
     "backup",
     "doctor",
     "serve",
+    "config",
 )
 DEFAULT_SEARCH_LIMIT = 20
 TITLE_COLUMN_MAX = 48
@@ -70,6 +72,7 @@ commands (run `aiwatch COMMAND --help` for each):
   backup [FILE]             a consistent copy of the database, even while aiwatch runs
   doctor                    where the files are and whether the database is sound
   serve [PATH ...]          the reader in a web page (http://127.0.0.1:8000/)
+  config [--edit | --keys]  the settings file: where, what is in effect; its keys
 `aiwatch URL` fetches, saves and opens a web page; `aiwatch PAGE.html` opens a saved page.
 A file named like a command opens in the reader as ./NAME."""
 
@@ -87,7 +90,11 @@ def _reader_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "paths", nargs="*", metavar="PATH", help="article files or folders, or one web page URL"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="article files or folders, or one web page URL; - reads an article from "
+        "standard input",
     )
     parser.add_argument(
         "--db",
@@ -140,11 +147,16 @@ def _run_reader(args: argparse.Namespace) -> int:
         if open_key is None:
             return status
         args.paths = []
-    targets = [Path(p) for p in args.paths]
+    targets = [Path(p) for p in args.paths if p != "-"]
+    piped = None
+    if "-" in args.paths:
+        piped, problem = _read_piped_article()
+        if piped is None:
+            return _fail(problem, 1)
     try:
         from aiwatch_tui.ui.app import make_app
 
-        app = make_app(targets, paths=paths, open_key=open_key)
+        app = make_app(targets, paths=paths, open_key=open_key, piped=piped)
     except StoreError as error:
         return _fail(str(error))
     if targets and not app.catalog.sources:
@@ -185,6 +197,46 @@ def _finish(loop: AbstractEventLoop, *, leave_workers: bool) -> None:
         loop.run_until_complete(loop.shutdown_default_executor())
     finally:
         loop.close()
+
+
+def _read_piped_article() -> tuple[bytes | None, str]:
+    """`aiwatch -`: the article on standard input (curl … | aiwatch -), read whole; then the
+    keys come from the terminal, as less does. (None, why) when that cannot be."""
+    from aiwatch_tui.core.files import human_size
+    from aiwatch_tui.core.library.loading import MAX_FILE_BYTES
+
+    if sys.stdin.isatty():
+        return None, "-: standard input is the terminal: pipe an article in (curl … | aiwatch -)"
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        limit = human_size(MAX_FILE_BYTES)
+        return None, f"-: standard input: too large (aiwatch reads up to {limit})"
+    if not data.strip():
+        return None, "-: standard input: nothing to read"
+    terminal = _open_terminal()
+    if terminal is None:
+        return None, "-: no terminal to take keys from (/dev/tty cannot be opened)"
+    os.dup2(terminal, sys.stdin.fileno())
+    os.close(terminal)
+    return data, ""
+
+
+def _open_terminal() -> int | None:
+    """The terminal, opened to read keys: the controlling one, else the one the output goes to
+    (a session with no controlling terminal, as under setsid)."""
+    names = ["/dev/tty"]
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream.isatty():
+                names.append(os.ttyname(stream.fileno()))
+        except (OSError, ValueError):
+            continue
+    for name in names:
+        try:
+            return os.open(name, os.O_RDWR | os.O_NOCTTY)
+        except OSError:
+            continue
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,6 +467,25 @@ def _serve_parser() -> argparse.ArgumentParser:
         "--token",
         action="store_true",
         help="require the token on loopback too (on a machine shared with other accounts)",
+    )
+    return parser
+
+
+def _config_parser() -> argparse.ArgumentParser:
+    parser = _subparser(
+        "config",
+        "The settings file (TOML, in the config folder; AIWATCH_CONFIG_DIR moves it): its path "
+        "and the settings in effect, as TOML, with one line on stderr per problem in it "
+        "(exit status 1 when there is any).",
+    )
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
+        "--edit",
+        action="store_true",
+        help="open it in $VISUAL or $EDITOR (made first from a commented template if missing)",
+    )
+    what.add_argument(
+        "--keys", action="store_true", help="every action's name with its keys and what it does"
     )
     return parser
 
@@ -1064,6 +1135,112 @@ def _cmd_cat(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+# -- the settings file ----------------------------------------------------------------------
+
+
+def _cmd_config(args: argparse.Namespace, paths: Paths) -> int:
+    from aiwatch_tui.ui.app import AiwatchApp  # the app's actions and themes: what is valid
+    from aiwatch_tui.ui.settings import read_settings
+
+    if args.edit:
+        return _edit_config(paths)
+    loaded = read_settings(paths.config_dir, AiwatchApp)
+    if args.keys:
+        from aiwatch_tui.ui.actions import action_catalogue, effective_keys
+        from aiwatch_tui.ui.keys import written_label
+
+        rows = [
+            (action, ", ".join(written_label(key) for key in keys) or "(none)")
+            for action, keys in effective_keys(loaded.settings, action_catalogue(AiwatchApp))
+        ]
+        width = max(len(action.name) for action, _ in rows)
+        keys_width = max(len(shown) for _, shown in rows)
+        lines = [f"{'ACTION':<{width}}  {'KEYS':<{keys_width}}  DOES"]
+        for action, shown in rows:
+            lines.append(f"{action.name:<{width}}  {shown:<{keys_width}}  {action.description}")
+        _emit("".join(f"{line.rstrip()}\n" for line in lines))
+    else:
+        _emit(_settings_toml(loaded, _stored_theme(paths)))
+    for problem in loaded.problems:
+        print(f"{PROG}: {problem}", file=sys.stderr)
+    return 1 if loaded.problems else 0
+
+
+def _stored_theme(paths: Paths) -> str | None:
+    """The theme last chosen in the app, if a database says so (none is made to ask)."""
+    if not paths.db.exists():
+        return None
+    from aiwatch_tui.core.store import Store, StoreError
+    from aiwatch_tui.ui.app import THEME_SETTING
+
+    try:
+        with Store(paths.db) as store:
+            return store.setting(THEME_SETTING)
+    except StoreError:
+        return None
+
+
+def _settings_toml(loaded: LoadedConfig, stored_theme: str | None) -> str:
+    from aiwatch_tui.core.config import toml_keys, toml_string
+
+    settings = loaded.settings
+    state = "" if loaded.exists else " (not there yet: these are the defaults)"
+    lines = [f"# {_safe(str(loaded.path))}{state}"]
+    if settings.theme is not None:
+        lines.append(f"theme = {toml_string(settings.theme)}")
+    else:
+        theme = stored_theme or "textual-dark"
+        lines.append(f"theme = {toml_string(theme)}  # not set here: the last chosen in the app")
+    lines += [
+        f"reading_width = {settings.reading_width}",
+        f"default_view = {toml_string(settings.default_view)}",
+        f"default_sort = {toml_string(settings.default_sort)}",
+        f"resume = {'true' if settings.resume else 'false'}",
+        f"notifications = {toml_string(settings.notifications)}",
+        f"clipboard = {toml_string(settings.clipboard)}",
+        "",
+        "[keys]  # what the file changes (aiwatch config --keys lists every action)",
+    ]
+    lines += [f"{toml_string(name)} = {toml_keys(keys)}" for name, keys in settings.keys.items()]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _edit_config(paths: Paths) -> int:
+    """Open the settings file in the user's editor (made from the template if missing), then
+    say what is wrong with it, if anything."""
+    import shlex
+    import shutil
+    import subprocess
+
+    from aiwatch_tui.core.config import config_path, template
+    from aiwatch_tui.core.files import make_private_dirs, write_private_file
+    from aiwatch_tui.ui.app import AiwatchApp
+    from aiwatch_tui.ui.settings import make_offer, read_settings, theme_names
+
+    path = config_path(paths.config_dir)
+    if not path.exists():
+        make_private_dirs(paths.config_dir)
+        write_private_file(path, template(make_offer(AiwatchApp, theme_names())))
+        _note(f"made {path} from the template")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        editor = next(filter(shutil.which, ("sensible-editor", "editor", "nano", "vi")), None)
+    if not editor:
+        return _fail(f"no editor: set $EDITOR, or edit {_safe(str(path))} yourself", 1)
+    try:
+        command = [*shlex.split(editor), str(path)]
+    except ValueError:
+        return _fail(f"$EDITOR cannot be read as a command: {_safe(editor)}", 1)
+    try:
+        subprocess.run(command, check=False)  # no shell: the path is one argument
+    except OSError as error:
+        return _fail(f"{_safe(command[0])}: {error.strerror or error}", 1)
+    loaded = read_settings(paths.config_dir, AiwatchApp)
+    for problem in loaded.problems:
+        print(f"{PROG}: {problem}", file=sys.stderr)
+    return 1 if loaded.problems else 0
+
+
 _Handler = Callable[[argparse.Namespace, "Paths"], int]
 
 _SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], _Handler]] = {
@@ -1080,6 +1257,7 @@ _SUBCOMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], _Handler]] 
     "backup": (_backup_parser, _cmd_backup),
     "doctor": (_doctor_parser, _cmd_doctor),
     "serve": (_serve_parser, _cmd_serve),
+    "config": (_config_parser, _cmd_config),
 }
 
 

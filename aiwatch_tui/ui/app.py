@@ -33,8 +33,13 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from aiwatch_tui.core.annotations import Annotations
+from aiwatch_tui.core.config import LoadedConfig, Settings
 from aiwatch_tui.core.library.catalog import Catalog, Scanned, read_infos
-from aiwatch_tui.core.library.sources import Source, SourceKind
+from aiwatch_tui.core.library.sources import (
+    Source,
+    SourceKind,
+    piped_source,
+)
 from aiwatch_tui.core.model import Document, DocumentInfo, Highlight
 from aiwatch_tui.core.operations.library import (
     document_to_open,
@@ -46,6 +51,8 @@ from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.core.text.sanitize import one_line
 from aiwatch_tui.paths import Paths
 from aiwatch_tui.ui.collector import collect_when_idle
+from aiwatch_tui.ui.key_sequences import KeySequences
+from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.no_colour import WITHOUT_COLOUR
 from aiwatch_tui.ui.screens.main import MainScreen
 from aiwatch_tui.ui.state import (
@@ -58,7 +65,6 @@ from aiwatch_tui.ui.state import (
     ReadingTarget,
 )
 from aiwatch_tui.ui.typeahead import TypeAhead
-from aiwatch_tui.ui.widgets.reader import Reader
 
 if TYPE_CHECKING:
     from aiwatch_tui.core.find.fulltext.index import FullTextIndex
@@ -85,6 +91,9 @@ _HANG_UP_CHECK_SECONDS = 1.0
 THEME_SETTING = "theme"
 # How long quitting waits for the indexing worker to leave the index (see on_unmount).
 _EXIT_PATIENCE = 0.1
+# The notification levels of the settings file: the least severity each shows.
+_SEVERITY_RANK: dict[str, int] = {"information": 0, "warning": 1, "error": 2}
+_LEVEL_RANK: dict[str, int] = {"all": 0, "warnings": 1, "errors": 2}
 
 
 def _aiwatch_provider() -> type[Provider]:
@@ -123,15 +132,28 @@ class AiwatchApp(App[None]):
     # else), so Textual's own provider would only show each command twice.
     COMMANDS = {_aiwatch_provider}
     TITLE = "aiwatch"
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("n", "annotations", "Annotations"),
-        Binding("ctrl+f", "search", "Search"),
-        Binding("f5", "refresh_library", "Refresh library", show=False),
-        Binding("R", "fetch_feeds", "Fetch feeds"),
-        Binding("F", "cycle_scope", "Show all/web/local", show=False),
-    ]
+    BINDINGS = keyed(
+        "app",
+        [
+            Binding("q", "quit", "Quit"),
+            Binding("question_mark", "help", "Help", tooltip="Every key, and the action names"),
+            Binding("n", "annotations", "Annotations", tooltip="Every highlight and note"),
+            Binding("ctrl+f", "search", "Search", tooltip="Full-text search of every document"),
+            Binding("f5", "refresh_library", "Refresh library", show=False),
+            Binding("R", "fetch_feeds", "Fetch feeds", tooltip="Fetch new articles of every feed"),
+            Binding("F", "cycle_scope", "Show all/web/local", show=False),
+            # Textual's own, given here to have a name (Textual adds it when no binding has
+            # this action).
+            Binding(
+                "ctrl+p",
+                "command_palette",
+                "palette",
+                show=False,
+                priority=True,
+                tooltip="Command palette: documents, sections, highlights, commands, themes",
+            ),
+        ],
+    )
 
     # What the screens show, bound to their reactives of the same names (aiwatch_tui.ui.state).
     library: var[LibraryState] = var(LibraryState())
@@ -212,9 +234,15 @@ class AiwatchApp(App[None]):
         open_key: str | None = None,
         problems: Sequence[str] = (),
         targets: Sequence[Path] = (),
+        config: LoadedConfig | None = None,
+        piped: Sequence[Source] = (),
         partial_library: bool = False,
     ) -> None:
         super().__init__()
+        self.piped = list(piped)  # a text read from standard input (aiwatch -), if any
+        # The settings file, read and checked (its problems are said once the app is up).
+        self.config = config if config is not None else LoadedConfig(Path(), Settings())
+        self.settings = self.config.settings
         # The catalog holds only the library's first screen, as the last launch listed it
         # (core.library.walk_stamp): the indexing worker lists the rest after the first paint.
         self.partial_library = partial_library
@@ -243,7 +271,8 @@ class AiwatchApp(App[None]):
         self._last_input = time.monotonic()  # when a key (or the mouse) last came
         # Keys (and pastes) are routed one at a time, each after the one before has been
         # handled: see aiwatch_tui.ui.typeahead.
-        self._typeahead = TypeAhead(self, super().on_event)
+        self._typeahead = TypeAhead(self, self._route_input)
+        self._sequences = KeySequences()  # two keys in a row (zz, gx): see key_sequences
         # Run once the first frame is on screen (work that must not delay it).
         self.after_first_paint: list[Callable[[], object]] = []
         # Fetching from the web (R, Add feed…, Save page…): one run at a time, stopped (what
@@ -270,6 +299,7 @@ class AiwatchApp(App[None]):
             catalog=self.catalog,
             annotations=self.annotations,
             open_key=self.open_key,
+            settings=self.settings,
         )
         return main.data_bind(
             AiwatchApp.library,
@@ -280,12 +310,26 @@ class AiwatchApp(App[None]):
         )
 
     def on_mount(self) -> None:
-        saved_theme = self.store.setting(THEME_SETTING)
+        # The settings file's theme, when it sets one, else the one last chosen in the app.
+        saved_theme = self.settings.theme or self.store.setting(THEME_SETTING)
         if saved_theme and saved_theme in self.available_themes:
             self.theme = saved_theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._apply_keys()
+        # Shown whatever the notification level: a file that says less than it seems to, or
+        # a database where nothing will be saved, must not pass unnoticed.
+        if self.config.problems:
+            super().notify(
+                "\n".join(self.config.problems) + "\nThe defaults are used for these.",
+                title="Settings file",
+                severity="warning",
+                markup=False,
+                timeout=20,
+            )
         if self.store.read_only:
-            self.notify(self.store.read_only_reason, severity="warning", markup=False, timeout=12)
+            super().notify(
+                self.store.read_only_reason, severity="warning", markup=False, timeout=12
+            )
         for notice in self.store.notices:
             self.notify(notice, markup=False, timeout=8)
         self.set_interval(_WATCH_SECONDS, self._watch_store)
@@ -306,6 +350,20 @@ class AiwatchApp(App[None]):
         if _hung_up(fd):
             self._hang_up()
 
+    def _apply_keys(self) -> None:
+        """The settings file's [keys]: single keys through Textual's keymap, two keys in a row
+        through our own sequences."""
+        from aiwatch_tui.ui.settings import default_sequences
+
+        if not self.settings.keys:
+            self._sequences.set(default_sequences())
+            return
+        from aiwatch_tui.ui.actions import action_catalogue, keymap_for
+
+        keymap, sequences = keymap_for(self.settings, action_catalogue(type(self)))
+        self.set_keymap(keymap)
+        self._sequences.set(sequences)
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self._last_input = time.monotonic()
@@ -313,6 +371,32 @@ class AiwatchApp(App[None]):
             await self._typeahead.receive(event)
             return
         await super().on_event(event)
+
+    async def _route_input(self, event: events.Event) -> None:
+        """A key or paste, its turn come (see TypeAhead): the second key of a sequence runs
+        the sequence's action; anything else goes where Textual sends it."""
+        if isinstance(event, events.Key) and await self._sequences.take(self, event):
+            return
+        await super().on_event(event)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Shown if the settings file's `notifications` level lets it through."""
+        if _SEVERITY_RANK[severity] < _LEVEL_RANK[self.settings.notifications]:
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def tell(self, message: str, *, timeout: float = 10) -> None:
+        """The answer to something the user asked for (an export's path, a link): shown
+        whatever the notification level."""
+        super().notify(message, markup=False, timeout=timeout)
 
     def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
         # A frame Textual draws by itself (a new screen, a resize) while keys typed ahead are
@@ -389,7 +473,9 @@ class AiwatchApp(App[None]):
                 self.search_problem = ""
             except Exception as error:  # noqa: BLE001 - search is optional; reading goes on
                 self._search_unavailable(error)
-        shown, missing = list(self.catalog.sources), self.catalog.missing_infos()
+        # A text read from standard input is not indexed: it is never written anywhere.
+        shown = [s for s in self.catalog.sources if s.kind is not SourceKind.PIPED]
+        missing = self.catalog.missing_infos()
         if self.search_index is not None:
             self.indexing = (0, len(shown))  # until the worker has counted the library
         self.run_worker(
@@ -602,7 +688,15 @@ class AiwatchApp(App[None]):
 
     def _remember_theme(self, theme: object) -> None:
         name = getattr(theme, "name", None)
-        if isinstance(name, str) and not self.store.read_only:
+        if not isinstance(name, str):
+            return
+        fixed = self.settings.theme
+        if fixed is not None and name != fixed:
+            self.tell(
+                f"Theme {name} for now: the settings file starts aiwatch in {fixed} "
+                f"({self.config.path})."
+            )
+        if not self.store.read_only:
             try:
                 self.store.set_setting(THEME_SETTING, name)
             except StoreError as error:
@@ -656,7 +750,8 @@ class AiwatchApp(App[None]):
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
-        sources, problems = shown_sources(self.store, self.targets)
+        sources, problems = shown_sources(self.store, self.targets, piped=bool(self.piped))
+        sources = [*self.piped, *sources]
         stale = self.catalog.stale_keys(sources)
         known = {info.key for info in self.catalog.infos()} - stale
         unread = [source for source in sources if source.key not in known]
@@ -729,27 +824,35 @@ class AiwatchApp(App[None]):
 
     def action_help(self) -> None:
         from aiwatch_tui.ui import palette
+        from aiwatch_tui.ui.actions import help_sections
         from aiwatch_tui.ui.screens import search
-        from aiwatch_tui.ui.screens.annotations import HELP_ROWS, AnnotationsScreen
-        from aiwatch_tui.ui.screens.help import EXTRA_KEYS, HelpScreen, binding_rows
-        from aiwatch_tui.ui.widgets.outline import Outline
+        from aiwatch_tui.ui.screens.annotations import HELP_ROWS
+        from aiwatch_tui.ui.screens.help import EXTRA_KEYS, HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return
-        sections = [
-            ("Reader", binding_rows(Reader.BINDINGS)),
-            ("Outline", binding_rows(Outline.BINDINGS) + [("enter", "jump to the heading")]),
-            ("Document list", EXTRA_KEYS["Document list"]),
-            ("Reader: panes and annotating", binding_rows(MainScreen.BINDINGS)),
-            ("Annotations screen (n)", binding_rows(AnnotationsScreen.BINDINGS) + HELP_ROWS),
-            ("Palette (ctrl+p)", palette.HELP_ROWS),
-            ("Full-text search (ctrl+f)", search.HELP_ROWS),
-            ("Everywhere", binding_rows(self.BINDINGS) + EXTRA_KEYS["Everywhere"]),
-        ]
+        extra = {
+            "documents": EXTRA_KEYS["Document list"],
+            "annotations": HELP_ROWS,
+            "search": search.HELP_ROWS,
+            "app": EXTRA_KEYS["Everywhere"],
+        }
+        sections = help_sections(self.settings, type(self), extra)
+        palette_rows = [(keys, does, "") for keys, does in palette.HELP_ROWS]
+        sections.append(("Palette (ctrl+p)", palette_rows))
+        sections.append(("Mouse", [(keys, does, "") for keys, does in EXTRA_KEYS["Mouse"]]))
         self.push_screen(HelpScreen(sections, self.unopenable))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Textual's saves where the terminal's downloads would go, and fails in one.
+            if command.title != "Screenshot":
+                yield command
+        yield SystemCommand(
+            "Screenshot",
+            "Save an SVG picture of the screen into the exports folder; the path is shown",
+            lambda: self.call_after_refresh(self.save_screen_picture),
+        )
         yield SystemCommand("Help", "Show every key", self.action_help)
         yield SystemCommand(
             "Search full text", "Ranked passages of every document (ctrl+f)", self.action_search
@@ -777,6 +880,23 @@ class AiwatchApp(App[None]):
             yield SystemCommand(
                 "Outline", "Jump to a heading of this document", screen.action_toggle_outline
             )
+            yield from _listing_commands(screen)
+
+    def save_screen_picture(self) -> Path | None:
+        """Save the screen as it is (the palette closed) as SVG into the exports folder."""
+        from datetime import datetime
+
+        from aiwatch_tui.core.files import make_private_dirs, write_private_file
+
+        name = f"aiwatch-screen-{datetime.now():%Y%m%d-%H%M%S-%f}.svg"
+        try:
+            make_private_dirs(self.paths.exports_dir)
+            written = write_private_file(self.paths.exports_dir / name, self.export_screenshot())
+        except OSError as error:
+            self.notify(f"Screenshot failed: {error}", severity="error", markup=False, timeout=10)
+            return None
+        self.tell(f"Screenshot saved to {written}", timeout=15)
+        return written
 
     def export_highlights(self, fmt: ExportFormat) -> Path | None:
         """Write every highlight and note to a new file in the exports folder; say where."""
@@ -787,7 +907,7 @@ class AiwatchApp(App[None]):
         except (OSError, StoreError) as error:
             self.notify(f"Export failed: {error}", severity="error", markup=False, timeout=10)
             return None
-        self.notify(f"Exported to {written}", markup=False, timeout=15)
+        self.tell(f"Exported to {written}", timeout=15)
         return written
 
     # -- the web: fetching feeds (R), adding a feed, saving a page, which documents show -------
@@ -1067,28 +1187,45 @@ def make_app(
     paths: Paths | None = None,
     db_path: Path | None = None,
     open_key: str | None = None,
+    piped: bytes | None = None,
 ) -> AiwatchApp:
-    """Build the app for the CLI and the tests alike (`open_key`: a document of the library to
-    open at once, such as a page `aiwatch URL` just saved). Raises StoreError for an
-    unusable database."""
+    """Build the app for the CLI and the tests alike. Raises StoreError for an unusable database.
+    `open_key`: a document of the library to open at once, such as a page `aiwatch URL` just
+    saved. `piped`: a text read from standard input (`aiwatch -`), shown first (and alone,
+    when no PATH is named)."""
     resolved = paths or Paths.resolve(db=db_path)
     if db_path is not None and paths is not None:
         resolved = dataclasses.replace(paths, db=db_path)
+    from aiwatch_tui.ui.settings import read_settings
+
+    config = read_settings(resolved.config_dir, AiwatchApp)
     store = Store(resolved.db)
-    first = None if targets or open_key else first_screen_sources(store, resolved)
+    first = (
+        None if targets or open_key or piped is not None else first_screen_sources(store, resolved)
+    )
     problems: list[str] = []
     if first is not None:
         sources = first
     else:
-        sources, problems = shown_sources(store, targets)
+        sources, problems = shown_sources(store, targets, piped=piped is not None)
+    open_key = open_key or document_to_open(targets, sources)
+    texts: dict[str, bytes] = {}
+    piped_sources: list[Source] = []
+    if piped is not None:
+        source = piped_source(piped)
+        texts[source.key] = piped
+        piped_sources = [source]
+        open_key = source.key if not targets else None
     return AiwatchApp(
         store=store,
-        catalog=Catalog(sources, library_reader(store)),
+        catalog=Catalog([*piped_sources, *sources], library_reader(store, texts)),
         paths=resolved,
-        open_key=open_key or document_to_open(targets, sources),
+        piped=piped_sources,
+        open_key=open_key,
         problems=problems,
         targets=targets,
         partial_library=first is not None,
+        config=config,
     )
 
 
@@ -1113,3 +1250,22 @@ def first_screen_sources(store: Store, paths: Paths) -> list[Source] | None:
             if found is not None:
                 first.append(found)
     return first
+
+
+def _listing_commands(screen: MainScreen) -> Iterable[SystemCommand]:
+    """List: which documents; Sort: in what order (default_view and default_sort in the
+    settings file say which at launch)."""
+    from aiwatch_tui.core.library.listing import SORT_DESCRIPTIONS, VIEW_DESCRIPTIONS
+
+    for view, shows in VIEW_DESCRIPTIONS.items():
+        yield SystemCommand(
+            f"List: {view}",
+            f'Show {shows} (default_view = "{view}")',
+            lambda view=view: screen.show_listing(view=view),
+        )
+    for sort, order in SORT_DESCRIPTIONS.items():
+        yield SystemCommand(
+            f"Sort: {sort}",
+            f'The list, {order} (default_sort = "{sort}")',
+            lambda sort=sort: screen.show_listing(sort=sort),
+        )

@@ -57,10 +57,10 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
 _SENTENCE_TAIL_CHARS = frozenset(".!?…\"'”’)] \t\n")
 
 
-def measure_for(available: int) -> tuple[int, int]:
+def measure_for(available: int, widest: int = MAX_MEASURE) -> tuple[int, int]:
     """(measure, left margin) for a pane `available` cells wide: the text column is
-    min(available - 2, 80) wide and centred."""
-    measure = max(1, min(available - 2, MAX_MEASURE))
+    min(available - 2, widest) wide and centred."""
+    measure = max(1, min(available - 2, widest))
     return measure, max(0, (available - measure) // 2)
 
 
@@ -537,6 +537,27 @@ def sentence_span(tm: TextMap, offset: int) -> Span:
     return Span(start, end)
 
 
+# A word for a double-click: letters and digits, joined by an apostrophe or a hyphen ("don't",
+# "state-of-the-art"), not the punctuation around them.
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+def word_span(tm: TextMap, offset: int) -> Span | None:
+    """The word under `offset`, or None when `offset` is not on one."""
+    if not tm.is_drawn(offset):
+        return None
+    unit = tm.unit_span(offset)
+    start = offset
+    while start > unit.start and (tm.text[start - 1].isalnum() or tm.text[start - 1] in "_'’-"):
+        start -= 1
+    for found in _WORD.finditer(tm.text, start, unit.end):
+        if found.start() > offset:
+            break
+        if offset < found.end():
+            return Span(found.start(), found.end())
+    return None
+
+
 def paragraph_span(tm: TextMap, offset: int) -> Span:
     """The paragraph (block content or table cell) under `offset` (`S`)."""
     return tm.unit_span(offset)
@@ -613,13 +634,18 @@ class Layout:
     """A document laid out for a pane `available_width` cells wide."""
 
     def __init__(
-        self, document: Document, available_width: int, text_map: TextMap | None = None
+        self,
+        document: Document,
+        available_width: int,
+        text_map: TextMap | None = None,
+        widest: int = MAX_MEASURE,
     ) -> None:
+        """`widest`: the widest the text column gets (the settings file's reading_width)."""
         self.document = document
         self.text = document.text
         self.blocks = document.blocks
         self.available_width = available_width
-        self.measure, self.margin = measure_for(available_width)
+        self.measure, self.margin = measure_for(available_width, widest)
         self.text_map = text_map if text_map is not None else TextMap(document)
         self._block_starts = [b.start for b in self.blocks]
         self._lines: list[list[VisualLine] | None] = [None] * len(self.blocks)
@@ -787,6 +813,10 @@ class Layout:
             while position < len(source):
                 limit = position + width if narrow else _cell_limit(source, position, width)
                 chunk_end = min(len(source), limit)
+                if chunk_end == len(source) - 1 and newline >= 0:
+                    # Only the newline (drawn as a space) is left: it takes the cell right of
+                    # the column (the margin always has one) rather than a row of its own.
+                    chunk_end = len(source)
                 piece = Piece(
                     indent,
                     source[position:chunk_end],

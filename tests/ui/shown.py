@@ -25,3 +25,11 @@ def listed_titles(app: App[Any]) -> list[str]:
     """The document list's rows, by title."""
     rows = app.screen.query_one(DocumentList).options
     return [rows.get_option_at_index(i).entry.info.title for i in range(rows.option_count)]
+
+
+def selected_text(app: App[Any]) -> str | None:
+    """What the reader has selected, or None."""
+    shown = reader(app)
+    span = shown.selection
+    document = shown.document
+    return None if span is None or document is None else document.text[span.start : span.end]

@@ -237,6 +237,10 @@ TOKEN_CASES: list[tuple[str, list[str]]] = [
     ("s:anch", ["compute", "brussels"]),
     ("doc:growing", ["compute", "brussels"]),
     ("d:RELEASES", ["orphan"]),
+    # The file name too (seeds/models.txt): doc:000 finds a bundled article by its name.
+    ("doc:models", ["orphan"]),
+    ("d:growing.txt", ["compute", "brussels"]),
+    ("d:.txt", ["compute", "brussels", "orphan"]),
     ("d:growing c:green", ["brussels"]),
     ("d:growing spending", ["compute"]),
     ("c:green spending", []),

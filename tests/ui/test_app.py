@@ -193,11 +193,16 @@ async def test_help_lists_the_reader_keys(new_app: AppFactory) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        static = app.screen.query_one("Static")
-        lines = static.render_lines(static.region.reset_offset)
-        text = "\n".join("".join(seg.text for seg in line) for line in lines)
-        assert "next / previous word" in text or "word" in text
-        assert "Quit" in text and "Outline" in text
+        text = "\n".join(
+            "".join(seg.text for seg in line)
+            for static in app.screen.query("Static")
+            for line in static.render_lines(static.region.reset_offset)
+        )
+        assert "Next word" in text and "Quit" in text and "Outline" in text
+        # Each action with its name, for the settings file.
+        assert "reader.word_forward" in text and "app.quit" in text
+        # And what the mouse does.
+        assert "double-click" in text and "in the text: select the word" in text
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

@@ -296,17 +296,17 @@ async def test_page_down_moves_a_screenful() -> None:
         assert any(line.strip() == f"Article {index}" for line in _screen_lines(app))
 
 
-async def test_click_selects_and_a_click_on_the_selected_row_opens() -> None:
+async def test_a_click_opens_a_row_and_a_double_click_opens_it_once() -> None:
     entries = _entries(TITLES)
     app = ListApp(entries)
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.click(DocumentRows, offset=(3, 2))  # the second entry's title
         await pilot.pause()
         assert app.query_one(DocumentList).highlighted_key == entries[1].info.key
-        assert app.opened == []
-        await pilot.click(DocumentRows, offset=(3, 3))  # its facts line: the same row
-        await pilot.pause()
         assert app.opened == [entries[1].info.key]
+        await pilot.click(DocumentRows, offset=(3, 5), times=2)  # the third entry's facts line
+        await pilot.pause()
+        assert app.opened == [entries[1].info.key, entries[2].info.key]
 
 
 async def test_markup_and_control_characters_in_titles_are_shown_literally() -> None:

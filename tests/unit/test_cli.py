@@ -305,8 +305,23 @@ def test_csv_export_has_readwise_columns(
     assert "\r\n" in out
     table = list(csv.reader(io.StringIO(out, newline="")))
     assert tuple(table[0]) == READWISE_COLUMNS
-    by_quote = {row[0]: row for row in table[1:]}
+    by_quote = {row[0]: row for row in table[1:] if row[0]}
     assert len(by_quote) == len(annotated)
+    # The note on the whole document: a row of its own, no highlighted text, before the
+    # document's highlights (it used to be left out).
+    notes = [row for row in table[1:] if not row[0]]
+    assert notes == [
+        [
+            "",
+            SEED_000_TITLE,
+            "",
+            source_uri(SEED_000_KEY),
+            "Read again before the meeting.",
+            "",
+            notes[0][6],
+        ]
+    ]
+    assert table.index(notes[0]) < table.index(by_quote["The Real Cost of Compute"])
     crux = by_quote["The Real Cost of Compute"]
     assert crux[1] == SEED_000_TITLE
     assert crux[3] == source_uri(SEED_000_KEY)

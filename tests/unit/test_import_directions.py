@@ -36,6 +36,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "aiwatch_tui.core.uris",
     },
     "aiwatch_tui.core.anchoring": {"aiwatch_tui.core.model"},
+    "aiwatch_tui.core.config": {"aiwatch_tui.core.files", "aiwatch_tui.core.text"},
     "aiwatch_tui.core.annotations": {
         "aiwatch_tui.core.model",
         "aiwatch_tui.core.store",

@@ -301,6 +301,19 @@ def test_code_is_not_rewrapped_but_long_lines_are_cut_with_a_continuation_mark()
     assert any(line.segments[0].text == tl.CONTINUATION for line in lines[2:])
 
 
+def test_a_code_line_exactly_as_wide_as_the_column_gets_no_empty_continuation_row() -> None:
+    source = "```\n" + "x" * 75 + "\n" + "y" * 76 + "\n```\n"
+    layout = Layout(document_from_text(source, "code.md", markdown=True), 79)
+    assert layout.measure - 2 == 75  # the code column: the measure less its indent
+    index = next(i for i, b in enumerate(layout.blocks) if b.kind is BlockKind.CODE)
+    rows = ["".join(s.text for s in line.segments).strip() for line in layout.block_lines(index)]
+    # One row for the line that fits; the one a character wider is cut, its "y" continued.
+    assert rows == ["x" * 75, "y" * 75, tl.CONTINUATION + "y"]
+    # Every offset still has a place: the newline after the x's is on the x row.
+    newline = layout.text.index("\n", layout.text.index("x"))
+    assert layout.position_of(newline)[0] == layout.position_of(newline - 1)[0]
+
+
 def test_tables_fit_the_width_with_the_widest_column_wrapping_inside_itself() -> None:
     for width in (40, 60, 80, 200):
         layout = Layout(sample(), width)

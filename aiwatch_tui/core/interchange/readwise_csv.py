@@ -7,8 +7,13 @@ import io
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from aiwatch_tui.core.interchange.grouping import ExportDocument, document_for, highlight_order
-from aiwatch_tui.core.model import Highlight
+from aiwatch_tui.core.interchange.grouping import (
+    NO_NOTES,
+    NO_TAGS,
+    ExportDocument,
+    group_by_document,
+)
+from aiwatch_tui.core.model import DocumentNote, Highlight
 from aiwatch_tui.core.text.sanitize import for_export
 from aiwatch_tui.core.uris import source_uri
 
@@ -33,26 +38,37 @@ def _readwise_date(timestamp: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def to_csv(highlights: Iterable[Highlight], documents: Mapping[str, ExportDocument]) -> str:
+def to_csv(
+    highlights: Iterable[Highlight],
+    documents: Mapping[str, ExportDocument],
+    notes: Iterable[DocumentNote] = NO_NOTES,
+) -> str:
     """Readwise's CSV import: one row per highlight, "\\r\\n" line ends (write with newline="").
 
-    Document notes have no highlighted text, so Readwise has no row for them; they are left out.
-    Location is the start offset; Date is `created` in UTC.
+    A note on a whole document is a row of its own, before the document's highlights, with
+    the note and no Highlight text (nothing of the text was highlighted; Readwise itself
+    imports only rows that have one). Location is the start offset; Date is `created` in UTC.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(READWISE_COLUMNS)
-    for h in sorted(highlights, key=highlight_order):
-        document = document_for(h.doc_key, documents)
-        writer.writerow(
-            [
-                _csv_cell(h.exact),
-                _csv_cell(document.title),
-                _csv_cell(document.author),
-                _csv_cell(source_uri(h.doc_key)),
-                _csv_cell(h.note),
-                str(h.start),
-                _readwise_date(h.created),
-            ]
-        )
+    for group in group_by_document(highlights, documents, notes, NO_TAGS):
+        document = group.document
+        about = [
+            _csv_cell(document.title),
+            _csv_cell(document.author),
+            _csv_cell(source_uri(document.key)),
+        ]
+        for note in group.notes:
+            writer.writerow(["", *about, _csv_cell(note.text), "", _readwise_date(note.created)])
+        for h in group.highlights:
+            writer.writerow(
+                [
+                    _csv_cell(h.exact),
+                    *about,
+                    _csv_cell(h.note),
+                    str(h.start),
+                    _readwise_date(h.created),
+                ]
+            )
     return buffer.getvalue()

@@ -12,6 +12,7 @@ read through it, so nothing above the library knows where a text comes from.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -111,6 +112,40 @@ class FileReader:
 
     def load(self, source: Source) -> Document:
         return load_document(_file_of(source), key=source.key)
+
+
+# What makes a text read from standard input Markdown (it has no file name to say so): an
+# ATX heading, a code fence or a link, at the start of a line or inline.
+_MARKDOWN_SIGNS = re.compile(rb"^(?:#{1,6} |```|~~~)|\]\((?:https?://|/|#)", re.MULTILINE)
+
+
+def looks_like_markdown(data: bytes) -> bool:
+    return _MARKDOWN_SIGNS.search(data[: 1024 * 1024]) is not None
+
+
+class PipedReader:
+    """Texts read from standard input (`aiwatch -`), held in memory for this run."""
+
+    def __init__(self, texts: Mapping[str, bytes]) -> None:
+        self._texts = dict(texts)
+
+    def _data(self, source: Source) -> bytes:
+        data = self._texts.get(source.key)
+        if data is None:
+            # Its highlights outlive it: the text itself was never kept.
+            raise DocumentError(
+                "text read from standard input in an earlier run: pipe it in again "
+                "(aiwatch -) to open it"
+            )
+        return data
+
+    def version(self, source: Source) -> Version:
+        return Version(len(self._data(source)), 0)
+
+    def load(self, source: Source) -> Document:
+        data = self._data(source)
+        markdown = looks_like_markdown(data)
+        return document_from_bytes(data, source.key, name="standard input", markdown=markdown)
 
 
 class LibraryReader:

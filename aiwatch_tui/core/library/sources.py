@@ -7,6 +7,7 @@ from (its kind, and its file if it has one); core.library.loading reads it.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,6 +31,7 @@ class SourceKind(StrEnum):
     SEED = "seed"  # a bundled article (a file in the package's seeds folder)
     ARTICLE = "article"  # a web article fetched and kept in the database (key: its URL)
     HTML = "html"  # a saved web page named on the command line, read through extraction
+    PIPED = "piped"  # read from standard input (`aiwatch -`), kept in memory only
 
 
 class Source(NamedTuple):
@@ -42,6 +44,16 @@ class Source(NamedTuple):
     key: str
     path: Path | None
     kind: SourceKind = SourceKind.FILE
+
+
+# A text read from standard input is known by what it says: the same text piped again is
+# the same document (with its highlights), another text another one.
+PIPED_PREFIX = "urn:aiwatch:stdin:sha256:"
+
+
+def piped_source(data: bytes) -> Source:
+    """The source of a text read from standard input, keyed by its SHA-256."""
+    return Source(PIPED_PREFIX + hashlib.sha256(data).hexdigest(), None, SourceKind.PIPED)
 
 
 def seeds_dir() -> Path:

@@ -75,7 +75,7 @@ def export_annotations(
         return to_json(highlights, export_documents, notes, tags)
     if fmt == "markdown":
         return to_markdown(highlights, export_documents, notes, tags)
-    return to_csv(highlights, export_documents)
+    return to_csv(highlights, export_documents, notes)
 
 
 def export_to_folder(store: Store, catalog: Catalog, fmt: ExportFormat, paths: Paths) -> Path:

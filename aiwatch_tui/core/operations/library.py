@@ -17,6 +17,7 @@ from aiwatch_tui.core.library.loading import (
     FILES,
     LIBRARY,
     LibraryReader,
+    PipedReader,
     SourceReader,
     Version,
     read_file_bytes,
@@ -87,18 +88,20 @@ class HtmlFileReader:
 HTML_FILES = HtmlFileReader()
 
 
-def library_reader(store: Store) -> SourceReader:
+def library_reader(store: Store, piped: Mapping[str, bytes] | None = None) -> SourceReader:
     """How this library's documents are read: files and bundled articles from disk, fetched
-    web articles from the store. Everything that reads documents (the app's catalog, the
-    index, imports, exports, listings) reads them through this."""
-    return LibraryReader(
-        {
-            SourceKind.FILE: FILES,
-            SourceKind.SEED: FILES,
-            SourceKind.HTML: HTML_FILES,
-            SourceKind.ARTICLE: ArticleReader(store.path),
-        }
-    )
+    web articles from the store, and texts read from standard input (`aiwatch -`: `piped`,
+    by key) from memory. Everything that reads documents (the app's catalog, the index,
+    imports, exports, listings) reads them through this."""
+    readers: dict[SourceKind, SourceReader] = {
+        SourceKind.FILE: FILES,
+        SourceKind.SEED: FILES,
+        SourceKind.HTML: HTML_FILES,
+        SourceKind.ARTICLE: ArticleReader(store.path),
+    }
+    if piped:
+        readers[SourceKind.PIPED] = PipedReader(piped)
+    return LibraryReader(readers)
 
 
 def article_sources(store: Store) -> list[Source]:
@@ -107,13 +110,20 @@ def article_sources(store: Store) -> list[Source]:
 
 
 def shown_sources(
-    store: Store, targets: Sequence[Path] = (), folders: Folders | None = None
+    store: Store,
+    targets: Sequence[Path] = (),
+    folders: Folders | None = None,
+    *,
+    piped: bool = False,
 ) -> tuple[list[Source], list[str]]:
-    """The documents to show: those the command line named, else the fetched web articles
-    (newest first), the bundled articles and the library; with one-line problems (a path
-    that vanished, a file refused). `folders`: see library_sources."""
+    """The documents to show: those the command line named, else (unless a text was read
+    from standard input: `piped`) the fetched web articles (newest first), the bundled
+    articles and the library; with one-line problems (a path that vanished, a file
+    refused). `folders`: see library_sources."""
     if targets:
         return discover(targets)
+    if piped:
+        return [], []
     sources, problems = library_sources(store.library_paths(), folders)
     return article_sources(store) + sources, problems
 

@@ -12,6 +12,7 @@ from aiwatch_tui.core.store.database import Database
 _SAVE_POSITION = (
     "INSERT OR REPLACE INTO positions (doc_key, text_offset, progress, updated) VALUES (?, ?, ?, ?)"
 )
+_READ_TIMES = "SELECT doc_key, updated FROM positions"
 _LAST_READ = "SELECT doc_key FROM positions ORDER BY updated DESC, rowid DESC LIMIT 1"
 
 
@@ -29,6 +30,10 @@ class ReadingState(Database):
 
     def progress_by_document(self) -> dict[str, float]:
         return {key: float(p) for key, p in self._read("SELECT doc_key, progress FROM positions")}
+
+    def read_times(self) -> dict[str, str]:
+        """When each document was last read (its position saved), ISO 8601 UTC."""
+        return {key: str(updated) for key, updated in self._read(_READ_TIMES)}
 
     def last_read(self) -> str | None:
         rows = self._read(_LAST_READ)

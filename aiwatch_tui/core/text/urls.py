@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from aiwatch_tui.core.model import Inline, InlineKind
 
@@ -62,3 +63,29 @@ def find_urls(text: str, base: int, out: list[Inline]) -> str:
         return MASK * length + found[length:]
 
     return URL.sub(record, text)
+
+
+def link_at(text: str, inlines: Sequence[Inline], offset: int) -> str | None:
+    """The address of the link at `offset`: a URL the offset is in, or the one a Markdown
+    link's text leads to (`[text](url)`, the offset on the text or its brackets); None
+    when there is none. A bare "www." address is given "https://"."""
+    urls = sorted((i for i in inlines if i.kind is InlineKind.URL), key=lambda i: i.start)
+    for index, url in enumerate(urls):
+        if url.start <= offset < url.end:
+            return _address(text[url.start : url.end])
+        if url.start > offset:
+            # On the link's text (or its "["): what lies between is "text](" and no more.
+            between = text[offset : url.start]
+            inside = between[1:] if between.startswith("[") else between
+            if inside.endswith("](") and not any(c in inside[:-2] for c in "[]\n"):
+                return _address(text[url.start : url.end])
+            break
+        # On the ")" that closes a link just passed.
+        if index == len(urls) - 1 or urls[index + 1].start > offset:
+            if text[url.end : offset + 1] == ")" and text[url.start - 2 : url.start] == "](":
+                return _address(text[url.start : url.end])
+    return None
+
+
+def _address(found: str) -> str:
+    return "https://" + found if found[:4].lower() == "www." else found

@@ -1,10 +1,11 @@
 """The annotations screen: every highlight and document note, across all documents.
 
 `/` filters (fuzzy over quote and note), narrowed with tokens in the same box:
-`color:green` (`c:`), `status:orphaned` (`s:`), `doc:word` (`d:`). Values are prefixes
-("c:pu" is purple, "s:orph" orphaned) and case does not matter. Tokens AND together with
-each other and with the fuzzy text, except that several colours (or several statuses) mean
-either of them: an annotation has only one. An empty value ("c:" while typing) is ignored.
+`color:green` (`c:`), `status:orphaned` (`s:`), `doc:word` (`d:`, in the title or the file
+name). Values are prefixes ("c:pu" is purple, "s:orph" orphaned) and case does not matter.
+Tokens AND together with each other and with the fuzzy text, except that several colours (or
+several statuses) mean either of them: an annotation has only one. An empty value ("c:"
+while typing) is ignored.
 
 The list has the focus, where single letters act (x deletes, a notes, 1-5 recolour, u
 undoes); in the filter box every printable key is text. Each change goes through the app's
@@ -35,6 +36,7 @@ from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Highlight
 from aiwatch_tui.core.store import StoreError
 from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.core.uris import document_note_id
+from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.state import AnnotationsChanged
 from aiwatch_tui.ui.undo_messages import done_message, history_message
@@ -74,7 +76,7 @@ HELP_ROWS: list[tuple[str, str]] = [
     ("/", "filter: fuzzy over quote and note; enter back to the list"),
     ("color:green c:", "only that colour (prefix; several = either)"),
     ("status:orphaned s:", "anchored, moved, changed or orphaned (prefix)"),
-    ("doc:word d:", "documents whose title contains the word"),
+    ("doc:word d:", "documents whose title or file name contains the word"),
     ("↑ ↓ j k g G PgUp PgDn", "move through the list (the arrows also from the filter box)"),
 ]
 
@@ -156,8 +158,10 @@ class AnnotationFilter:
             return False
         if self.statuses and not any(row.status.startswith(s) for s in self.statuses):
             return False
+        # The title as shown, or the file name (doc:000 finds seeds/000_….txt).
         title = row.doc_title.casefold()
-        return all(word in title for word in self.doc_words)
+        name = row.doc_key.rstrip("/").rsplit("/", 1)[-1].casefold()
+        return all(word in title or word in name for word in self.doc_words)
 
 
 def parse_filter(text: str) -> AnnotationFilter:
@@ -357,21 +361,26 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
     AnnotationsScreen #annotations:focus { border: none; }
     """
 
-    BINDINGS = [
-        Binding("enter", "jump", "Open"),
-        Binding("x", "delete", "Delete"),
-        Binding("a", "edit_note", "Note"),
-        # Five colours would crowd the footer at 80 columns; the help screen lists them.
-        *(
-            Binding(str(n), f"recolor({n - 1})", f"Colour {color}", show=False)
-            for n, color in enumerate(HIGHLIGHT_COLORS, start=1)
-        ),
-        Binding("u", "undo", "Undo"),
-        Binding("ctrl+r", "redo", "Redo", show=False),
-        # Esc clears a filter first (from the list: the box clears its own), then closes.
-        Binding("escape", "clear_filter", "Clear the filter (in its box too)", show=False),
-        Binding("escape,q,n", "close", "Close"),
-    ]
+    BINDINGS = keyed(
+        "annotations",
+        [
+            Binding("enter", "jump", "Open"),
+            Binding("x", "delete", "Delete"),
+            Binding("a", "edit_note", "Note"),
+            # Five colours would crowd the footer at 80 columns; the help screen lists them.
+            *(
+                Binding(
+                    str(n), f"recolor({n - 1})", f"Colour {color}", show=False, id=f"color_{color}"
+                )
+                for n, color in enumerate(HIGHLIGHT_COLORS, start=1)
+            ),
+            Binding("u", "undo", "Undo"),
+            Binding("ctrl+r", "redo", "Redo", show=False),
+            # Esc clears a filter first (from the list: the box clears its own), then closes.
+            Binding("escape", "clear_filter", "Clear the filter (in its box too)", show=False),
+            Binding("escape,q,n", "close", "Close"),
+        ],
+    )
 
     # Set by the App (bound to its own): a change made elsewhere is shown here too.
     annotations_changed: var[AnnotationsChanged] = var(AnnotationsChanged(), init=False)

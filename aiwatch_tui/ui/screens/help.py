@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from aiwatch_tui.ui.keys import keyed
 
 # Keys that are not bindings of a widget class (handled in on_key or by Textual itself).
 EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
@@ -23,49 +26,34 @@ EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
     "Everywhere": [
         ("ctrl+p", "command palette: documents, sections, commands, themes"),
     ],
+    "Mouse": [
+        ("click", "in the list: open the document; in the text: put the caret there"),
+        ("drag", "in the text: select (then the highlight keys apply)"),
+        ("double-click", "in the text: select the word"),
+        ("wheel", "scroll (the caret stays on the screen)"),
+    ],
 }
 
 
-def _key_label(binding: Binding) -> str:
-    names = {
-        "question_mark": "?",
-        "left_parenthesis": "(",
-        "right_parenthesis": ")",
-        "left_curly_bracket": "{",
-        "right_curly_bracket": "}",
-        "left_square_bracket": "[",
-        "right_square_bracket": "]",
-        "slash": "/",
-        "space": "space",
-        "shift+space": "shift+space",
-    }
-    keys = [names.get(k.strip(), k.strip()) for k in binding.key.split(",")]
-    return " ".join(keys)
+# (keys, what they do, the action's name for the settings file)
+HelpRow = tuple[str, str, str]
 
 
-def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """(keys, description) for every described binding, merging keys that share an action."""
-    rows: dict[str, tuple[list[str], str]] = {}
-    for item in bindings:
-        if not isinstance(item, Binding) or not item.description:
-            continue
-        label = _key_label(item)
-        keys, _ = rows.setdefault(item.action, ([], item.description))
-        if label not in keys:
-            keys.append(label)
-    return [(" ".join(keys), description) for keys, description in rows.values()]
-
-
-def help_table(sections: Sequence[tuple[str, list[tuple[str, str]]]]) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
+def help_table(sections: Sequence[tuple[str, list[HelpRow]]]) -> Group:
+    """Each section's title, then its keys beside what they do and the action's name."""
+    parts: list[RenderableType] = []
     for title, rows in sections:
-        table.add_row(Text(title, style="bold underline"), "")
-        for keys, description in rows:
-            table.add_row(Text(keys), Text(description))
-        table.add_row("", "")
-    return table
+        parts.append(Text(title, style="bold underline"))
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", max_width=20, overflow="fold")
+        table.add_column()
+        for keys, description, name in rows:
+            does = Text(description)
+            if name:
+                does.append(f"  {name}", style="dim")
+            table.add_row(Text(keys), does)
+        parts += [table, Text("")]
+    return Group(*parts)
 
 
 def unopenable_text(problems: Sequence[str]) -> Text:
@@ -89,15 +77,18 @@ class HelpScreen(ModalScreen[None]):
         padding: 0 1;
     }
     """
-    BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close help"),
-        Binding("j,down", "scroll('down')", "Scroll", show=False),
-        Binding("k,up", "scroll('up')", "Scroll", show=False),
-    ]
+    BINDINGS = keyed(
+        "help",
+        [
+            Binding("escape,q,question_mark", "dismiss", "Close help", id="close"),
+            Binding("j,down", "scroll('down')", "Scroll down", show=False, id="scroll_down"),
+            Binding("k,up", "scroll('up')", "Scroll up", show=False, id="scroll_up"),
+        ],
+    )
 
     def __init__(
         self,
-        sections: Sequence[tuple[str, list[tuple[str, str]]]],
+        sections: Sequence[tuple[str, list[HelpRow]]],
         unopenable: Sequence[str] = (),
     ) -> None:
         """`unopenable`: one line per file of the library that could not be opened, shown
@@ -111,6 +102,12 @@ class HelpScreen(ModalScreen[None]):
             scroll.border_title = "aiwatch keys"
             if self._unopenable:
                 yield Static(unopenable_text(self._unopenable), id="unopenable")
+            yield Static(
+                Text(
+                    "Dim: each action's name, for [keys] in the settings file (aiwatch config).",
+                    style="italic",
+                )
+            )
             yield Static(help_table(self._sections))
 
     async def action_dismiss(self, result: None = None) -> None:

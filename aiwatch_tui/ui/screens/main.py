@@ -9,13 +9,14 @@ nothing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import Reactive, var
 from textual.screen import Screen
@@ -23,8 +24,10 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from aiwatch_tui.core.annotations import Annotations, Change
+from aiwatch_tui.core.config import Settings
 from aiwatch_tui.core.find.in_document import find_near, nearest_at_or_after
 from aiwatch_tui.core.library.catalog import Catalog, Problem
+from aiwatch_tui.core.library.listing import listed
 from aiwatch_tui.core.model import (
     HIGHLIGHT_COLORS,
     AnchorStatus,
@@ -36,6 +39,7 @@ from aiwatch_tui.core.model import (
 from aiwatch_tui.core.operations.library import document_rows
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.core.text.sanitize import sanitize
+from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.state import ALL, AnnotationsChanged, LibraryState, ListScope, ReadingTarget
 from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
@@ -51,6 +55,17 @@ if TYPE_CHECKING:
 
 # At this width and below the list and the reader are shown one at a time.
 NARROW_WIDTH = 80
+# The Footer's first keys in the reader (the rest follow in their own order), without and
+# with a selection.
+FOOTER_READING = (
+    "reader.toggle_selection",
+    "main.highlight",
+    "main.note",
+    "main.find",
+    "main.toggle_outline",
+    "main.switch_pane",
+)
+FOOTER_SELECTING = ("main.highlight", "main.note", "reader.clear_selection")
 # Save the reading position this long after the caret stops moving, so a killed
 # process or dropped SSH link loses at most this much.
 POSITION_SAVE_DELAY = 2.0
@@ -69,29 +84,59 @@ class MainScreen(Screen[None]):
     target: var[ReadingTarget | None] = var(None, init=False)
     scope: var[ListScope] = var(ALL, init=False)
     activity: var[str] = var("", init=False)
-    BINDINGS = [
-        Binding("tab", "switch_pane", "List/Reader"),
-        Binding("o", "toggle_outline", "Outline"),
-        # Annotation keys: active while the reader has focus (see check_action).
-        Binding("enter", "highlight", "Highlight"),
-        *[
-            Binding(str(n), f"color({n - 1})", f"Highlight {HIGHLIGHT_COLORS[n - 1]}", show=False)
-            for n in range(1, len(HIGHLIGHT_COLORS) + 1)
+    BINDINGS = keyed(
+        "main",
+        [
+            Binding(
+                "tab",
+                "switch_pane",
+                "List/Reader",
+                tooltip="Switch between the list and the reader",
+            ),
+            Binding(
+                "o", "toggle_outline", "Outline", tooltip="The document's headings (enter jumps)"
+            ),
+            # Annotation keys: active while the reader has focus (see check_action).
+            Binding("enter", "highlight", "Highlight", tooltip="Highlight the selection (yellow)"),
+            *[
+                Binding(
+                    str(n),
+                    f"color({n - 1})",
+                    f"Highlight {HIGHLIGHT_COLORS[n - 1]}",
+                    show=False,
+                    id=f"color_{HIGHLIGHT_COLORS[n - 1]}",
+                )
+                for n in range(1, len(HIGHLIGHT_COLORS) + 1)
+            ],
+            Binding(
+                "a",
+                "note",
+                "Note",
+                tooltip="Note the highlight under the caret (a selection: highlight it first)",
+            ),
+            Binding("A", "document_note", "The note of the whole document", show=False),
+            Binding("x", "delete_highlight", "Delete the highlight under the caret", show=False),
+            Binding("y", "copy", "Copy the selection or highlight (OSC 52)", show=False),
+            Binding("u", "undo", "Undo", show=False),
+            Binding("ctrl+r", "redo", "Redo", show=False),
+            Binding("right_square_bracket", "next_highlight", "Next highlight", show=False),
+            Binding("left_square_bracket", "previous_highlight", "Previous highlight", show=False),
+            # newsboat's J and K: the next or previous document of the list, without going back.
+            Binding("J", "step_document(1)", "Next document", show=False, id="next_document"),
+            Binding(
+                "K", "step_document(-1)", "Previous document", show=False, id="previous_document"
+            ),
+            Binding("slash", "find", "Find", tooltip="Find in the document"),
+            Binding("n", "find_step(True)", "Next match", show=False, id="find_next"),
+            Binding("N", "find_step(False)", "Previous match", show=False, id="find_previous"),
+            # A binding, not a key handler: the focused widget's own Esc (clearing a
+            # selection, a filter) is then tried first and, when it applies, this one does
+            # not also run.
+            Binding(
+                "escape", "back", "Back: clear find, stop re-attaching, to the list", show=False
+            ),
         ],
-        Binding("a", "note", "Note"),
-        Binding("A", "document_note", "Document note", show=False),
-        Binding("x", "delete_highlight", "Delete highlight", show=False),
-        Binding("u", "undo", "Undo", show=False),
-        Binding("ctrl+r", "redo", "Redo", show=False),
-        Binding("right_square_bracket", "next_highlight", "Next highlight", show=False),
-        Binding("left_square_bracket", "previous_highlight", "Previous highlight", show=False),
-        Binding("slash", "find", "Find"),
-        Binding("n", "find_step(True)", "Next match", show=False),
-        Binding("N", "find_step(False)", "Previous match", show=False),
-        # A binding, not a key handler: the focused widget's own Esc (clearing a selection,
-        # a filter) is then tried first and, when it applies, this one does not also run.
-        Binding("escape", "back", "Back: clear find, stop re-attaching, to the list", show=False),
-    ]
+    )
     READER_ACTIONS = frozenset(
         {
             "highlight",
@@ -103,6 +148,8 @@ class MainScreen(Screen[None]):
             "redo",
             "next_highlight",
             "previous_highlight",
+            "copy",
+            "step_document",
         }
     )
 
@@ -113,9 +160,16 @@ class MainScreen(Screen[None]):
         catalog: Catalog,
         annotations: Annotations,
         open_key: str | None = None,
+        settings: Settings | None = None,
     ) -> None:
         """`open_key`: the document the command line named, opened at once."""
         super().__init__()
+        self.settings = settings if settings is not None else Settings()
+        # Which documents the list shows and in what order: the settings file's, until a
+        # palette command changes them for the session.
+        self.view = self.settings.default_view
+        self.sort = self.settings.default_sort
+        self._key_labels: dict[str, str] = {}  # binding id -> its key, as the status line says
         self.store = store
         self.catalog = catalog
         self.annotations = annotations
@@ -143,7 +197,9 @@ class MainScreen(Screen[None]):
                 # The find bar and the outline are mounted when first asked for: fewer
                 # widgets to build before the first paint.
                 with Vertical(id="reader-column"):
-                    yield Reader(id="reader")
+                    reader = Reader(id="reader")
+                    reader.reading_width = self.settings.reading_width
+                    yield reader
         status = Static(id="status")
         status.display = False  # shown by set_status when there is something to say
         yield status
@@ -161,11 +217,28 @@ class MainScreen(Screen[None]):
 
     # -- layout -----------------------------------------------------------------------------
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys live now, those that matter most now first: the Footer lists them in
+        this order, and at 80 columns only the first few fit."""
+        bindings = super().active_bindings
+        reader = self.query_one(Reader)
+        if not reader.has_focus:
+            return bindings
+        first = FOOTER_SELECTING if reader.selection is not None else FOOTER_READING
+        rank = {name: index for index, name in enumerate(first)}
+        ordered = sorted(
+            bindings.items(), key=lambda item: rank.get(item[1].binding.id or "", len(rank))
+        )
+        return dict(ordered)
+
     def on_resize(self) -> None:
         self.set_class(self.size.width <= NARROW_WIDTH, "-narrow")
 
     def show_reader(self) -> None:
         self.add_class("-reading")
+        if self.has_class("-outline") and self.has_class("-narrow"):
+            self._close_outline()  # in its place: the text
         self.query_one(Reader).focus()
 
     def show_list(self) -> None:
@@ -202,6 +275,11 @@ class MainScreen(Screen[None]):
 
     async def action_toggle_outline(self) -> None:
         outline = self._outline()
+        if self.document is not None and not self.document.headings:
+            if outline is not None and outline.display:
+                self._close_outline()
+            self.set_status(Text("This document has no headings: there is no outline to show."))
+            return
         if outline is None:
             from aiwatch_tui.ui.widgets.outline import Outline
 
@@ -212,12 +290,15 @@ class MainScreen(Screen[None]):
             self._close_outline()
             return
         outline.display = True
-        self.add_class("-reading")
+        # One pane at a time: the outline in place of the text (at 80 columns, beside it,
+        # it would leave the text about 45 columns).
+        self.add_class("-reading", "-outline")
         outline.mark_section(self.query_one(Reader).caret)
         outline.focus()
 
     def _close_outline(self) -> None:
         outline = self._outline()
+        self.remove_class("-outline")
         if outline is not None:
             outline.display = False
         self.query_one(Reader).focus()
@@ -235,11 +316,15 @@ class MainScreen(Screen[None]):
             self.reload_if_changed(set(state.stale))
 
     def _entries(self, infos: list[DocumentInfo], *, scoped: bool = True) -> list[ListEntry]:
+        """The list's rows: in its scope (all, web, local, a feed), then its view (all,
+        unread, reading, annotated), in its sort's order."""
         rows = document_rows(self.store, infos)
         if not scoped:
             return rows
         self._listed_scope = self.scope
-        return [row for row in rows if self.scope.admits(row)]
+        rows = [row for row in rows if self.scope.admits(row)]
+        read = self.store.read_times() if (self.view, self.sort) != ("all", "library") else {}
+        return listed(rows, self.view, self.sort, read)
 
     def watch_scope(self, scope: ListScope) -> None:
         self.query_one(TitleBar).scope = scope.label
@@ -250,6 +335,22 @@ class MainScreen(Screen[None]):
     def watch_activity(self, activity: str) -> None:
         self.query_one(TitleBar).activity = activity
 
+    def show_listing(self, *, view: str | None = None, sort: str | None = None) -> None:
+        """Show the list with another view or sort (the palette's List and Sort commands)."""
+        from aiwatch_tui.core.library.listing import SORT_DESCRIPTIONS, VIEW_DESCRIPTIONS
+
+        self.view = view or self.view
+        self.sort = sort or self.sort
+        infos = self.catalog.infos()
+        entries = self._entries(infos)
+        self.query_one(DocumentList).set_entries(entries)
+        self.set_status(
+            Text(
+                f"The list: {VIEW_DESCRIPTIONS[self.view]} ({len(entries)} of {len(infos)}), "
+                f"{SORT_DESCRIPTIONS[self.sort]}."
+            )
+        )
+
     def _show_library(self, *, first: bool) -> None:
         """Fill the list; the first time also choose, preview and focus a document."""
         infos = self.catalog.infos()
@@ -258,13 +359,19 @@ class MainScreen(Screen[None]):
             documents.set_entries(self._entries(infos))  # keeps the list cursor
             return
         self._filled = True
-        keys = [info.key for info in infos]
+        entries = self._entries(infos)
+        keys = [entry.info.key for entry in entries]
         select = self.open_key
+        resumed = False
         if select is None:
             last = self.store.last_read()
+            resumed = self.settings.resume and last in keys
             select = last if last in keys else (keys[0] if keys else None)
-        documents.set_entries(self._entries(infos), select=select)
+        documents.set_entries(entries, select=select)
         if self.open_key is None:
+            if resumed and select is not None:
+                self.open_document(select, focus=True)  # where it was left (resume = true)
+                return
             self.show_list()
             if select is not None and not self.has_class("-narrow"):
                 self.open_document(select, focus=False)
@@ -483,6 +590,10 @@ class MainScreen(Screen[None]):
         return self.highlights.get(mark.id) if mark is not None else None
 
     def _show_highlight_status(self, offset: int) -> None:
+        selection = self.query_one(Reader).selection
+        if selection is not None and self._reattaching is None and self.document is not None:
+            self.set_status(self._selection_status(self.document.text[selection[0] : selection[1]]))
+            return
         if self._reattaching is not None:
             quote = sanitize(" ".join(self._reattaching.exact.split())[:60])
             line = Text(
@@ -525,6 +636,47 @@ class MainScreen(Screen[None]):
             return earlier_passage(self.store, highlight)
         except StoreError:
             return None
+
+    def _selection_status(self, selected: str) -> Text:
+        """How much is selected and what the keys do with it."""
+        words = len(selected.split())
+        size = f"{len(selected):,} character{'s' if len(selected) != 1 else ''}"
+        size += f", {words:,} word{'s' if words != 1 else ''}" if words > 1 else ""
+        line = Text()
+        line.append(f"Selected {size}:", style="bold")
+        for name, does in (
+            ("main.highlight", "highlight"),
+            ("main.color_yellow", "colour"),
+            ("main.note", "note"),
+            ("main.copy", "copy"),
+            ("reader.clear_selection", "cancel"),
+        ):
+            key = self._key_label(name)
+            if key:
+                shown = f"{key}–{self._key_label('main.color_purple')}" if "color" in name else key
+                part = f"{' ·' if does != 'highlight' else ''} {shown} {does}"
+                # One row: what does not fit goes (the Footer shows copy and cancel too).
+                if does in ("copy", "cancel") and line.cell_len + len(part) > self.size.width - 2:
+                    break
+                line.append(part)
+        return line
+
+    def _key_label(self, name: str) -> str:
+        """The key of the binding `name` as the Footer shows it (the settings file may have
+        changed it); "" when it has none."""
+        if name not in self._key_labels:
+            from aiwatch_tui.ui.keys import key_label
+
+            keys = [
+                key for key, active in self.active_bindings.items() if active.binding.id == name
+            ]
+            label = key_label(keys[0]) if keys else ""
+            self._key_labels[name] = {"enter": "⏎", "esc": "esc"}.get(label, label)
+        return self._key_labels[name]
+
+    @on(Reader.SelectionChanged)
+    def _selection_changed(self, event: Reader.SelectionChanged) -> None:
+        self._show_highlight_status(self.query_one(Reader).caret)
 
     def _write(self, work: Callable[[], object]) -> bool:
         """Run a store write; a failure is shown, never raised into the event loop."""
@@ -656,6 +808,63 @@ class MainScreen(Screen[None]):
             on_save=save,
         )
 
+    def action_copy(self) -> None:
+        """y: the selection, else the highlight under the caret, to the clipboard."""
+        reader = self.query_one(Reader)
+        document = self.document
+        span = reader.selection
+        if span is None:
+            mark = reader.highlight_at(reader.caret)
+            span = Span(mark.start, mark.end) if mark is not None else None
+        if span is None or document is None:
+            self.notify(
+                "Nothing to copy: select text (v, s, S) or put the caret in a highlight.",
+                severity="warning",
+            )
+            return
+        from aiwatch_tui.ui.clipboard import to_copy
+
+        where = "the settings file (aiwatch config)"
+        copy = to_copy(
+            document.text[span.start : span.end], self.settings.clipboard, os.environ, where
+        )
+        if copy.text is None:
+            self.notify(copy.message, severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(copy.text)
+        self.notify(copy.message, markup=False)
+
+    @on(Reader.LinkWanted)
+    def _open_link(self, event: Reader.LinkWanted) -> None:
+        """gx: the link under the caret to $BROWSER, or shown in the status line."""
+        from aiwatch_tui.ui.links import open_link, text_browser_command
+
+        if event.url is None:
+            self.notify("No link under the caret.", severity="warning")
+            return
+        command = text_browser_command(event.url)
+        said = open_link(event.url) if command is None else self._browse_here(command, event.url)
+        self.set_status(Text(said))
+
+    def _browse_here(self, command: list[str], url: str) -> str:
+        """Run a text browser in the terminal, aiwatch suspended until it quits."""
+        import subprocess
+        from pathlib import Path
+
+        from textual.app import SuspendNotSupported
+
+        from aiwatch_tui.core.files import describe_os_error
+
+        name, shown = sanitize(Path(command[0]).name), sanitize(url)
+        try:
+            with self.app.suspend():
+                subprocess.run(command, check=False)
+        except SuspendNotSupported:  # a web page (aiwatch serve) has no terminal to lend
+            return f"Link: {shown}   ({name} needs a terminal: nothing was opened)"
+        except OSError as error:
+            return f"$BROWSER ({name}) did not start: {describe_os_error(error)}. Link: {shown}"
+        return f"Back from {name}: {shown}"
+
     def action_delete_highlight(self) -> None:
         highlight = self._highlight_under_caret()
         if highlight is None:
@@ -708,6 +917,23 @@ class MainScreen(Screen[None]):
 
     def action_previous_highlight(self) -> None:
         self._jump_highlight(False)
+
+    def action_step_document(self, step: int) -> None:
+        """J / K: open the document after (before) the open one in the list as it is shown."""
+        rows = self.query_one(DocumentList).options
+        keys = [rows.get_option_at_index(i).id for i in range(rows.option_count)]
+        here = keys.index(self.document.key) if self.document and self.document.key in keys else -1
+        index = here + step if here >= 0 else rows.cursor
+        if not 0 <= index < len(keys):
+            self.notify(
+                "This is the last document of the list."
+                if step > 0
+                else "This is the first document of the list.",
+                markup=False,
+            )
+            return
+        rows.move_cursor(index)
+        self.open_document(keys[index], focus=True)
 
     def go_to_highlight(self, doc_key: str, highlight_id: str | None, offset: int) -> None:
         """Open a document with the caret on a highlight (annotations screen, palette)."""

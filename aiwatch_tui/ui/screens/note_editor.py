@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from aiwatch_tui.core.text.sanitize import sanitize
+from aiwatch_tui.ui.keys import keyed
 
 # How often the draft is written while typing: a dropped SSH link loses at most this much.
 DRAFT_INTERVAL = 3.0
@@ -29,10 +30,13 @@ class ConfirmDiscard(ModalScreen[bool]):
     ConfirmDiscard Horizontal { height: auto; align-horizontal: right; }
     ConfirmDiscard Button { margin-left: 1; min-width: 10; }
     """
-    BINDINGS = [
-        Binding("y,d", "answer(True)", "Discard"),
-        Binding("n,escape", "answer(False)", "Keep editing"),
-    ]
+    BINDINGS = keyed(
+        "confirm",
+        [
+            Binding("y,d", "answer(True)", "Discard", id="discard"),
+            Binding("n,escape,q", "answer(False)", "Keep editing", id="keep"),
+        ],
+    )
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -80,10 +84,13 @@ class NoteEditor(ModalScreen[str | None]):
     """
     # Not priority bindings: keys reach the text area in order, so a burst of typing that
     # ends in ctrl+s (a paste, a slow SSH link) is saved whole.
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save note"),
-        Binding("escape", "leave", "Leave"),
-    ]
+    BINDINGS = keyed(
+        "note_editor",
+        [
+            Binding("ctrl+s", "save", "Save note"),
+            Binding("escape", "leave", "Leave"),
+        ],
+    )
 
     def __init__(
         self,

@@ -32,6 +32,7 @@ from textual.worker import get_current_worker
 from aiwatch_tui.core.find.fulltext.index import TextHit
 from aiwatch_tui.core.find.fulltext.query import match_marks, query_parts
 from aiwatch_tui.core.text.sanitize import visible
+from aiwatch_tui.ui.keys import keyed
 
 MAX_RESULTS = 50
 # Long enough to skip the searches a fast typist would throw away, short enough not to feel.
@@ -98,15 +99,20 @@ def result_prompt(
 class _QueryInput(Input):
     """The query box: the arrows move through the results below while typing."""
 
-    BINDINGS = [
-        Binding("down", "results('cursor_down')", "Next result", show=False),
-        Binding("up", "results('cursor_up')", "Previous result", show=False),
-        Binding("pagedown", "results('page_down')", "Next page", show=False),
-        Binding("pageup", "results('page_up')", "Previous page", show=False),
-        # Shown in the footer: the box has the focus, so its bindings are the ones listed.
-        Binding("enter", "submit", "Open"),
-        Binding("escape", "screen.back", "Clear / close"),
-    ]
+    BINDINGS = keyed(
+        "search",
+        [
+            Binding("down", "results('cursor_down')", "Next result", show=False, id="next"),
+            Binding("up", "results('cursor_up')", "Previous result", show=False, id="previous"),
+            Binding("pagedown", "results('page_down')", "Next page", show=False, id="next_page"),
+            Binding(
+                "pageup", "results('page_up')", "Previous page", show=False, id="previous_page"
+            ),
+            # Shown in the footer: the box has the focus, so its bindings are the ones listed.
+            Binding("enter", "submit", "Open"),
+            Binding("escape", "screen.back", "Clear / close"),
+        ],
+    )
 
     def action_results(self, action: str) -> None:
         getattr(self.screen.query_one(ResultList), f"action_{action}")()
@@ -141,10 +147,13 @@ class SearchScreen(Screen[TextHit | None]):
     SearchScreen #search-results { display: none; }
     SearchScreen.-results #search-results { display: block; }
     """
-    BINDINGS = [
-        Binding("enter", "open", "Open"),
-        Binding("escape", "back", "Clear / close"),
-    ]
+    BINDINGS = keyed(
+        "search",
+        [
+            Binding("enter", "open", "Open", id="submit"),
+            Binding("escape", "back", "Clear / close"),
+        ],
+    )
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from aiwatch_tui.core.uris import is_fetchable
+from aiwatch_tui.ui.keys import keyed
 
 
 class UrlPrompt(ModalScreen[str | None]):
@@ -24,7 +25,7 @@ class UrlPrompt(ModalScreen[str | None]):
     }
     UrlPrompt #url-problem { color: $error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = keyed("url_prompt", [Binding("escape", "cancel", "Cancel")])
 
     def __init__(self, question: str) -> None:
         super().__init__()

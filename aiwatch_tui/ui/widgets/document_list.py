@@ -24,6 +24,7 @@ from textual.widgets import Input
 
 from aiwatch_tui.core.model import DocumentInfo, DocumentRow
 from aiwatch_tui.core.text.sanitize import visible
+from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class ShownRow(NamedTuple):
 
 
 class DocumentRows(RowList[ShownRow]):
-    """The entries, two lines each; Enter (or a click on the selected row) opens one.
+    """The entries, two lines each; Enter or a click opens one.
 
     The `option_count`, `get_option_at_index` and `highlighted` names match Textual's
     OptionList, so code written against the old list keeps working.
@@ -128,14 +129,13 @@ class DocumentRows(RowList[ShownRow]):
         }
     }
     """
-    BINDINGS = [Binding("enter", "open", "Open", show=False)]
+    BINDINGS = keyed("documents", [Binding("enter", "open", "Open", show=False)])
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self._row_of: dict[str, int] = {}
         self._announced: str | None = None  # the key the last Highlighted message named
         self._empty_message = EMPTY_MESSAGE
-        self._click_opened = False
 
     # -- OptionList-compatible view ----------------------------------------------------------
 
@@ -190,14 +190,11 @@ class DocumentRows(RowList[ShownRow]):
             self.post_message(DocumentList.Opened(row.id))
 
     def row_clicked(self, index: int, chain: int) -> None:
-        if index != self.cursor:
-            self._click_opened = False
-            self.move_cursor(index)
+        # A click opens the row; the second click of a double-click, on the row the first one
+        # opened, does nothing more.
+        if chain > 1 and index == self.cursor:
             return
-        # A click on the selected row opens it; a double-click that already did, not twice.
-        if chain > 1 and self._click_opened:
-            return
-        self._click_opened = True
+        self.move_cursor(index)
         self.action_open()
 
     # -- drawing -----------------------------------------------------------------------------
@@ -235,7 +232,7 @@ class _FilterInput(RowFilter):
     """The filter box: arrows and pages move the list's cursor; Enter opens the best match
     (the only thing one does with a document, as in fzf); Esc clears and returns to the list."""
 
-    BINDINGS = [Binding("enter", "open_highlighted", "Open")]
+    BINDINGS = keyed("filter", [Binding("enter", "open_highlighted", "Open the best match")])
 
     def row_list(self) -> DocumentRows | None:
         parent = self.parent
@@ -257,7 +254,7 @@ class DocumentList(Vertical):
     DocumentList > Input { border: none; height: 1; padding: 0 1; background: $boost; }
     DocumentList > Input:focus { background: $boost; border: none; }
     """
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter")]
+    BINDINGS = keyed("documents", [Binding("escape", "clear_filter", "Clear filter")])
 
     @dataclass
     class Opened(Message):

@@ -12,6 +12,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from aiwatch_tui.ui.keys import keyed
+
 
 class FindBar(Horizontal):
     """Posts what the user types; the screen finds, and tells the bar the count to show."""
@@ -70,12 +72,15 @@ class FindBar(Horizontal):
 
 
 class _FindInput(Input):
-    BINDINGS = [
-        Binding("enter", "finish(True)", "Go to match", show=False),
-        Binding("escape", "finish(False)", "Close find", show=False),
-        Binding("down,ctrl+n", "step(True)", "Next match", show=False),
-        Binding("up", "step(False)", "Previous match", show=False),
-    ]
+    BINDINGS = keyed(
+        "find",
+        [
+            Binding("enter", "finish(True)", "Go to match", show=False, id="go"),
+            Binding("escape", "finish(False)", "Close find", show=False, id="close"),
+            Binding("down,ctrl+n", "step(True)", "Next match", show=False, id="next"),
+            Binding("up", "step(False)", "Previous match", show=False, id="previous"),
+        ],
+    )
 
     def action_finish(self, keep: bool) -> None:
         self.post_message(FindBar.Closed(keep))

@@ -13,6 +13,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from aiwatch_tui.core.model import Document
+from aiwatch_tui.ui.keys import keyed
 
 
 class Outline(OptionList):
@@ -23,7 +24,7 @@ class Outline(OptionList):
     Outline:focus { border-left: solid $primary; }
     """
 
-    BINDINGS = [Binding("escape", "close", "Close outline")]
+    BINDINGS = keyed("outline", [Binding("escape,q", "close", "Close outline")])
 
     @dataclass
     class Jump(Message):

@@ -30,7 +30,9 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Document, Inline, InlineKind, Span
+from aiwatch_tui.core.text.urls import link_at
 from aiwatch_tui.ui import text_layout as tl
+from aiwatch_tui.ui.keys import UNBOUND, keyed
 from aiwatch_tui.ui.text_layout import Layout, LineKind, Piece, PieceRole, TextMap, VisualLine
 
 Align = Literal["center", "top", "nearest"]
@@ -163,28 +165,52 @@ class Reader(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "line_down", "Line down", show=False),
-        Binding("k,up", "line_up", "Line up", show=False),
-        Binding("l,right", "char_right", "Next character", show=False),
-        Binding("h,left", "char_left", "Previous character", show=False),
-        Binding("w", "word_forward", "Next word", show=False),
-        Binding("b", "word_backward", "Previous word", show=False),
-        Binding("right_parenthesis", "sentence_forward", "Next sentence", show=False),
-        Binding("left_parenthesis", "sentence_backward", "Previous sentence", show=False),
-        Binding("right_curly_bracket", "paragraph_forward", "Next paragraph", show=False),
-        Binding("left_curly_bracket", "paragraph_backward", "Previous paragraph", show=False),
-        Binding("space,pagedown", "page_down", "Page down"),
-        Binding("shift+space,pageup", "page_up", "Page up", show=False),
-        Binding("ctrl+d", "half_page_down", "Half page down", show=False),
-        Binding("ctrl+u", "half_page_up", "Half page up", show=False),
-        Binding("g,home", "top", "Top", show=False),
-        Binding("G,end", "bottom", "Bottom", show=False),
-        Binding("v", "toggle_selection", "Select"),
-        Binding("s", "select_sentence", "Sentence", show=False),
-        Binding("S", "select_paragraph", "Paragraph", show=False),
-        Binding("escape", "clear_selection", "Clear selection"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keyed(
+        "reader",
+        [
+            Binding("j,down", "line_down", "Line down", show=False),
+            Binding("k,up", "line_up", "Line up", show=False),
+            Binding("l,right", "char_right", "Next character", show=False),
+            Binding("h,left", "char_left", "Previous character", show=False),
+            Binding("w", "word_forward", "Next word", show=False),
+            Binding("b", "word_backward", "Previous word", show=False),
+            Binding("right_parenthesis", "sentence_forward", "Next sentence", show=False),
+            Binding("left_parenthesis", "sentence_backward", "Previous sentence", show=False),
+            Binding("right_curly_bracket", "paragraph_forward", "Next paragraph", show=False),
+            Binding("left_curly_bracket", "paragraph_backward", "Previous paragraph", show=False),
+            Binding("space,pagedown", "page_down", "Page down"),
+            Binding("shift+space,pageup,ctrl+b", "page_up", "Page up", show=False),
+            Binding("ctrl+d", "half_page_down", "Half page down", show=False),
+            Binding("ctrl+u", "half_page_up", "Half page up", show=False),
+            Binding("ctrl+e", "scroll_line_down", "Scroll a line down", show=False),
+            Binding("ctrl+y", "scroll_line_up", "Scroll a line up", show=False),
+            Binding("g,home", "top", "To the top", show=False),
+            Binding("G,end", "bottom", "To the end", show=False),
+            # Two keys in a row by default (SEQUENCES); the settings file may give them one.
+            Binding(UNBOUND, "center_caret", "Centre the caret's line", show=False),
+            Binding(UNBOUND, "caret_line_to_top", "Scroll the caret's line to the top", show=False),
+            Binding(
+                UNBOUND, "caret_line_to_bottom", "Scroll the caret's line to the bottom", show=False
+            ),
+            Binding(UNBOUND, "open_link", "Open the link under the caret", show=False),
+            Binding(
+                "v",
+                "toggle_selection",
+                "Select",
+                tooltip="Start a selection at the caret (again: drop it)",
+            ),
+            Binding("s", "select_sentence", "Select the sentence", show=False),
+            Binding("S", "select_paragraph", "Select the paragraph", show=False),
+            Binding("escape", "clear_selection", "Clear selection"),
+        ],
+    )
+    # vim's keys for these (aiwatch_tui.ui.key_sequences).
+    SEQUENCES: ClassVar[dict[str, str]] = {
+        "reader.center_caret": "z z",
+        "reader.caret_line_to_top": "z t",
+        "reader.caret_line_to_bottom": "z b",
+        "reader.open_link": "g x",
+    }
 
     @dataclass
     class CaretMoved(Message):
@@ -211,6 +237,17 @@ class Reader(ScrollView, can_focus=True):
         def control(self) -> Reader:
             return self.reader
 
+    @dataclass
+    class LinkWanted(Message):
+        """`gx`: open the link under the caret (`url` None: there is none)."""
+
+        reader: Reader
+        url: str | None
+
+        @property
+        def control(self) -> Reader:
+            return self.reader
+
     def __init__(
         self,
         *,
@@ -226,6 +263,11 @@ class Reader(ScrollView, can_focus=True):
         self._layout: Layout | None = None
         self._caret = 0
         self._selection_anchor: int | None = None
+        # The caret came to the start of the next sentence or paragraph (`)`, `}`): a selection
+        # growing forward ends before it, with the text it finished, as in vim.
+        self._caret_ends_before = False
+        self._dragged_from: int | None = None  # where the mouse button went down
+        self._drag_selected = False  # that press has selected by dragging
         self._goal_column: int | None = None
         self._inlines: _Ranges[Inline] = _Ranges([])
         self._marks: _Ranges[HighlightMark] = _Ranges([])
@@ -236,6 +278,7 @@ class Reader(ScrollView, can_focus=True):
         self._styles: dict[Hashable, Style] = {}
         self._wrap_timer: Timer | None = None
         self._following_caret = False  # our own scrolls must not pull the caret along
+        self.reading_width = tl.MAX_MEASURE  # the widest the text column gets
 
     # --- public API --------------------------------------------------------------------
 
@@ -299,12 +342,19 @@ class Reader(ScrollView, can_focus=True):
 
     @property
     def selection(self) -> Span | None:
-        """The selected text: from the anchor to the caret, both characters included."""
+        """The selected text: from the anchor to the caret, both characters included; grown
+        forward, without the whitespace it ends in (a drag released past a word's end, `l`
+        onto a space) and, after `)` or `}`, without the caret's character (the next
+        sentence's or paragraph's first)."""
         if self._selection_anchor is None or self._document is None:
             return None
+        text = self._document.text
         start = min(self._selection_anchor, self._caret)
-        end = max(self._selection_anchor, self._caret) + 1
-        return Span(start, min(end, len(self._document.text)))
+        end = min(max(self._selection_anchor, self._caret) + 1, len(text))
+        if self._caret > self._selection_anchor:
+            stop = self._caret if self._caret_ends_before else end
+            end = start + max(1, len(text[start:stop].rstrip()))
+        return Span(start, end)
 
     def start_selection(self) -> None:
         self._selection_anchor = self._caret
@@ -356,7 +406,7 @@ class Reader(ScrollView, can_focus=True):
             return
         layout = self._layouts.pop(width, None)
         if layout is None:
-            layout = Layout(self._document, width, self._text_map)
+            layout = Layout(self._document, width, self._text_map, self.reading_width)
         self._layouts[width] = layout
         while len(self._layouts) > LAYOUTS_KEPT:
             self._layouts.popitem(last=False)
@@ -647,6 +697,7 @@ class Reader(ScrollView, can_focus=True):
     def _set_caret(self, offset: int) -> None:
         if offset != self._caret:
             old, self._caret = self._caret, offset
+            self._caret_ends_before = False
             self._redraw_caret_rows(old, offset)
             self.post_message(self.CaretMoved(self, offset))
             if self._selection_anchor is not None:
@@ -673,6 +724,7 @@ class Reader(ScrollView, can_focus=True):
         align: Align = "nearest",
         keep_goal: bool = False,
         notify_selection: bool = True,
+        ends_before: bool = False,
     ) -> None:
         tm = self._text_map
         if tm is None or self._document is None:
@@ -682,6 +734,7 @@ class Reader(ScrollView, can_focus=True):
         offset = tm.snap_forward(max(0, min(offset, len(self._document.text))))
         old = self._caret
         self._caret = offset
+        self._caret_ends_before = ends_before
         self._follow_caret(align)
         if offset != old:
             self._redraw_caret_rows(old, offset)
@@ -695,9 +748,9 @@ class Reader(ScrollView, can_focus=True):
         self.refresh_bindings()
         self.post_message(self.SelectionChanged(self, self.selection))
 
-    def _motion(self, motion: Callable[[TextMap, int], int]) -> None:
+    def _motion(self, motion: Callable[[TextMap, int], int], *, ends_before: bool = False) -> None:
         if self._text_map is not None:
-            self._move(motion(self._text_map, self._caret))
+            self._move(motion(self._text_map, self._caret), ends_before=ends_before)
 
     def _line_move(self, step: int) -> None:
         if self._layout is None:
@@ -765,13 +818,13 @@ class Reader(ScrollView, can_focus=True):
         self._motion(tl.previous_word)
 
     def action_sentence_forward(self) -> None:
-        self._motion(tl.next_sentence)
+        self._motion(tl.next_sentence, ends_before=True)
 
     def action_sentence_backward(self) -> None:
         self._motion(tl.previous_sentence)
 
     def action_paragraph_forward(self) -> None:
-        self._motion(tl.next_paragraph)
+        self._motion(tl.next_paragraph, ends_before=True)
 
     def action_paragraph_backward(self) -> None:
         self._motion(tl.previous_paragraph)
@@ -790,6 +843,67 @@ class Reader(ScrollView, can_focus=True):
 
     def action_half_page_up(self) -> None:
         self._page(-max(1, self._pane_size().height // 2))
+
+    def action_scroll_line_down(self) -> None:
+        self._scroll_rows(1)
+
+    def action_scroll_line_up(self) -> None:
+        self._scroll_rows(-1)
+
+    def _scroll_rows(self, rows: int) -> None:
+        """Scroll the text by `rows` (less's ctrl+e / ctrl+y); the caret stays where it is
+        in the text unless it would leave the screen, then it keeps to the edge."""
+        layout = self._layout
+        if layout is None:
+            return
+        height = self._pane_size().height
+        top = round(self.scroll_y)
+        self._keeping_top(lambda lay: lay.ensure_rows(max(0, top + rows), height))
+        self._sync_virtual_size()
+        new_top = max(0, min(top + rows, round(self.max_scroll_y)))
+        if new_top != top:
+            self.scroll_to(y=new_top, animate=False, immediate=True)  # pulls the caret along
+
+    def action_center_caret(self) -> None:
+        self._caret_row_to("center")
+
+    def action_caret_line_to_top(self) -> None:
+        self._caret_row_to("top")
+
+    def action_caret_line_to_bottom(self) -> None:
+        self._caret_row_to("bottom")
+
+    def _caret_row_to(self, where: Literal["center", "top", "bottom"]) -> None:
+        """Scroll so the caret's row is in the middle, at the top or at the bottom (vim's zz,
+        zt, zb), as far as the text allows; the caret stays."""
+        if self._layout is None:
+            return
+        height = self._pane_size().height
+        row, _ = self._position(self._caret)
+        target = {"center": row - height // 2, "top": row, "bottom": row - height + 1}[where]
+        self._sync_virtual_size()
+        self._scroll_to_row(max(0, min(target, round(self.max_scroll_y))))
+
+    def action_open_link(self) -> None:
+        document = self._document
+        if document is not None:
+            url = link_at(document.text, document.inlines, self._caret)
+            self.post_message(self.LinkWanted(self, url))
+
+    def key_state(self) -> object:
+        """Where the caret and the view are (see aiwatch_tui.ui.key_sequences: `gx` puts back
+        what `g` did)."""
+        return (self._document, self._caret, round(self.scroll_y), self._selection_anchor)
+
+    def restore_key_state(self, state: object) -> None:
+        if not isinstance(state, tuple) or state[0] is not self._document:
+            return
+        _, caret, top, anchor = state
+        if anchor != self._selection_anchor:
+            self._selection_anchor = anchor
+            self._selection_changed()
+        self._move(caret)
+        self._scroll_to_row(top)
 
     def action_top(self) -> None:
         if self._text_map is not None:
@@ -826,22 +940,70 @@ class Reader(ScrollView, can_focus=True):
 
     # --- mouse -------------------------------------------------------------------------
 
-    def on_click(self, event: events.Click) -> None:
+    def _offset_under(self, event: events.MouseEvent) -> int | None:
+        """The text offset under the mouse: on a blank row or a border, the nearest row with
+        text below, or above; beside a line, its nearest end. Outside the pane (a drag that
+        left it), the nearest row and column inside."""
         layout = self._layout
-        offset = event.get_content_offset(self)
-        if layout is None or offset is None:
-            return
-        row = round(self.scroll_y) + offset.y
-        # A click on a blank row or a border goes to the nearest row with text below, or above.
+        if layout is None:
+            return None
+        offset = event.get_content_offset_capture(self)
+        size = self._pane_size()
+        y = max(0, min(offset.y, size.height - 1))
+        row = round(self.scroll_y) + y
         target = layout.text_row(row, 1)
         if target is None:
             target = layout.text_row(row, -1)
         if target is None:
+            return None
+        return layout.offset_at(target, max(0, offset.x - layout.margin))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._drag_selected = False  # (a drag released outside the pane ended with no click)
+        if event.button != 1:
             return
-        found = layout.offset_at(target, offset.x - layout.margin)
-        if found is not None:
-            self.focus()
-            self._move(found)
+        found = self._offset_under(event)
+        if found is None:
+            return
+        self.focus()
+        self._dragged_from = found
+        self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        # A drag selects from where the button went down to the text under the mouse.
+        start = self._dragged_from
+        if start is None or not event.button:
+            return
+        found = self._offset_under(event)
+        if found is None or (found == start and not self._drag_selected):
+            return
+        if not self._drag_selected:
+            self._drag_selected = True
+            self._selection_anchor = start
+            self._selection_changed()
+        self._move(found)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._dragged_from is not None:
+            self._dragged_from = None
+            self.release_mouse()
+
+    def on_click(self, event: events.Click) -> None:
+        # A click that ends a drag keeps what the drag selected; a click puts the caret there
+        # (and drops a selection); a double-click selects the word.
+        if self._drag_selected:
+            self._drag_selected = False
+            return
+        found = self._offset_under(event)
+        if found is None or self._text_map is None:
+            return
+        self.focus()
+        word = tl.word_span(self._text_map, found) if event.chain == 2 else None
+        if word is not None:
+            self.select_span(word.start, word.end)
+            return
+        self.clear_selection()
+        self._move(found)
 
 
 def _color(name: str) -> str:

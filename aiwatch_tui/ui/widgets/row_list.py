@@ -28,6 +28,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input
 
+from aiwatch_tui.ui.keys import keyed
+
 RowT = TypeVar("RowT")
 
 ROW_HEIGHT = 2  # every row is two lines: what it is, then facts about it
@@ -41,15 +43,18 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     (`line_key`) and what a cursor move or a click means (`cursor_moved`, `row_clicked`).
     """
 
-    BINDINGS = [
-        Binding("down,j", "move(1)", "Next", show=False),
-        Binding("up,k", "move(-1)", "Previous", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("home,g", "move_to(0)", "First", show=False),
-        Binding("end,G", "move_to(-1)", "Last", show=False),
-        Binding("slash", "filter", "Filter"),
-    ]
+    BINDINGS = keyed(
+        "list",
+        [
+            Binding("down,j", "move(1)", "Next", show=False, id="next"),
+            Binding("up,k", "move(-1)", "Previous", show=False, id="previous"),
+            Binding("pagedown", "page(1)", "Page down", show=False, id="page_down"),
+            Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
+            Binding("home,g", "move_to(0)", "First", show=False, id="first"),
+            Binding("end,G", "move_to(-1)", "Last", show=False, id="last"),
+            Binding("slash", "filter", "Filter"),
+        ],
+    )
 
     @dataclass
     class FilterWanted(Message):
@@ -207,15 +212,18 @@ class RowFilter(Input):
     says how to get here ("/ filter") until it has the focus, then what to type.
     Subclasses say which list (`row_list`)."""
 
-    BINDINGS = [
-        Binding("down", "move_list(1)", "Next", show=False),
-        Binding("up", "move_list(-1)", "Previous", show=False),
-        Binding("pagedown", "page_list(1)", "Page down", show=False),
-        Binding("pageup", "page_list(-1)", "Page up", show=False),
-        # Shown in the Footer: while the box has the focus the list's keys are not active.
-        Binding("enter", "to_list", "To the list"),
-        Binding("escape", "clear", "Clear"),
-    ]
+    BINDINGS = keyed(
+        "filter",
+        [
+            Binding("down", "move_list(1)", "Next", show=False, id="next"),
+            Binding("up", "move_list(-1)", "Previous", show=False, id="previous"),
+            Binding("pagedown", "page_list(1)", "Page down", show=False, id="page_down"),
+            Binding("pageup", "page_list(-1)", "Page up", show=False, id="page_up"),
+            # Shown in the Footer: while the box has the focus the list's keys are not active.
+            Binding("enter", "to_list", "To the list"),
+            Binding("escape", "clear", "Clear"),
+        ],
+    )
 
     def __init__(self, *, idle: str, typing: str, id: str | None = None) -> None:  # noqa: A002
         # The cursor goes to the end of a filter already there, so `/` then a letter refines

@@ -64,7 +64,8 @@ commands (run `aiwatch COMMAND --help` for each):
   add PATH ...              remember folders or files in the library
   remove PATH               forget a library folder or file (its annotations are kept)
   list                      the documents, with words, progress, highlights and notes
-  cat DOC                   a document's text as aiwatch keeps it (a web article as Markdown)
+  cat [--json] DOC ...      documents' text as aiwatch keeps it (a web article as Markdown),
+                            or their blocks as the reader shows them, as JSON lines
   feed add URL [--title T]  follow a feed (or the feed a page names); also feed list,
                             feed remove URL, feed import FILE.opml, feed export (OPML 2.0)
   fetch [--feed URL]        fetch new articles of every feed (full text, kept forever)
@@ -355,15 +356,23 @@ def _list_parser() -> argparse.ArgumentParser:
 def _cat_parser() -> argparse.ArgumentParser:
     parser = _subparser(
         "cat",
-        "Print a document's text as aiwatch keeps it, for scripts and pipes: a web article "
+        "Print documents' text as aiwatch keeps it, for scripts and pipes: a web article "
         "as Markdown with its title first, a file as it reads (decoded, with control "
-        "characters made visible).",
+        "characters made visible); with --json, each document's structure as the reader "
+        "shows it.",
     )
     parser.add_argument(
-        "document",
+        "documents",
+        nargs="+",
         metavar="DOC",
         help="a path, a web article's URL (as in its feed, or canonical), or a bundled "
         "article's name",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per line per document: {path, title, author, date, blocks: "
+        "[{kind, text, start, end, ...}]} (see the README)",
     )
     return parser
 
@@ -1109,30 +1118,61 @@ def _index_articles(store: Store, paths: Paths) -> None:
         _note(problem)
 
 
-def _cmd_cat(args: argparse.Namespace, paths: Paths) -> int:
+def _cat_source(store: Store, spec: str) -> Source:
+    """The source `spec` names: a stored web article (by any of its URLs), a file (a saved
+    page read through the extraction), a bundled article's name or a URI."""
     from aiwatch_tui.core.library.sources import Source, SourceKind
     from aiwatch_tui.core.operations.feeds import article_key
-    from aiwatch_tui.core.operations.library import library_reader, resolve_document, source_of
+    from aiwatch_tui.core.operations.library import resolve_document, source_of
+    from aiwatch_tui.core.text.document import DocumentError
 
+    key = article_key(store, spec.strip())
+    if key is not None:
+        return Source(key, None, SourceKind.ARTICLE)
+    key = resolve_document(spec)
+    path = Path(spec).expanduser()
+    if path.is_file():
+        html = path.suffix.lower() in (".html", ".htm")
+        return Source(key, path, SourceKind.HTML if html else SourceKind.FILE)
+    found = source_of(key, {})
+    if found is None:
+        raise DocumentError(f"{_safe(spec)}: no such document")
+    return found
+
+
+def _cmd_cat(args: argparse.Namespace, paths: Paths) -> int:
+    """Each document in turn, as aiwatch keeps it or (--json) as the reader shows it; one
+    that cannot be read is one line on stderr, the others are still printed (exit 1)."""
+    import json
+
+    from aiwatch_tui.core.interchange.w3c_read import InterchangeError
+    from aiwatch_tui.core.operations.library import library_reader
+    from aiwatch_tui.core.text.document import DocumentError
+    from aiwatch_tui.core.text.structure import block_records
+
+    failed = False
     with _open_store(paths) as store:
-        key = article_key(store, args.document.strip())
-        if key is None:
-            key = resolve_document(args.document)
-            if Path(args.document).expanduser().is_file():
-                found = Source(key, Path(args.document).expanduser(), SourceKind.FILE)
-                if found.path is not None and found.path.suffix.lower() in (".html", ".htm"):
-                    found = found._replace(kind=SourceKind.HTML)
-                source: Source | None = found
-            else:
-                source = source_of(key, {})
-        else:
-            source = Source(key, None, SourceKind.ARTICLE)
-        if source is None:
-            return _fail(f"{_safe(args.document)}: no such document", 1)
-        document = library_reader(store).load(source)
-    text = document.text
-    _emit(text if text.endswith("\n") else text + "\n")
-    return 0
+        reader = library_reader(store)
+        for spec in args.documents:
+            try:
+                document = reader.load(_cat_source(store, spec))
+            except (DocumentError, InterchangeError) as error:
+                _note(str(error))
+                failed = True
+                continue
+            text = document.text
+            if not args.json:
+                _emit(text if text.endswith("\n") or not text else text + "\n")
+                continue
+            record = {
+                "path": spec,
+                "title": document.title,
+                "author": document.author,
+                "date": document.date,
+                "blocks": list(block_records(text, document.blocks, document.inlines)),
+            }
+            _emit(json.dumps(record, ensure_ascii=True) + "\n")
+    return 1 if failed else 0
 
 
 # -- the settings file ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.libraries import Libraries
 from bench.table import print_table
 
-GROUPS = ("startup", "search", "palette", "extraction", "feeds")
+GROUPS = ("startup", "search", "palette", "extraction", "feeds", "markdown")
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
             if args.only and args.only != name:
                 continue
             module = importlib.import_module(f"bench.bench_{name}")
-            if name in ("extraction", "feeds"):  # (their own corpora)
+            if name in ("extraction", "feeds", "markdown"):  # (their own corpora)
                 rows += module.run(quick=args.quick)
             else:
                 rows += module.run(quick=args.quick, libraries=libraries)

@@ -33,6 +33,7 @@ from aiwatch_tui.core.library.catalog import Catalog
 from aiwatch_tui.core.model import Document, DocumentInfo, DocumentNote, Highlight
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.core.text.sanitize import visible
+from aiwatch_tui.core.text.structure import headings
 from aiwatch_tui.ui.state import LibraryState
 
 if TYPE_CHECKING:
@@ -198,11 +199,7 @@ def _headings(app: PaletteHost, infos: Sequence[DocumentInfo]) -> list[tuple[str
     for info in infos:
         document = app.catalog.load(info.key)
         if isinstance(document, Document):
-            text = document.text
-            found += [
-                (info.key, " ".join(text[b.content_start : b.content_end].split()), b.content_start)
-                for b in document.headings
-            ]
+            found += [(info.key, h.label, h.offset) for h in headings(document)]
     return found
 
 

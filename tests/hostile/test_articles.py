@@ -143,7 +143,7 @@ def test_encodings_line_endings_and_empty_files(hostile_folder: Path) -> None:
     assert crlf.text.split("\n")[2:5] == ["Windows line.", "Old Mac line.", "End."]
     for name in ("10_empty.txt", "11_blank.md"):
         empty = load_document(hostile_folder / name)
-        assert empty.blocks == () and empty.word_count == 0
+        assert len(empty.blocks) == 0 and empty.word_count == 0
         assert empty.title == Path(name).stem  # the file name stands in for a title
 
 

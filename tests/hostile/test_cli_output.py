@@ -105,3 +105,19 @@ def test_error_messages_name_hostile_files_inertly(
         assert err.count("\n") >= 1 and "Traceback" not in err
         assert UNSAFE.search(err) is None, err
         assert "[@click=app.quit]q[b]" in err and FILENAME_TITLE in err
+
+
+def test_cat_prints_hostile_documents_inertly(
+    hostile_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every hostile document, as stored and as JSON: no control character reaches the
+    terminal, and a file that cannot be read is one line."""
+    files = sorted(str(path) for path in hostile_folder.iterdir())  # pipes and loops too
+    status, out, err = _run(["cat", *files], capsys)
+    assert out and UNSAFE.search(out) is None and UNSAFE.search(err) is None
+    assert all(len(line) < 400 for line in err.splitlines())
+    status, out, err = _run(["cat", "--json", *files], capsys)
+    assert ESC not in out and BEL not in out and "\x9b" not in out
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) + len(err.splitlines()) == len(files)
+    assert status == (1 if err else 0)

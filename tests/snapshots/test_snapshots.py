@@ -133,3 +133,27 @@ def test_help_at_80x24(snap_compare, tmp_path: Path) -> None:
         terminal_size=(80, 24),
         run_before=_settled("question_mark"),
     )
+
+
+DOCUMENTS = Path(__file__).parents[1] / "documents"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_readme_like_markdown(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    # Front matter hidden (its title in the title bar), HTML tags hidden, badges on one line.
+    app = make_app([DOCUMENTS / "README-like.md"], db_path=tmp_path / "a.db")
+    assert snap_compare(app, terminal_size=size, run_before=_settled())
+
+
+def test_readme_like_markdown_further_down(snap_compare, tmp_path: Path) -> None:
+    # A code block inside a list item, a quote in an item, a table, task items, a footnote.
+    app = make_app([DOCUMENTS / "README-like.md"], db_path=tmp_path / "a.db")
+    keys = ["ctrl+d"] * 1
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settled(*keys))
+
+
+def test_hard_wrapped_licence(snap_compare, tmp_path: Path) -> None:
+    # Wrapped paragraphs joined, numbered sections and ALL-CAPS titles as headings, the
+    # address at the end kept as written.
+    app = make_app([DOCUMENTS / "orchard-licence.txt"], db_path=tmp_path / "a.db")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settled())

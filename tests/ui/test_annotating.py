@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.widgets import TextArea
 
+from aiwatch_tui import cli
 from aiwatch_tui.core.model import AnchorStatus, DocumentNote
 from aiwatch_tui.core.store import Store
 from aiwatch_tui.ui.screens.note_editor import ConfirmDiscard, NoteEditor
@@ -390,3 +391,33 @@ async def test_an_orphan_is_reattached_to_a_new_selection(
         "keep this thought",
         "anchored",
     )
+
+
+async def test_highlights_made_before_the_parser_change_still_anchor(
+    db: Path, new_app: AppFactory
+) -> None:
+    """tests/unit/golden/highlights-before-issue-15.json was exported by main before issue 15
+    (the hand-written parsers): a heading, a phrase in a paragraph, a table cell. Imported,
+    each anchors where it was made and is drawn there."""
+    golden = Path(__file__).parents[1] / "unit" / "golden" / "highlights-before-issue-15.json"
+    assert cli.main(["--db", str(db), "import", str(golden)]) == 0
+    app = new_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        made = {
+            "seeds/000_c10daa536b93aa76.txt": [(3302, 3326), (226, 261)],
+            "seeds/002_c41b6d65e56e1798.txt": [(847, 879)],
+        }
+        for key, spans in made.items():
+            app.screen.open_document(key)
+            await pilot.pause()
+            reader = app.screen.query_one(Reader)
+            anchored = {
+                (h.start, h.end): h.status
+                for h in app.screen.highlights.values()
+                if h.doc_key == key
+            }
+            assert anchored == dict.fromkeys(spans, AnchorStatus.ANCHORED)
+            for start, end in spans:
+                assert reader.highlight_at(start) is not None
+                assert reader.highlight_at(end - 1) is not None

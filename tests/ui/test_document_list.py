@@ -246,12 +246,12 @@ async def test_update_entry_changes_only_that_row() -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         before = _screen_lines(app)
-        assert before[3].strip() == "4 min · 0%"
+        assert before[3].strip() == "article-00001.txt · 4 min · 0%"
         changed = ListEntry(entries[1].info, progress=0.42, highlights=3, notes=1)
         app.query_one(DocumentList).update_entry(changed)
         await pilot.pause()
         after = _screen_lines(app)
-        assert after[3].strip() == "4 min · 42% · 3 hl · 1 ✎"
+        assert after[3].strip() == "article-00001.txt · 4 min · 42% · 3 hl · 1 ✎"
         assert [line for n, line in enumerate(after) if n != 3] == [
             line for n, line in enumerate(before) if n != 3
         ]
@@ -353,3 +353,22 @@ async def test_filtering_a_real_library_and_opening_from_the_filter(
         await pilot.press("enter")
         await pilot.pause()
         assert Path(app.screen.document.key).name == "999.txt"
+
+
+async def test_the_file_name_is_shown_under_the_title_so_same_titles_differ() -> None:
+    """Two READMEs titled alike: the line under each title names its file (a bundled
+    article's generated file name is not shown)."""
+    entries = _entries(["Installation", "Installation"])
+    entries[1] = entries[1]._replace(
+        info=entries[1].info._replace(path=Path("/src/other/README.md"))
+    )
+    bundled = _entry(7, "A bundled article")
+    bundled = bundled._replace(info=bundled.info._replace(key="seeds/007_0123abcd.txt"))
+    app = ListApp([*entries, bundled])
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        lines = _screen_lines(app)
+        assert lines[0].strip() == lines[2].strip() == "Installation"
+        assert lines[1].strip().startswith("article-00000.txt · 4 min")
+        assert lines[3].strip().startswith("README.md · 4 min")
+        assert lines[5].strip().startswith("4 min")

@@ -675,3 +675,58 @@ def test_the_real_command_runs_as_a_process(tmp_path: Path) -> None:
     )
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+
+
+# --- cat --------------------------------------------------------------------------------------
+
+README_LIKE = REPO / "tests" / "documents" / "README-like.md"
+
+
+def test_cat_json_is_one_object_per_document_with_blocks_at_their_offsets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    licence = tmp_path / "LICENCE"
+    licence.write_text("THE TEST LICENCE\n\n0. Definitions.\n\nA line that\nwraps here.\n")
+    code, out, err = run(capsys, "cat", "--json", str(README_LIKE), str(licence))
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == 2
+    readme, plain = (json.loads(line) for line in lines)
+    text = README_LIKE.read_text(encoding="utf-8")
+    assert readme["path"] == str(README_LIKE)
+    assert readme["title"] == "Quillmark: notes that stay put"
+    assert (readme["author"], readme["date"]) == ("Ada Park, Ben Okafor", "2031-03-14")
+    kinds = [block["kind"] for block in readme["blocks"]]
+    assert kinds[0] == "paragraph" and "heading" in kinds and "table" in kinds
+    assert not any("title:" in block["text"] for block in readme["blocks"])  # front matter
+    for block in readme["blocks"]:
+        assert 0 <= block["start"] < block["end"] <= len(text)
+    heading = next(b for b in readme["blocks"] if b["kind"] == "heading" and b["level"] == 2)
+    assert heading["text"] == "Install" and text[heading["start"] : heading["end"]] == (
+        "## Install"
+    )
+    table = next(b for b in readme["blocks"] if b["kind"] == "table")
+    assert table["rows"][0] == ["Command", "What it does", "Since"]
+    assert table["rows"][1] == ["qm add", "adds a note", "1.0"]
+    items = [b for b in readme["blocks"] if b["kind"] == "list_item"]
+    assert items[0]["ordered"] is True and items[0]["depth"] == 0
+    assert [b["text"] for b in items[-2:]] == ["[x] offline first", "[ ] end-to-end encryption"]
+    prose = next(b["text"] for b in readme["blocks"] if b["text"].startswith("Quillmark keeps"))
+    assert "—" in prose and "&mdash;" not in prose and "**" not in prose
+    assert plain["title"] == "THE TEST LICENCE"
+    assert [(b["kind"], b["text"]) for b in plain["blocks"]] == [
+        ("heading", "THE TEST LICENCE"),
+        ("heading", "0. Definitions."),
+        ("paragraph", "A line that wraps here."),
+    ]
+
+
+def test_cat_prints_the_text_as_stored_and_names_a_file_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = tmp_path / "hostile.md"
+    hostile.write_text("# Title\n\nred \x1b[31mtext\n")
+    code, out, err = run(capsys, "cat", str(hostile), str(tmp_path / "missing.md"))
+    assert code == 1
+    assert out.startswith("# Title\n\nred ") and "\x1b" not in out
+    assert err.count("\n") == 1 and "missing.md" in err

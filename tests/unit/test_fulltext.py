@@ -550,3 +550,40 @@ def test_the_index_is_about_the_size_of_the_corpus(tmp_path: Path) -> None:
         path.stat().st_size for path in tmp_path.iterdir() if path.name.startswith("search.db")
     )
     assert size <= 1.2 * corpus, f"{size / corpus:.2f} times the corpus"
+
+
+def test_markdown_is_searched_as_shown_with_offsets_into_its_source(tmp_path: Path) -> None:
+    """Syntax, link targets and HTML attributes are not searched and not in snippets; an
+    entity is found by what it shows; the hit's offset points into the source."""
+    folder = tmp_path / "md"
+    folder.mkdir()
+    source = (
+        "# Chips &amp; Power\n\n"
+        "The **sovereign** compute [fund](https://example.com/secretpath) grew "
+        '<span class="hiddenattr">fast</span>.\n'
+    )
+    (folder / "a.md").write_text(source, encoding="utf-8")
+    built = FullTextIndex(tmp_path / "cache" / "search.db")
+    try:
+        built.update(sources_in(folder))
+        (hit,) = built.search('"sovereign compute fund grew fast"')
+        assert hit.snippet == "The sovereign compute fund grew fast."
+        assert [hit.snippet[s:e] for s, e in hit.marks] == ["sovereign compute fund grew fast"]
+        assert source[hit.offset :].startswith("sovereign**")
+        assert built.search("secretpath") == [] and built.search("hiddenattr") == []
+        assert built.search("amp") == []
+        (power,) = built.search('"chips power"')
+        assert source[power.offset :].startswith("Chips &amp;")
+    finally:
+        built.close()
+
+
+def test_a_snippet_drops_blanked_markup_before_punctuation_and_keeps_marks() -> None:
+    body = "The  fund   grew fast       . Then  compute     , said Ada."
+    marks = [
+        (body.index("fast"), body.index("fast") + 4),
+        (body.index("Then"), body.index("Then") + 4),
+    ]
+    snippet, moved = make_snippet(body, marks)
+    assert snippet == "The fund grew fast. Then compute, said Ada."
+    assert [snippet[s:e] for s, e in moved] == ["fast", "Then"]

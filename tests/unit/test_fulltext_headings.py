@@ -8,6 +8,7 @@ from aiwatch_tui.core.find.fulltext.index import FullTextIndex
 from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import Document
+from aiwatch_tui.core.text.structure import headings
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_000 = REPO / "seeds" / "000_c10daa536b93aa76.txt"
@@ -24,11 +25,8 @@ MARKDOWN = (
 
 
 def headings_of(document: Document) -> list[tuple[str, str, int]]:
-    text = document.text
-    return [
-        (document.key, " ".join(text[h.content_start : h.content_end].split()), h.content_start)
-        for h in document.headings
-    ]
+    """The sections an outline lists (a lone level-1 heading at the top is the title)."""
+    return [(document.key, h.label, h.offset) for h in headings(document)]
 
 
 class ForbiddenLoader:

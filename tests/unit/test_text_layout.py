@@ -8,22 +8,53 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
-from aiwatch_tui.core.model import Block, BlockKind, Document, Span
+from aiwatch_tui.core.model import (
+    B_CODE,
+    B_HEADING,
+    B_LIST_ITEM,
+    B_PARAGRAPH,
+    B_QUOTE,
+    B_TABLE,
+    BlockKind,
+    Blocks,
+    Document,
+    Inlines,
+    Span,
+    Table,
+)
 from aiwatch_tui.core.text.document import document_from_text
 from aiwatch_tui.ui import text_layout as tl
 from aiwatch_tui.ui.text_layout import Layout, LineKind, PieceRole, TextMap, VisualLine
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
-_PREFIX = {BlockKind.BULLET: "- ", BlockKind.NUMBERED: "1. ", BlockKind.QUOTE: "> "}
+# Kinds as a test writes them: the title (a level-1 heading) and the two kinds of list item.
+TITLE, BULLET, NUMBERED = "title", "bullet", "numbered"
+_PREFIX = {
+    BULLET: "- ",
+    NUMBERED: "1. ",
+    BlockKind.QUOTE: "> ",
+    TITLE: "# ",
+    BlockKind.HEADING: "## ",
+}
+_CODES = {
+    TITLE: B_HEADING,
+    BlockKind.HEADING: B_HEADING,
+    BULLET: B_LIST_ITEM,
+    NUMBERED: B_LIST_ITEM,
+    BlockKind.QUOTE: B_QUOTE,
+    BlockKind.CODE: B_CODE,
+    BlockKind.PARAGRAPH: B_PARAGRAPH,
+}
 
 
 def build(*parts: tuple[object, ...]) -> Document:
     """A Document from blocks joined by newlines, offsets computed here rather than by the
     parser: (kind, text[, level]) or (BlockKind.TABLE, [[header cells], [cells], ...])."""
     chunks: list[str] = []
-    blocks: list[Block] = []
+    blocks = Blocks()
     size = 0
 
     def add(piece: str) -> None:
@@ -33,7 +64,6 @@ def build(*parts: tuple[object, ...]) -> Document:
 
     for part in parts:
         kind, body = part[0], part[1]
-        assert isinstance(kind, BlockKind)
         level = part[2] if len(part) > 2 else 0
         assert isinstance(level, int)
         if chunks:
@@ -54,14 +84,19 @@ def build(*parts: tuple[object, ...]) -> Document:
                     add("\n|" + "---|" * len(cells))
                 if number < len(body) - 1:
                     add("\n")
-            blocks.append(Block(kind, start, size, start, size, rows=tuple(rows), header_rows=1))
+            index = blocks.append(B_TABLE, start, size, start, size)
+            blocks.tables[index] = Table(tuple(rows), (), 1)
             continue
         assert isinstance(body, str)
-        prefix = "  " * level + _PREFIX.get(kind, "")
+        prefix = "  " * level + _PREFIX.get(kind, "")  # type: ignore[call-overload]
         add(prefix + body)
-        marker = _PREFIX.get(kind, "").strip()
+        code = _CODES[kind]  # type: ignore[index]
+        heading = 1 if kind == TITLE else 2 if kind is BlockKind.HEADING else 0
+        quote = 1 if kind is BlockKind.QUOTE else 0
+        depth = level if code == B_LIST_ITEM else -1
+        item_number = 1 if kind == NUMBERED else None
         blocks.append(
-            Block(kind, start, size, start + len(prefix), size, level=level, marker=marker)
+            code, start, size, start + len(prefix), size, heading, quote, depth, item_number
         )
     text = "".join(chunks)
     return Document(
@@ -69,8 +104,8 @@ def build(*parts: tuple[object, ...]) -> Document:
         path=None,
         text=text,
         title=text[:20],
-        blocks=tuple(blocks),
-        inlines=(),
+        blocks=blocks,
+        inlines=Inlines(),
         content_hash="",
         word_count=len(text.split()),
         encoding="utf-8",
@@ -100,12 +135,12 @@ TABLE = [
 
 def sample() -> Document:
     return build(
-        (BlockKind.TITLE, "The Growing Pains of the Artificial Intelligence Era"),
+        (TITLE, "The Growing Pains of the Artificial Intelligence Era"),
         (BlockKind.PARAGRAPH, PROSE),
         (BlockKind.HEADING, "When Hollywood Meets Artificial Intelligence"),
-        (BlockKind.BULLET, "first item that is long enough to wrap onto a second line at forty"),
-        (BlockKind.BULLET, "a nested item", 1),
-        (BlockKind.NUMBERED, "numbered item"),
+        (BULLET, "first item that is long enough to wrap onto a second line at forty"),
+        (BULLET, "a nested item", 1),
+        (NUMBERED, "numbered item"),
         (BlockKind.TABLE, TABLE),
         (BlockKind.QUOTE, "A quotation that runs for a while so that it has to wrap too."),
         (
@@ -271,7 +306,11 @@ def test_title_first_then_a_rule_and_blank_lines_between_blocks() -> None:
 
 def test_list_items_hang_under_their_marker_and_nest_by_level() -> None:
     layout = Layout(sample(), 42)
-    items = [b for b, block in enumerate(layout.blocks) if block.kind is BlockKind.BULLET]
+    items = [
+        b
+        for b, block in enumerate(layout.blocks)
+        if block.kind is BlockKind.LIST_ITEM and not block.ordered
+    ]
     first = layout.block_lines(items[0])
     first_text = [line for line in first if line.has_text]
     marker = first_text[0].segments[0]
@@ -493,3 +532,58 @@ def test_seed_002_table_is_drawn_as_a_table() -> None:
     assert any(line.startswith("┌") for line in lines)
     assert any("│ Aspect" in line for line in lines)
     assert all(tl.text_width(line.rstrip()) <= layout.measure for line in lines)
+
+
+def test_every_printable_character_is_measured_as_the_renderer_draws_it() -> None:
+    """The layout's cell widths are Rich's (the renderer's): before issue 15, 847 printable
+    code points (☰ among them) were measured otherwise, shifting columns and borders."""
+    differ = [
+        hex(code)
+        for code in range(0x20, 0x3FFFF)
+        if (char := chr(code)).isprintable() and tl.char_width(char) != cell_len(char)
+    ]
+    assert differ == []
+
+
+def test_a_table_with_wide_and_ambiguous_characters_keeps_its_borders_aligned() -> None:
+    text = "| menu | what |\n|---|---|\n| ☰ | opens it ✓ |\n| 日本 | ⚡ fast |\n"
+    layout = Layout(document_from_text(text, "t.md", markdown=True), 60)
+    rows = []
+    for row in range(layout.row_count):
+        drawn_row = ""  # pieces placed at their columns, measured in cells
+        for piece in layout.line(row).segments:
+            drawn_row += " " * (piece.column - cell_len(drawn_row)) + piece.text
+        rows.append(drawn_row.rstrip())
+    table = [row for row in rows if row[:1] in "┌│╞├└"]
+    assert len(table) == 6
+    assert {cell_len(row) for row in table} == {cell_len(table[0])}
+    assert all(row.endswith(("┐", "│", "╡", "┘")) for row in table)
+
+
+def test_the_front_matter_title_and_byline_head_the_text_and_are_not_text() -> None:
+    source = "---\ntitle: A Post\nauthor: [Jo Marsh, Al Lee]\ndate: 2031-05-01\n---\n\nSome text.\n"
+    document = document_from_text(source, "post.md", markdown=True)
+    layout = Layout(document, 60)
+    rows = [layout.line(row) for row in range(layout.row_count)]
+    assert [(line.kind, drawn(line)) for line in rows[:4]] == [
+        (LineKind.TITLE, "A Post"),
+        (LineKind.RULE, "─" * layout.measure),
+        (LineKind.BYLINE, "Jo Marsh, Al Lee · 2031-05-01"),
+        (LineKind.BLANK, ""),
+    ]
+    assert not any(line.has_text for line in rows[:4])  # no caret, no highlight there
+    assert layout.position_of(source.index("Some")) == (4, 0)
+    assert Layout(document, 60, as_written=True).line(0).kind is not LineKind.TITLE
+
+
+def test_a_document_with_its_own_title_gets_the_byline_under_it() -> None:
+    source = "---\ntitle: A Post\nauthor: Jo Marsh\n---\n# A Post\n\nSome text.\n"
+    layout = Layout(document_from_text(source, "post.md", markdown=True), 60)
+    rows = [layout.line(row) for row in range(layout.row_count)]
+    assert [(line.kind, drawn(line)) for line in rows[:4]] == [
+        (LineKind.TITLE, "A Post"),
+        (LineKind.RULE, "─" * layout.measure),
+        (LineKind.BYLINE, "Jo Marsh"),
+        (LineKind.BLANK, ""),
+    ]
+    assert rows[0].has_text  # the heading is the document's own text

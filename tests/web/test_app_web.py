@@ -59,7 +59,10 @@ async def test_r_fetches_in_a_worker_and_articles_join_the_list(server, db_path)
         # The feed's articles, first, with their source (the site) and date.
         assert rows[0].startswith("Story Wire-")
         assert sum("Story Wire-" in row for row in rows) == 2
-        assert any("Fetched 1/1 feeds: 2 new articles." in n for n in notices(app))
+        # The summary is a notification: Textual shows it once its Notify message, posted
+        # as the fetch ended, has been handled (asserting at once raced with that).
+        summary = "Fetched 1/1 feeds: 2 new articles."
+        await until(pilot, lambda: any(summary in n for n in notices(app)), "the summary")
         assert app.screen.query_one(TitleBar).activity == ""
     with Store(db_path) as store:
         assert len(store.articles()) == 2
@@ -198,3 +201,31 @@ async def test_articles_fetched_by_r_are_listed_newest_first(server, db_path):
         await until(pilot, lambda: not app.web_busy, "the end of the fetch")
         titles = [row.split(" | ")[0] for row in listed(app)][:5]
         assert titles == ["Day 5", "Day 4", "Day 3", "Day 2", "Day 1"]
+
+
+BYLINED = (
+    b"<!doctype html><html><head><meta charset='utf-8'><title>Chips</title>"
+    b"<meta name='author' content='Jo Marsh'>"
+    b"<meta property='article:published_time' content='2025-06-03T09:00:00Z'></head>"
+    b"<body><article><h1>Chips</h1><p>The chip makers said demand grew again this quarter,"
+    b" and the lines at the fabs are longer than ever before in the industry.</p><p>Analysts"
+    b" expect the trend to last a while yet, as data centres keep growing in number and in"
+    b" size across the world.</p></article></body></html>"
+)
+
+
+async def test_a_web_article_shows_its_author_and_date_under_its_title(server, tmp_path, db_path):
+    """Through the Markdown reader: the article's own title heading, then its byline, for
+    a fetched article and a saved page alike."""
+    url = server.route("/chips", Reply(body=BYLINED))
+    assert await aiwatch("save", url) == 0
+    saved = tmp_path / "chips.html"
+    saved.write_bytes(BYLINED)
+    for app in (make_app(db_path=db_path), make_app([saved], db_path=db_path)):
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)  # wide enough: the reader previews the first document
+            shown = reader(app)
+            rows = [shown.render_line(y).text.strip() for y in range(4)]
+            assert rows[0] == "Chips" and rows[1].startswith("───")
+            assert rows[2] == "Jo Marsh · 2025-06-03"
+            assert shown.document is not None and shown.document.author == "Jo Marsh"

@@ -219,14 +219,15 @@ def test_the_reader_shows_the_article_with_its_structure() -> None:
     assert {
         BlockKind.HEADING,
         BlockKind.PARAGRAPH,
-        BlockKind.BULLET,
-        BlockKind.NUMBERED,
+        BlockKind.LIST_ITEM,
         BlockKind.TABLE,
         BlockKind.QUOTE,
         BlockKind.CODE,
     } <= kinds
     assert document.title == "Chip Export Rules Tighten Again"
-    assert [document.text[h.content_start : h.content_end] for h in document.headings] == [
+    assert any(b.kind is BlockKind.LIST_ITEM and b.ordered for b in document.blocks)
+    assert any(b.kind is BlockKind.LIST_ITEM and not b.ordered for b in document.blocks)
+    assert [document.text[h.content_start : h.content_end] for h in document.headings[1:]] == [
         "What changes for buyers",
         "How the main accelerators compare",
         "Reaction from the industry",

@@ -11,6 +11,7 @@ import functools
 import re
 
 from aiwatch_tui.core.model import Span
+from aiwatch_tui.core.text.shown_document import ShownDocument
 
 # Matches kept around the caret. A one-letter query in a 5 MB article matches hundreds of
 # thousands of times; collecting them all would cost a keystroke 200 ms, and nobody steps
@@ -85,6 +86,18 @@ def find_near(
             return after[:limit], True
     room = limit - len(after)
     return before[:room] + after, len(before) > room
+
+
+def find_shown(
+    document: ShownDocument, query: str, origin: int, limit: int = MAX_MATCHES
+) -> tuple[list[Span], bool]:
+    """find_near over the text as the reader shows it ("©" is found, "&copy;" is not;
+    "bold text" is found in "**bold** text"), with `origin` and the matches in source
+    offsets (a match widened to whole entities and images at its ends)."""
+    if document.identity:
+        return find_near(document.text, query, origin, limit)
+    found, capped = find_near(document.text, query, document.shown_index(origin), limit)
+    return [Span(*document.source_span(span.start, span.end)) for span in found], capped
 
 
 def _matches_from(text: str, pattern: re.Pattern[str], start: int, limit: int) -> list[Span]:

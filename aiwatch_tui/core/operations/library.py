@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from aiwatch_tui.core.annotations import reanchored
@@ -35,7 +36,7 @@ from aiwatch_tui.core.model import Document, DocumentInfo, DocumentRow, Highligh
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.core.store.web import ArticleTexts
 from aiwatch_tui.core.text.document import DocumentError, document_from_text
-from aiwatch_tui.core.text.sanitize import one_line
+from aiwatch_tui.core.text.sanitize import one_line, visible
 from aiwatch_tui.core.uris import SEED_PREFIX, key_from_source
 
 
@@ -59,7 +60,8 @@ class ArticleReader:
             raise DocumentError(str(error)) from None
         if text is None:
             raise DocumentError(f"{one_line(source.key)}: no longer stored")
-        return document_from_text(text, source.key, markdown=True)
+        author, published = self.texts.byline(source.key)
+        return with_byline(document_from_text(text, source.key, markdown=True), author, published)
 
 
 class HtmlFileReader:
@@ -82,7 +84,16 @@ class HtmlFileReader:
         if article is None:
             raise DocumentError(f"{name}: no article text found in the page")
         text = article_text(article.title or path.stem, article.markdown, summary_only=False)
-        return document_from_text(text, source.key, markdown=True, path=path)
+        document = document_from_text(text, source.key, markdown=True, path=path)
+        return with_byline(document, article.author, article.published)
+
+
+def with_byline(document: Document, author: str, published: str) -> Document:
+    """A web article's author and date (from the page or its feed: made visible, on one
+    line), which the reader shows under its title as it does a Markdown file's front matter."""
+    if not author and not published:
+        return document
+    return replace(document, author=visible(author).strip(), date=visible(published[:10]))
 
 
 HTML_FILES = HtmlFileReader()

@@ -466,17 +466,26 @@ class ArticleTexts:
                 return None
             return self._versions.get(key)
 
-    def text(self, key: str) -> str | None:
+    def _row(self, sql: str, key: str) -> tuple[object, ...] | None:
         with self._lock:
-            try:
-                row = (
-                    self._connection()
-                    .execute("SELECT text FROM articles WHERE key = ?", (key,))
-                    .fetchone()
-                )
-            except sqlite3.Error as error:
-                raise _unreadable(self.db, key, error) from None
+            row: tuple[object, ...] | None = self._connection().execute(sql, (key,)).fetchone()
+        return row
+
+    def text(self, key: str) -> str | None:
+        try:
+            row = self._row("SELECT text FROM articles WHERE key = ?", key)
+        except sqlite3.Error as error:
+            raise _unreadable(self.db, key, error) from None
         return None if row is None else str(row[0])
+
+    def byline(self, key: str) -> tuple[str, str]:
+        """(author, published) of a stored article, as the page gave them ("" if unknown);
+        untrusted text."""
+        try:
+            row = self._row("SELECT author, published FROM articles WHERE key = ?", key)
+        except sqlite3.Error:
+            return "", ""  # the text was read: a byline is not worth failing over
+        return ("", "") if row is None else (str(row[0]), str(row[1]))
 
 
 def _unreadable(db: Path, key: str, error: sqlite3.Error) -> StoreError:

@@ -68,7 +68,7 @@ def _build_document(
     known_safe: bool,
 ) -> Document:
     """`known_safe`: plainly_safe(text) is known to hold (False: unknown)."""
-    title, blocks, inlines = parse(text, markdown=markdown)
+    title, blocks, inlines, author, date = parse(text, markdown=markdown)
     if not title:
         title = one_line(Path(path.name if path is not None else key).stem) or "Untitled"
     encoded = text.encode("utf-8", "surrogatepass")
@@ -85,6 +85,8 @@ def _build_document(
         encoding=encoding,
         notices=notices,
         is_markdown=markdown,
+        author=author,
+        date=date,
     )
 
 

@@ -1,28 +1,30 @@
-"""The parsers' one entry point: a text's title, blocks and inlines."""
+"""The parsers' one entry point: a text's title, byline, blocks and spans."""
 
 from __future__ import annotations
 
-from aiwatch_tui.core.model import Block, Inline
-from aiwatch_tui.core.text.blocks import MARKUP, Lines
-from aiwatch_tui.core.text.markdown import MarkdownParser, all_markdown_inlines
-from aiwatch_tui.core.text.plain import PlainParser
-from aiwatch_tui.core.text.title import title
-from aiwatch_tui.core.text.urls import URL, may_hold_url, url_inline
+from typing import NamedTuple
+
+from aiwatch_tui.core.model import Blocks, Inlines
+from aiwatch_tui.core.text.markdown import parse_markdown
+from aiwatch_tui.core.text.plain import parse_plain
+from aiwatch_tui.core.text.structure import document_title
 
 
-def parse(text: str, *, markdown: bool) -> tuple[str, tuple[Block, ...], tuple[Inline, ...]]:
-    """The title, blocks and inlines of `text` (offsets index `text`)."""
-    src = Lines.of(text)
-    blocks: list[Block]
-    inlines: list[Inline]
-    if markdown:
-        blocks, inlines = MarkdownParser(src).run()
-        all_markdown_inlines(text, blocks, inlines)
-    else:
-        blocks, inlines = PlainParser(src).run()
-        if may_hold_url(text):
-            urls = (url_inline(match, 0) for match in URL.finditer(text))
-            inlines.extend(url for url in urls if url is not None)
-    inlines.sort(key=lambda inline: (inline.start, -inline.end))
-    markup = [inline for inline in inlines if inline.kind is MARKUP]
-    return title(text, blocks, markup), tuple(blocks), tuple(inlines)
+class TextParse(NamedTuple):
+    title: str  # "" when the text shows nothing to take one from
+    blocks: Blocks
+    inlines: Inlines
+    author: str = ""  # from Markdown front matter
+    date: str = ""
+
+
+def parse(text: str, *, markdown: bool) -> TextParse:
+    """The title, blocks and spans of `text` (offsets index `text`): the front matter's
+    title, else the first level-1 heading, else the first heading, else the first
+    sentence."""
+    parsed = parse_markdown(text) if markdown else parse_plain(text)
+    front = parsed.front_matter
+    title = document_title(text, parsed.blocks, parsed.inlines, front.title if front else "")
+    if front is None:
+        return TextParse(title, parsed.blocks, parsed.inlines)
+    return TextParse(title, parsed.blocks, parsed.inlines, front.author, front.date)

@@ -25,20 +25,23 @@ from textual.widgets import Footer, Static
 
 from aiwatch_tui.core.annotations import Annotations, Change
 from aiwatch_tui.core.config import Settings
-from aiwatch_tui.core.find.in_document import find_near, nearest_at_or_after
+from aiwatch_tui.core.find.in_document import find_shown, nearest_at_or_after
 from aiwatch_tui.core.library.catalog import Catalog, Problem
 from aiwatch_tui.core.library.listing import listed
 from aiwatch_tui.core.model import (
     HIGHLIGHT_COLORS,
     AnchorStatus,
+    Blocks,
     Document,
     DocumentInfo,
     Highlight,
+    Inlines,
     Span,
 )
 from aiwatch_tui.core.operations.library import document_rows
 from aiwatch_tui.core.store import Store, StoreError
 from aiwatch_tui.core.text.sanitize import sanitize
+from aiwatch_tui.core.text.shown_document import ShownDocument
 from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.state import ALL, AnnotationsChanged, LibraryState, ListScope, ReadingTarget
 from aiwatch_tui.ui.undo_messages import done_message, history_message
@@ -188,6 +191,8 @@ class MainScreen(Screen[None]):
         self._match_index: int | None = None
         self._matches_capped = False  # more matches exist than were collected
         self._find_origin = 0  # where the caret was when the find bar opened
+        # The open document as the reader shows it, for find (made when find opens).
+        self._shown: tuple[tuple[int, bool], ShownDocument] | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title-bar")
@@ -954,8 +959,25 @@ class MainScreen(Screen[None]):
 
     # -- find in document -------------------------------------------------------------------
 
+    def _shown_document(self) -> ShownDocument | None:
+        """The open document's text as the reader shows it now (as read, or as written)."""
+        document = self.document
+        if document is None:
+            return None
+        as_written = self.query_one(Reader).as_written
+        key = (id(document), as_written)
+        if self._shown is None or self._shown[0] != key:
+            shown = (
+                ShownDocument(document.text, Blocks(), Inlines())
+                if as_written
+                else ShownDocument(document.text, document.blocks, document.inlines)
+            )
+            self._shown = (key, shown)
+        return self._shown[1]
+
     async def action_find(self) -> None:
         self._find_origin = self.query_one(Reader).caret
+        self._shown_document()  # made before the first keystroke, not on it
         bar = self._find_bar()
         if bar is None:
             from aiwatch_tui.ui.widgets.find_bar import FindBar
@@ -967,9 +989,9 @@ class MainScreen(Screen[None]):
     def on_find_bar_changed(self, event: FindBar.Changed) -> None:
         if self.document is None:
             return
-        self._matches, self._matches_capped = find_near(
-            self.document.text, event.query, self._find_origin
-        )
+        shown = self._shown_document()
+        assert shown is not None
+        self._matches, self._matches_capped = find_shown(shown, event.query, self._find_origin)
         self._match_index = nearest_at_or_after(self._matches, self._find_origin)
         self._show_match()
 

@@ -24,6 +24,7 @@ from textual.widgets import Input
 
 from aiwatch_tui.core.model import DocumentInfo, DocumentRow
 from aiwatch_tui.core.text.sanitize import visible
+from aiwatch_tui.core.uris import SEED_PREFIX
 from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
@@ -57,14 +58,18 @@ def file_name(info: DocumentInfo) -> str:
 
 
 def entry_facts(entry: ListEntry) -> str:
-    """ "N min · P% · H hl · N ✎", leaving out counts that are zero; a web article's source
-    and date first ("Site · 2025-06-03 · 4 min · 0%")."""
+    """ "N min · P% · H hl · N ✎", leaving out counts that are zero; first, a web article's
+    source and date ("Site · 2025-06-03 · 4 min · 0%"), a file's name ("README.md · 4 min ·
+    0%"), so that documents with the same title can be told apart (a bundled article's
+    generated name says nothing and is left out)."""
     words = entry.info.word_count
     minutes = max(1, round(words / WORDS_PER_MINUTE)) if words else 0
     facts = [f"{minutes} min", f"{round(entry.progress * 100)}%"]
     if entry.is_article:
         # The site's name comes from the web: made visible, never interpreted.
         facts[:0] = [visible(part) for part in (entry.site, entry.date) if part]
+    elif entry.info.path is not None and not entry.info.key.startswith(SEED_PREFIX):
+        facts.insert(0, visible(file_name(entry.info)))
     if entry.highlights:
         facts.append(f"{entry.highlights} hl")
     if entry.notes:

@@ -13,6 +13,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from aiwatch_tui.core.model import Document
+from aiwatch_tui.core.text.structure import headings
 from aiwatch_tui.ui.keys import keyed
 
 
@@ -44,11 +45,10 @@ class Outline(OptionList):
         if document is None:
             return
         options: list[Option] = []
-        for heading in document.headings:
-            label = " ".join(document.text[heading.content_start : heading.content_end].split())
-            indent = "  " * max(0, heading.level - 1) if document.is_markdown else ""
-            options.append(Option(Text(indent + label, no_wrap=True, overflow="ellipsis")))
-            self._offsets.append(heading.content_start)
+        for heading in headings(document):
+            indent = "  " * heading.depth
+            options.append(Option(Text(indent + heading.label, no_wrap=True, overflow="ellipsis")))
+            self._offsets.append(heading.offset)
         if not options:
             options.append(Option(Text("(no headings)", style="dim"), disabled=True))
         self.add_options(options)

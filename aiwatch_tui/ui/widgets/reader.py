@@ -29,7 +29,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Document, Inline, InlineKind, Span
+from aiwatch_tui.core.model import HIGHLIGHT_COLORS, Document, Span
 from aiwatch_tui.core.text.urls import link_at
 from aiwatch_tui.ui import text_layout as tl
 from aiwatch_tui.ui.keys import UNBOUND, keyed
@@ -43,13 +43,7 @@ _KIND_CLASS: dict[LineKind, str] = {
     LineKind.HEADING: "reader--heading",
     LineKind.CODE: "reader--code",
     LineKind.TABLE_HEADER: "reader--table-header",
-}
-_INLINE_CLASS: dict[InlineKind, str] = {
-    InlineKind.URL: "reader--url",
-    InlineKind.STRONG: "reader--strong",
-    InlineKind.EMPHASIS: "reader--emphasis",
-    InlineKind.CODE: "reader--code",
-    InlineKind.MARKUP: "reader--markup",
+    LineKind.BYLINE: "reader--byline",
 }
 NOTE_MARK = "✎"
 SCROLL_CONTEXT = 2  # rows kept visible above/below the caret when scrolling to follow it
@@ -106,9 +100,14 @@ class Reader(ScrollView, can_focus=True):
         "reader--strong",
         "reader--emphasis",
         "reader--code",
-        "reader--markup",
+        "reader--strike",
+        "reader--link",
+        "reader--image",
+        "reader--task",
+        "reader--footnote",
         "reader--marker",
         "reader--rule",
+        "reader--byline",
         "reader--table-border",
         "reader--table-header",
         "reader--match",
@@ -133,9 +132,14 @@ class Reader(ScrollView, can_focus=True):
         & > .reader--strong { text-style: bold; }
         & > .reader--emphasis { text-style: italic; }
         & > .reader--code { color: $text-warning; }
-        & > .reader--markup { color: $foreground 45%; }
+        & > .reader--strike { text-style: strike; }
+        & > .reader--link { color: $text-primary; text-style: underline; }
+        & > .reader--image { color: $text-secondary; }
+        & > .reader--task { color: $text-accent; text-style: bold; }
+        & > .reader--footnote { color: $text-secondary; }
         & > .reader--marker { color: $text-accent; }
         & > .reader--rule { color: $primary; }
+        & > .reader--byline { color: $text-muted; text-style: italic; }
         & > .reader--table-border { color: $foreground 40%; }
         & > .reader--table-header { text-style: bold; }
         & > .reader--caret { background: $foreground 30%; }
@@ -202,6 +206,7 @@ class Reader(ScrollView, can_focus=True):
             Binding("s", "select_sentence", "Select the sentence", show=False),
             Binding("S", "select_paragraph", "Select the paragraph", show=False),
             Binding("escape", "clear_selection", "Clear selection"),
+            Binding("r", "toggle_as_written", "Show as written", show=False),
         ],
     )
     # vim's keys for these (aiwatch_tui.ui.key_sequences).
@@ -269,7 +274,7 @@ class Reader(ScrollView, can_focus=True):
         self._dragged_from: int | None = None  # where the mouse button went down
         self._drag_selected = False  # that press has selected by dragging
         self._goal_column: int | None = None
-        self._inlines: _Ranges[Inline] = _Ranges([])
+        self._as_written = False  # the text as stored, markup and all (`r`)
         self._marks: _Ranges[HighlightMark] = _Ranges([])
         self._matches: _Ranges[Span] = _Ranges([])
         self._current_match: Span | None = None
@@ -295,12 +300,11 @@ class Reader(ScrollView, can_focus=True):
         """Show `document` with the caret at `caret`, scrolled into view with context."""
         had_selection = self._selection_anchor is not None
         self._document = document
-        self._text_map = TextMap(document)
+        self._text_map = TextMap(document, as_written=self._as_written)
         self._layouts.clear()
         self._layout = None
         self._selection_anchor = None
         self._goal_column = None
-        self._inlines = _Ranges(document.inlines)
         self._marks = _Ranges([])
         self._matches = _Ranges([])
         self._current_match = None
@@ -345,8 +349,9 @@ class Reader(ScrollView, can_focus=True):
         """The selected text: from the anchor to the caret, both characters included; grown
         forward, without the whitespace it ends in (a drag released past a word's end, `l`
         onto a space) and, after `)` or `}`, without the caret's character (the next
-        sentence's or paragraph's first)."""
-        if self._selection_anchor is None or self._document is None:
+        sentence's or paragraph's first); whole entities or images at either end (the caret
+        stands on an entity's first character; a highlight never splits it)."""
+        if self._selection_anchor is None or self._document is None or self._text_map is None:
             return None
         text = self._document.text
         start = min(self._selection_anchor, self._caret)
@@ -354,7 +359,28 @@ class Reader(ScrollView, can_focus=True):
         if self._caret > self._selection_anchor:
             stop = self._caret if self._caret_ends_before else end
             end = start + max(1, len(text[start:stop].rstrip()))
-        return Span(start, end)
+        return self._text_map.widen(start, end)
+
+    @property
+    def as_written(self) -> bool:
+        """Whether the text is shown as stored (markup and all) rather than as read."""
+        return self._as_written
+
+    def show_as_written(self, as_written: bool) -> None:
+        """Switch between the text as read and as written, keeping the caret on its
+        character (snapped to the nearest one the other view shows) and any selection."""
+        if as_written == self._as_written or self._document is None:
+            return
+        self._as_written = as_written
+        self._text_map = TextMap(self._document, as_written=as_written)
+        self._layouts.clear()
+        self._layout = None
+        self._caret = self._text_map.snap_forward(self._caret)
+        self._invalidate()
+        self._relayout()
+        self._follow_caret("center")
+        self.refresh_bindings()
+        self.post_message(self.CaretMoved(self, self._caret))
 
     def start_selection(self) -> None:
         self._selection_anchor = self._caret
@@ -406,7 +432,13 @@ class Reader(ScrollView, can_focus=True):
             return
         layout = self._layouts.pop(width, None)
         if layout is None:
-            layout = Layout(self._document, width, self._text_map, self.reading_width)
+            layout = Layout(
+                self._document,
+                width,
+                self._text_map,
+                self.reading_width,
+                as_written=self._as_written,
+            )
         self._layouts[width] = layout
         while len(self._layouts) > LAYOUTS_KEPT:
             self._layouts.popitem(last=False)
@@ -473,7 +505,11 @@ class Reader(ScrollView, can_focus=True):
         if align == "center":
             target = row - height // 2
         elif align == "top":
-            target = row - min(3, height // 4)
+            # At the first character, the top of the document (with the front matter's
+            # title and byline above the text); elsewhere, a few rows of context.
+            tm = self._text_map
+            at_start = tm is not None and self._caret <= tm.first_offset
+            target = 0 if at_start else row - min(3, height // 4)
         elif row < top + context:
             target = row - context
         elif row > top + height - 1 - context:
@@ -606,6 +642,9 @@ class Reader(ScrollView, can_focus=True):
                 segments.append(Segment(" " * (column - cursor), base))
             if piece.role is PieceRole.TEXT:
                 segments.extend(self._text_segments(piece, kind_class))
+            elif piece.role is PieceRole.LABEL:
+                names = (kind_class,) if kind_class else ()
+                segments.append(Segment(piece.text, self._style(names)))
             else:
                 segments.append(Segment(piece.text, self._style((decoration,))))
             cursor = column + piece.width
@@ -623,11 +662,11 @@ class Reader(ScrollView, can_focus=True):
         return False
 
     def _text_segments(self, piece: Piece, kind_class: str | None) -> list[Segment]:
+        """The piece's text cut where a style, highlight, match, the selection or the caret
+        begins or ends. A substituted piece ("©" for "&copy;") takes a layer that covers
+        any of its source as a whole."""
         start, end = piece.start, piece.end
-        layers: list[tuple[int, int, str]] = []
-        for index in self._inlines.overlapping(start, end):
-            inline = self._inlines.items[index]
-            layers.append((inline.start, inline.end, _INLINE_CLASS[inline.kind]))
+        layers: list[tuple[int, int, str]] = list(piece.styles)
         for index in self._marks.overlapping(start, end):
             mark = self._marks.items[index]
             layers.append((mark.start, mark.end, f"reader--highlight-{_color(mark.color)}"))
@@ -644,6 +683,9 @@ class Reader(ScrollView, can_focus=True):
         kind = (kind_class,) if kind_class else ()
         if not layers:
             return [Segment(piece.text, self._style(kind))]
+        if piece.substituted:
+            names = kind + tuple(name for s, e, name in layers if s < end and e > start)
+            return [Segment(piece.text, self._style(names))]
         cuts = {start, end}
         for layer_start, layer_end, _ in layers:
             cuts.add(min(end, max(start, layer_start)))
@@ -800,6 +842,16 @@ class Reader(ScrollView, can_focus=True):
 
     def action_line_up(self) -> None:
         self._line_move(-1)
+
+    def action_toggle_as_written(self) -> None:
+        """`r`: the text exactly as stored (like `less`), and back."""
+        self.show_as_written(not self._as_written)
+        self.notify(
+            "Showing the text as written: r to read it again"
+            if self._as_written
+            else "Showing the text as read",
+            timeout=3,
+        )
 
     def action_char_right(self) -> None:
         tm = self._text_map

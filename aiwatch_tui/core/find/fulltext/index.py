@@ -285,7 +285,7 @@ class FullTextIndex:
         for rowid, heading, start in rows:
             key = keys.get(rowid // ROWS_PER_DOCUMENT)
             if key is not None:
-                found.append((str(key), str(heading), int(start)))
+                found.append((str(key), " ".join(str(heading).split()), int(start)))
         return found
 
     def headings_version(self) -> tuple[int, int] | None:
@@ -424,6 +424,7 @@ class FullTextIndex:
                 marks = match_marks(body, parts)
                 snippet, snippet_marks = make_snippet(body, marks)
                 offset = starts[n] + (marks[0][0] if marks else 0)
+                section = " ".join(section.split())  # blanked syntax leaves runs of spaces
                 hits.append(TextHit(key, title, section, offset, snippet, snippet_marks))
                 if len(hits) >= limit:
                     return hits

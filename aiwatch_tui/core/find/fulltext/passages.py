@@ -1,5 +1,6 @@
 """What the index stores of a document: its passages (one per heading, paragraph, list item or
-table row, each an exact slice of the text, with the heading of its section) and its row."""
+table row, each its text as shown at the length of its source, with the heading of its
+section) and its row."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import NamedTuple
 
 from aiwatch_tui.core.find.fulltext.snippets import CLOSE, OPEN, scrub
 from aiwatch_tui.core.library.sources import Source
-from aiwatch_tui.core.model import BlockKind, Document
+from aiwatch_tui.core.model import B_HEADING, B_RULE, B_TABLE, Document, Inlines, Span
+from aiwatch_tui.core.text.shown import masked
+from aiwatch_tui.core.text.structure import title_heading
 
 Loader = Callable[[Source], Document]
 
@@ -18,30 +21,49 @@ Loader = Callable[[Source], Document]
 class Passage(NamedTuple):
     section: str
     start: int  # index in Document.text of body[0]
-    body: str  # an exact slice of Document.text
-
-
-_RULE, _HEADING, _TABLE = BlockKind.RULE, BlockKind.HEADING, BlockKind.TABLE
+    body: str  # a slice of Document.text as shown, at its length (see passages())
 
 
 def passages(document: Document) -> Iterator[Passage]:
-    """The searchable passages of a document, each an exact slice of its text."""
-    text = document.text
+    """The searchable passages of a document: the text of each block as a reader sees it
+    (Markdown syntax and hidden tags blanked, entities decoded) at the length of its source,
+    so that an index into a passage is an offset from its start."""
+    text, blocks, inlines = document.text, document.blocks, document.inlines
     section = ""
-    for block in document.blocks:
-        kind = block.kind
-        if kind is _RULE:
+    title = title_heading(blocks)  # the title names no section: its passage is no heading
+    for index in range(len(blocks)):
+        kind = blocks.kinds[index]
+        if kind == B_RULE:
             continue
-        if kind is _HEADING:
-            section = " ".join(text[block.content_start : block.content_end].split())
-        if kind is _TABLE and block.rows:
-            for row in block.rows:
+        if kind == B_TABLE:
+            table = blocks.tables.get(index)
+            for row in table.rows if table else ():
                 if row:
-                    yield Passage(section, row[0].start, text[row[0].start : row[-1].end])
+                    start, end = row[0].start, row[-1].end
+                    yield Passage(section, start, _table_row(text, row, inlines))
             continue
-        body = text[block.content_start : block.content_end]
+        start, end = blocks.content_starts[index], blocks.content_ends[index]
+        body = masked(text, start, end, inlines)
+        if kind == B_HEADING and index != title:
+            section = body  # its own passage is then exactly its section name
         if body and not body.isspace():  # body.strip() without copying the body
-            yield Passage(section, block.content_start, body)
+            yield Passage(section, start, body)
+
+
+def _table_row(text: str, row: tuple[Span, ...], inlines: Inlines) -> str:
+    """A table row from its first cell to its last: the cells' shown text, the pipes and
+    the padding between them blanked."""
+    start, end = row[0].start, row[-1].end
+    parts: list[str] = []
+    position = start
+    for cell in row:
+        if cell.start > position:
+            parts.append("".join("\n" if c == "\n" else " " for c in text[position : cell.start]))
+        parts.append(masked(text, cell.start, cell.end, inlines))
+        position = max(position, cell.end)
+    if position < end:
+        parts.append(text[position:end])
+    return "".join(parts)
 
 
 class Entry(NamedTuple):

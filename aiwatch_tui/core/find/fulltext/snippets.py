@@ -13,6 +13,7 @@ ELLIPSIS = "\u2026"
 # highlight() wraps each match in these. Documents are sanitised (no control characters
 # survive), and passages are scrubbed of them before indexing, so they cannot be confused.
 OPEN, CLOSE = "\x02", "\x03"
+_CLOSING = frozenset(".,;:!?)]}’”»")
 _FLATTEN = re.compile(r"\s")  # one whitespace character -> one space: marks stay valid
 
 
@@ -66,4 +67,34 @@ def make_snippet(
     inside = tuple(
         (max(s, start) + shift, min(e, end) + shift) for s, e in marks if e > start and s < end
     )
-    return snippet, inside
+    return _single_spaced(snippet, inside)
+
+
+def _single_spaced(
+    snippet: str, marks: tuple[tuple[int, int], ...]
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Runs of spaces as one (passages keep the length of their source, so Markdown syntax
+    left blanks in them), with the marks moved along. A run before closing punctuation is
+    dropped: it is a hidden tag or delimiter ("fast</span>." shows "fast."), as nobody types
+    two spaces before a full stop."""
+    if "  " not in snippet:
+        return snippet, marks
+    kept: list[int] = []  # where each character of the snippet lands (a snippet is short)
+    out: list[str] = []
+    after_space = False
+    run = 0  # spaces in the run just before `char`
+    for char in snippet:
+        if char == " " and after_space:
+            kept.append(len(out) - 1)
+            run += 1
+            continue
+        if run > 1 and char in _CLOSING:
+            out.pop()  # the one space kept of a blanked run
+            kept[-run:] = [len(out)] * run
+        kept.append(len(out))
+        out.append(char)
+        after_space = char == " "
+        run = 1 if after_space else 0
+    kept.append(len(out))
+    moved = tuple((kept[s], max(kept[s] + 1, kept[e - 1] + 1)) for s, e in marks if e > s)
+    return "".join(out), moved

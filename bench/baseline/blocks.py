@@ -8,7 +8,7 @@ from itertools import accumulate, repeat
 from operator import add
 from typing import NamedTuple
 
-from aiwatch_tui.core.model import Block, BlockKind, Inline, InlineKind, Span
+from bench.baseline.model import Block, BlockKind, Inline, InlineKind, Span
 
 # Enum members the per-line and per-block code uses, looked up once: on Python 3.11 each
 # `BlockKind.X` costs about a tenth of a microsecond, as much as the rest of a simple line.

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aiwatch_tui.core.model import Block, BlockKind, Inline
-from aiwatch_tui.core.text.blocks import INLINE_KINDS
+from bench.baseline.blocks import INLINE_KINDS
+from bench.baseline.model import Block, BlockKind, Inline
 
 TITLE_MAX_CHARS = 70  # a derived title is cut on a word boundary at this length
 

@@ -372,6 +372,11 @@ class AiwatchApp(App[None]):
             return
         await super().on_event(event)
 
+    def input_held(self) -> bool:
+        """Whether keys (or pastes) that came are held behind the one being handled: the
+        palette ranks a query only once no key that would change it is still to come."""
+        return self._typeahead.holding
+
     async def _route_input(self, event: events.Event) -> None:
         """A key or paste, its turn come (see TypeAhead): the second key of a sequence runs
         the sequence's action; anything else goes where Textual sends it."""

@@ -39,8 +39,12 @@ from aiwatch_tui.ui.state import LibraryState
 if TYPE_CHECKING:
     from aiwatch_tui.core.find.fulltext.index import FullTextIndex, TextHit
 
-# Seconds without a new key before a query is searched (see AiwatchProvider.search).
+# Seconds without a new key before a query is searched (see AiwatchProvider.search), in an
+# app that does not say whether keys typed ahead are still to come; in one that does, how
+# often it is asked, and for how long at most.
 QUIET_BEFORE_SEARCH = 0.015
+HELD_POLL = 0.002
+HELD_WAIT_LIMIT = 0.1
 # Hits per query: a page or two of the palette, cheap to draw.
 MAX_HITS = 24
 # Only the start of a long quote or note is searched and shown: scanning 50,000-character
@@ -624,8 +628,17 @@ class AiwatchProvider(Provider):
     async def search(self, query: str) -> Hits:
         # A key typed right after this one (a fast typist, a paste, keys sent at once over
         # SSH) cancels this search while it waits here, before it has cost anything: only
-        # the query as it stands once the keys stop is ranked.
-        await asyncio.sleep(QUIET_BEFORE_SEARCH)
+        # the query as it stands once the keys stop is ranked. The aiwatch app holds keys
+        # that came together and routes them one by one (see typeahead): it says whether
+        # one is still to come, so the last key's query is ranked at once, not after a wait.
+        held = getattr(self.app, "input_held", None)
+        if callable(held):
+            waited = 0.0
+            while held() and waited < HELD_WAIT_LIMIT:
+                await asyncio.sleep(HELD_POLL)
+                waited += HELD_POLL
+        else:
+            await asyncio.sleep(QUIET_BEFORE_SEARCH)
         index = await self.index()
         if index is None:
             return

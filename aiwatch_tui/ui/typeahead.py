@@ -73,6 +73,12 @@ class TypeAhead:
         key bubbling back up to the App is the same event, already routed)."""
         return isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
 
+    @property
+    def holding(self) -> bool:
+        """Whether events that came are held, waiting for their turn, or the last one routed
+        has not yet been handled everywhere (its effects are still on their way)."""
+        return self._routing or bool(self._held)
+
     async def receive(self, event: events.Event) -> None:
         """An event from the terminal: routed now if nothing is in flight, else held."""
         self._held.append(event)

@@ -328,3 +328,30 @@ def test_a_three_word_query_grows_no_faster_than_the_candidates() -> None:
     indexes = {n: PaletteIndex(entries(n)) for n in (2500, 10_000)}
     assert indexes[10_000].search("compute water launch")  # a query that does match
     assert_linear(lambda n: indexes[n].search("compute water launch"), 2500)
+
+
+async def test_the_footer_under_the_palette_is_not_rebuilt_and_shows_its_keys_after(
+    new_app: AppFactory,
+) -> None:
+    # Rebuilding the covered screen's Footer (a widget per key) cost 40-60 ms of every
+    # opening, before the keys typed after ctrl+p were taken.
+    from textual.widgets import Footer
+
+    app = palette_app(new_app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = app.screen
+        footer = main.query_one(Footer)
+        await until(pilot, lambda: bool(footer.children), "the Footer's keys")
+        keys = list(footer.children)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: bool(options(app)), "the discovery list")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert list(footer.children) == keys
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is main, "the main screen")
+        await pilot.pause()
+        assert footer.children, "the Footer lists keys again"
+        shown = [str(key.render()) for key in footer.children]
+        assert any("palette" in label for label in shown), shown

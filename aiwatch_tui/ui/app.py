@@ -86,6 +86,8 @@ _PARSE_INLINE_DOCUMENTS = 200
 _WATCH_SECONDS = 1.5
 # A full cycle collection waits for this long without a key (see aiwatch_tui.ui.collector).
 _IDLE_SECONDS = 2.0
+# Keys sent together (a paste of keys, a fast typist over SSH) reach the App this close.
+KEY_BURST_GAP_SECONDS = 0.005
 # How often to make sure the terminal is still there (see AiwatchApp._check_terminal).
 _HANG_UP_CHECK_SECONDS = 1.0
 THEME_SETTING = "theme"
@@ -373,9 +375,11 @@ class AiwatchApp(App[None]):
         await super().on_event(event)
 
     def input_held(self) -> bool:
-        """Whether keys (or pastes) that came are held behind the one being handled: the
-        palette ranks a query only once no key that would change it is still to come."""
-        return self._typeahead.holding
+        """Whether keys (or pastes) are still to come: held behind the one being handled, or
+        likely on their way (one came a moment ago: keys that arrive together reach the App
+        a millisecond or two apart). The palette ranks a query only once none is."""
+        recent = time.monotonic() - self._last_input < KEY_BURST_GAP_SECONDS
+        return recent or self._typeahead.holding
 
     async def _route_input(self, event: events.Event) -> None:
         """A key or paste, its turn come (see TypeAhead): the second key of a sequence runs

@@ -16,6 +16,7 @@ import itertools
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -301,6 +302,12 @@ def without_pending_operator(query: str) -> str:
 # The documents whose text holds the query's words, asked of the full-text index when the
 # palette's own candidates give fewer good hits than this.
 TEXT_HITS_BELOW = 5
+# Queries of this many words ask the full-text index while the candidates are ranked (see
+# PaletteIndex.search); shorter ones ask it only when they find too few.
+TEXT_ASKED_EARLY_FROM = 2
+# The full-text searches asked early, off the palette's search thread: two at a time, so that
+# the newest query need not wait for a stale one to finish (which cannot be stopped).
+_TEXT_SEARCHES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="palette-text")
 TEXT_HITS = 5
 
 # Full-text search as the palette asks it: (query, limit) -> passages, best first.
@@ -348,8 +355,17 @@ class PaletteIndex:
         A title, heading, quote or note that holds the query (exactly or with a typo) comes
         first; then, when those are few, documents whose text holds the query's words; then
         scattered letters (the weakest match: "nvidia" strewn over a long quote)."""
+        words = text_query(query)
+        early: Future[Sequence[TextHit]] | None = None
+        if self._text_search is not None and len(words.split()) >= TEXT_ASKED_EARLY_FROM:
+            # Several words rarely make enough good hits among the candidates, and then the
+            # documents' text is asked too: asked now, the full-text index answers while the
+            # candidates are ranked (SQLite lets go of the GIL), not after.
+            early = _TEXT_SEARCHES.submit(self._text_search, words, 4 * TEXT_HITS)
         hits = [found for part in self.parts for found in part.search(query, limit, cancelled)]
         if cancelled is not None and cancelled():
+            if early is not None:
+                early.cancel()
             return []
 
         def ranked(chosen: Iterable[tuple[Entry, FuzzyHit]]) -> list[tuple[Entry, tuple[int, ...]]]:
@@ -363,19 +379,27 @@ class PaletteIndex:
 
         good = ranked(found for found in hits if not found[1].scattered)
         if len(good) < TEXT_HITS_BELOW and not (cancelled and cancelled()):
-            good += self._in_text(query, {entry.doc_key for entry, _ in good})
+            if early is not None:
+                passages = early.result()
+            elif self._text_search is not None and words:
+                passages = self._text_search(words, 4 * TEXT_HITS)
+            else:
+                passages = []
+            good += self._in_text(passages, {entry.doc_key for entry, _ in good})
+        elif early is not None:
+            early.cancel()  # (when it has not started: a started one just finishes)
         return (good + ranked(found for found in hits if found[1].scattered))[:limit]
 
-    def _in_text(self, query: str, shown: set[str]) -> list[tuple[Entry, tuple[int, ...]]]:
-        """Documents (not in `shown`) whose text holds every word the query looks for, one
-        passage each, its matched words marked."""
-        words = text_query(query)
-        if self._text_search is None or not words:
-            return []
+    @staticmethod
+    def _in_text(
+        passages: Sequence[TextHit], shown: set[str]
+    ) -> list[tuple[Entry, tuple[int, ...]]]:
+        """Documents (not in `shown`) among the full-text index's `passages` (best first),
+        one passage each, its matched words marked."""
         # Documents in the order of their best passage; each shown at its first mention
         # among those found (a reader starts at the top).
         first: dict[str, TextHit] = {}
-        for hit in self._text_search(words, 4 * TEXT_HITS):
+        for hit in passages:
             if hit.doc_key not in shown and (
                 hit.doc_key not in first or hit.offset < first[hit.doc_key].offset
             ):

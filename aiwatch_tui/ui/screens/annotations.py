@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.strip import Strip
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from aiwatch_tui.core.annotations import Annotations, Change
 from aiwatch_tui.core.find.fuzzy import FuzzyIndex
@@ -40,6 +40,7 @@ from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.state import AnnotationsChanged
 from aiwatch_tui.ui.undo_messages import done_message, history_message
+from aiwatch_tui.ui.widgets.key_footer import KeyFooter
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
 # A fuzzy filter shows the best matches, not all of them, so typing stays quick.
@@ -412,7 +413,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
             id="filter",
         )
         yield AnnotationList(id="annotations")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import Reactive, var
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from aiwatch_tui.core.annotations import Annotations, Change
 from aiwatch_tui.core.config import Settings
@@ -46,6 +46,7 @@ from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.state import ALL, AnnotationsChanged, LibraryState, ListScope, ReadingTarget
 from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
+from aiwatch_tui.ui.widgets.key_footer import KeyFooter
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
 
@@ -210,7 +211,7 @@ class MainScreen(Screen[None]):
         yield status
         # In the first layout, so that its arrival does not lay the screen out again and
         # send it whole a second time (about 7 KB at 100x30).
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.on_resize()

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.style import Style
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -33,6 +33,7 @@ from aiwatch_tui.core.find.fulltext.index import TextHit
 from aiwatch_tui.core.find.fulltext.query import match_marks, query_parts
 from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.ui.keys import keyed
+from aiwatch_tui.ui.widgets.key_footer import KeyFooter
 
 MAX_RESULTS = 50
 # Long enough to skip the searches a fast typist would throw away, short enough not to feel.
@@ -186,7 +187,7 @@ class SearchScreen(Screen[TextHit | None]):
         yield Static(id="search-status")
         yield ResultList(id="search-results")
         yield Static(id="search-message")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_box.focus()

@@ -256,11 +256,15 @@ class MainScreen(Screen[None]):
     # handled by name (on_outline_jump...), not with @on, which needs the class.
 
     def _outline(self) -> Outline | None:
+        if not self.query("#outline"):  # not mounted yet: no need to import it to know
+            return None
         from aiwatch_tui.ui.widgets.outline import Outline
 
         return next(iter(self.query(Outline)), None)
 
     def _find_bar(self) -> FindBar | None:
+        if not self.query("#find-bar"):  # not mounted yet: no need to import it to know
+            return None
         from aiwatch_tui.ui.widgets.find_bar import FindBar
 
         return next(iter(self.query(FindBar)), None)

@@ -28,6 +28,7 @@ NOT_BEFORE_FIRST_FRAME = (
     "aiwatch_tui.core.web",
     "aiwatch_tui.core.interchange.w3c_read",
     "aiwatch_tui.core.find.fuzzy",
+    "aiwatch_tui.core.find.fulltext",  # the bundled articles are read sooner than the index
     "aiwatch_tui.ui.palette",
     "aiwatch_tui.ui.screens.annotations",
     "aiwatch_tui.ui.screens.search",

@@ -217,8 +217,9 @@ class MainScreen(Screen[None]):
         self.on_resize()
         if self.open_key is not None:
             self.open_document(self.open_key, focus=True)
-        # The Footer lists keys when told the bindings changed, and focus (set at compose,
-        # see AUTO_FOCUS) will not tell it: its keys follow the first frame.
+        # The Footer lists keys when told the bindings changed: focus (AUTO_FOCUS) tells it
+        # before the first frame. Told again after it, in case the focus came first; the
+        # same keys rebuild nothing (see KeyFooter).
         self.call_after_refresh(self.refresh_bindings)
 
     # -- layout -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.widgets._footer import FooterKey
@@ -53,19 +54,28 @@ app.run(headless=True, size=(100, 30))
 """
 
 
+def _aiwatch(*args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "aiwatch_tui", *args], capture_output=True, timeout=120
+    )
+    assert done.returncode in (0, 1), done.stderr  # 1: a search found nothing (as grep says)
+
+
 def _modules_at_first_frame() -> set[str]:
     # A fresh interpreter, so that modules other tests imported cannot hide an import.
     done = subprocess.run(
-        [sys.executable, "-c", _LAUNCH], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", _LAUNCH],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     return set(done.stdout.split())
 
 
-def _too_early(loaded: set[str]) -> list[str]:
+def _too_early(loaded: set[str], heavy: Sequence[str] = NOT_BEFORE_FIRST_FRAME) -> list[str]:
     return sorted(
-        name
-        for name in loaded
-        if any(name == heavy or name.startswith(heavy + ".") for heavy in NOT_BEFORE_FIRST_FRAME)
+        name for name in loaded if any(name == h or name.startswith(h + ".") for h in heavy)
     )
 
 
@@ -76,11 +86,35 @@ def test_the_first_frame_imports_nothing_it_does_not_show() -> None:
     first = _modules_at_first_frame()
     assert "aiwatch_tui.ui.screens.main" in first  # the probe did reach the first frame
     assert _too_early(first) == []
-    searched = subprocess.run(
-        [sys.executable, "-m", "aiwatch_tui", "search", "warm"], capture_output=True, timeout=120
-    )
-    assert searched.returncode in (0, 1)  # 1: nothing found (as grep says it)
+    _aiwatch("search", "warm")
     assert _too_early(_modules_at_first_frame()) == []
+
+
+# What a relaunch of a large library does before its first frame: the list's first screen
+# read from the search index (AiwatchApp._start), the index being brought up to date after.
+_READ_INFOS = """
+import sys
+from aiwatch_tui.core.operations.search_index import cached_infos
+from aiwatch_tui.paths import Paths
+
+assert cached_infos(Paths.resolve())
+print("\\n".join(sorted(sys.modules)))
+"""
+
+
+def test_reading_the_index_for_a_relaunch_does_not_load_its_updater(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for number in range(12):
+        (folder / f"{number:02}.md").write_text(f"# Article {number}\n\nSome words.\n")
+    _aiwatch("add", str(folder))
+    _aiwatch("search", "warm")  # builds the index
+    done = subprocess.run(
+        [sys.executable, "-c", _READ_INFOS], capture_output=True, text=True, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "aiwatch_tui.core.find.fulltext.updating" not in loaded
+    assert "aiwatch_tui.core.find.fulltext.parsing" not in loaded
 
 
 async def test_the_first_frame_shows_the_footer_keys(new_app: AppFactory) -> None:

@@ -1145,7 +1145,7 @@ def _cmd_cat(args: argparse.Namespace, paths: Paths) -> int:
     that cannot be read is one line on stderr, the others are still printed (exit 1)."""
     import json
 
-    from aiwatch_tui.core.interchange.w3c_read import InterchangeError
+    from aiwatch_tui.core.interchange.errors import InterchangeError
     from aiwatch_tui.core.operations.library import library_reader
     from aiwatch_tui.core.text.document import DocumentError
     from aiwatch_tui.core.text.structure import block_records
@@ -1320,7 +1320,7 @@ def run_subcommand(command: str, argv: Sequence[str], db: str | None = None) -> 
     args = make_parser().parse_args(argv)
     import sqlite3
 
-    from aiwatch_tui.core.interchange.w3c_read import InterchangeError
+    from aiwatch_tui.core.interchange.errors import InterchangeError
     from aiwatch_tui.core.store import StoreError
     from aiwatch_tui.core.text.document import DocumentError
     from aiwatch_tui.paths import Paths

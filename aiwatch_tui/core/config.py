@@ -13,16 +13,18 @@ against what this build of the app really has.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiwatch_tui.core.files import describe_os_error
 from aiwatch_tui.core.text.sanitize import one_line
+
+if TYPE_CHECKING:
+    import tomllib
 
 CONFIG_FILE_NAME = "config.toml"
 # A settings file is a few hundred bytes; anything this large is not one.
@@ -152,6 +154,10 @@ def parse_config(raw: bytes, path: Path, offer: Offer) -> LoadedConfig:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return LoadedConfig(path, Settings(), (f"{where}:{line}: not UTF-8 text",), True)
+    # Imported here: most people have no settings file, and the reader's start-up need not
+    # load a TOML parser to learn that.
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -82,6 +82,11 @@ _PARSE_INLINE_BYTES = 2 * 1024 * 1024
 # Nor more documents than this (each costs a look at its size: thousands of fetched
 # articles would cost more than the paint).
 _PARSE_INLINE_DOCUMENTS = 200
+# The first screen kept from the last launch (up to 200 documents) fills the list from the
+# search index, unless it is no more than a few small documents (the bundled articles): those
+# are read sooner than the index's modules are imported and its file opened.
+_FEW_DOCUMENTS = 8
+_FEW_BYTES = 256 * 1024
 # How often to look for commits by another aiwatch on the same database (PRAGMA data_version).
 _WATCH_SECONDS = 1.5
 # A full cycle collection waits for this long without a key (see aiwatch_tui.ui.collector).
@@ -443,8 +448,9 @@ class AiwatchApp(App[None]):
             # the catalog's memory): its size must not make the rest wait for a worker.
             self.catalog.load(self.open_key)
         missing = self.catalog.missing_infos()
+        few = len(missing) <= _FEW_DOCUMENTS and self.catalog.size_at_most(missing, _FEW_BYTES)
         if (
-            self.partial_library
+            (self.partial_library and not few)
             or len(missing) > _PARSE_INLINE_DOCUMENTS
             or not self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES)
         ):
@@ -454,7 +460,8 @@ class AiwatchApp(App[None]):
             missing = self.catalog.missing_infos()
         if missing and self.catalog.size_at_most(missing, _PARSE_INLINE_BYTES):
             self.catalog.scan(missing)
-            self.reanchor_library()
+            if not self.partial_library:  # else the indexing worker re-anchors (below)
+                self.reanchor_library()
         # Otherwise the indexing worker re-anchors after the first paint: reading every
         # highlight here would make the first frame wait on their number.
         self.library = LibraryState(self._next_serial(), "opened")

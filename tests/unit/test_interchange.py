@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiwatch_tui import __version__
+from aiwatch_tui.core.interchange.errors import InterchangeError
 from aiwatch_tui.core.interchange.grouping import ExportDocument
 from aiwatch_tui.core.interchange.markdown import to_markdown
 from aiwatch_tui.core.interchange.readwise_csv import READWISE_COLUMNS, to_csv
@@ -23,7 +24,6 @@ from aiwatch_tui.core.interchange.w3c import to_json
 from aiwatch_tui.core.interchange.w3c_read import (
     ImportedDocumentNote,
     ImportedHighlight,
-    InterchangeError,
     ParseResult,
     parse_annotations,
 )

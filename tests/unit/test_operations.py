@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aiwatch_tui.core.interchange.w3c_read import InterchangeError
+from aiwatch_tui.core.interchange.errors import InterchangeError
 from aiwatch_tui.core.library.loading import load_document
 from aiwatch_tui.core.library.sources import bundled_sources, discover, library_sources, seeds_dir
 from aiwatch_tui.core.model import AnchorStatus

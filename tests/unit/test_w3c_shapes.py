@@ -295,7 +295,7 @@ def test_hypothesis_containers_and_page_notes_and_replies(wrap: object) -> None:
 
 
 def test_a_hypothesis_annotation_with_wrong_types_is_refused_naming_its_field() -> None:
-    from aiwatch_tui.core.interchange.w3c_read import InterchangeError
+    from aiwatch_tui.core.interchange.errors import InterchangeError
 
     for field, value, expected in [
         ("tags", "compute", '"tags" should be an array of strings'),

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from aiwatch_tui.core.interchange.errors import InterchangeError
 from aiwatch_tui.core.model import (
     DEFAULT_COLOR,
     HIGHLIGHT_COLORS,
@@ -24,10 +25,6 @@ from aiwatch_tui.core.model import (
 )
 from aiwatch_tui.core.text.html_text import html_to_markdown
 from aiwatch_tui.core.uris import NamedSource, UriKind, name_source
-
-
-class InterchangeError(Exception):
-    """A file that cannot be imported; str(e) is one line: "<file>: <where>: <what is wrong>"."""
 
 
 def foreign_id(raw_id: str) -> str:

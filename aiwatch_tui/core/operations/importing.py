@@ -11,10 +11,10 @@ from pathlib import Path
 
 from aiwatch_tui.core.anchoring import reanchor_highlight
 from aiwatch_tui.core.files import describe_os_error, human_size
+from aiwatch_tui.core.interchange.errors import InterchangeError
 from aiwatch_tui.core.interchange.w3c_read import (
     ImportedDocumentNote,
     ImportedHighlight,
-    InterchangeError,
     ParseResult,
     parse_annotations,
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiwatch_tui.core.annotations import reanchored
 from aiwatch_tui.core.files import describe_file_kind, describe_os_error
-from aiwatch_tui.core.interchange.w3c_read import InterchangeError
+from aiwatch_tui.core.interchange.errors import InterchangeError
 from aiwatch_tui.core.library.catalog import info_from_document
 from aiwatch_tui.core.library.loading import (
     FILES,

@@ -40,7 +40,7 @@ from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.screens.note_editor import NoteEditor
 from aiwatch_tui.ui.state import AnnotationsChanged
 from aiwatch_tui.ui.undo_messages import done_message, history_message
-from aiwatch_tui.ui.widgets.keys_footer import KeysFooter
+from aiwatch_tui.ui.widgets.key_footer import KeyFooter
 from aiwatch_tui.ui.widgets.row_list import RowFilter, RowList
 
 # A fuzzy filter shows the best matches, not all of them, so typing stays quick.
@@ -413,7 +413,7 @@ class AnnotationsScreen(Screen[JumpTarget | None]):
             id="filter",
         )
         yield AnnotationList(id="annotations")
-        yield KeysFooter()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -46,7 +46,7 @@ from aiwatch_tui.ui.keys import keyed
 from aiwatch_tui.ui.state import ALL, AnnotationsChanged, LibraryState, ListScope, ReadingTarget
 from aiwatch_tui.ui.undo_messages import done_message, history_message
 from aiwatch_tui.ui.widgets.document_list import DocumentList, ListEntry
-from aiwatch_tui.ui.widgets.keys_footer import KeysFooter
+from aiwatch_tui.ui.widgets.key_footer import KeyFooter
 from aiwatch_tui.ui.widgets.reader import HighlightMark, Reader
 from aiwatch_tui.ui.widgets.title_bar import TitleBar
 
@@ -211,14 +211,15 @@ class MainScreen(Screen[None]):
         yield status
         # In the first layout, so that its arrival does not lay the screen out again and
         # send it whole a second time (about 7 KB at 100x30).
-        yield KeysFooter()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.on_resize()
         if self.open_key is not None:
             self.open_document(self.open_key, focus=True)
-        # The Footer lists keys when told the bindings changed, and focus (set at compose,
-        # see AUTO_FOCUS) will not tell it: its keys follow the first frame.
+        # The Footer lists keys when told the bindings changed: focus (AUTO_FOCUS) tells it
+        # before the first frame. Told again after it, in case the focus came first; the
+        # same keys rebuild nothing (see KeyFooter).
         self.call_after_refresh(self.refresh_bindings)
 
     # -- layout -----------------------------------------------------------------------------
@@ -256,11 +257,15 @@ class MainScreen(Screen[None]):
     # handled by name (on_outline_jump...), not with @on, which needs the class.
 
     def _outline(self) -> Outline | None:
+        if not self.query("#outline"):  # not mounted yet: no need to import it to know
+            return None
         from aiwatch_tui.ui.widgets.outline import Outline
 
         return next(iter(self.query(Outline)), None)
 
     def _find_bar(self) -> FindBar | None:
+        if not self.query("#find-bar"):  # not mounted yet: no need to import it to know
+            return None
         from aiwatch_tui.ui.widgets.find_bar import FindBar
 
         return next(iter(self.query(FindBar)), None)

@@ -33,7 +33,7 @@ from aiwatch_tui.core.find.fulltext.index import TextHit
 from aiwatch_tui.core.find.fulltext.query import match_marks, query_parts
 from aiwatch_tui.core.text.sanitize import visible
 from aiwatch_tui.ui.keys import keyed
-from aiwatch_tui.ui.widgets.keys_footer import KeysFooter
+from aiwatch_tui.ui.widgets.key_footer import KeyFooter
 
 MAX_RESULTS = 50
 # Long enough to skip the searches a fast typist would throw away, short enough not to feel.
@@ -187,7 +187,7 @@ class SearchScreen(Screen[TextHit | None]):
         yield Static(id="search-status")
         yield ResultList(id="search-results")
         yield Static(id="search-message")
-        yield KeysFooter()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_box.focus()

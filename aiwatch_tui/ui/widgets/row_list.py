@@ -83,7 +83,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     def show_rows(self, rows: Sequence[RowT], cursor: int) -> None:
         """Show `rows` with the cursor on row `cursor` (clamped)."""
         self._rows = list(rows)
-        self.virtual_size = Size(self.scrollable_content_region.width, ROW_HEIGHT * len(rows))
+        self.virtual_size = self._rows_size()
         self._cursor = self._clamp(cursor)
         self.refresh()
         self.scroll_to_cursor()
@@ -146,8 +146,14 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
 
     # -- drawing -----------------------------------------------------------------------------
 
+    def _rows_size(self) -> Size:
+        # No width: rows are cut to the pane, never scrolled sideways. A width taken from the
+        # pane would change with the first layout, and the change lays the whole screen out
+        # again and sends it a second time (10 KB at 100x30) before the first frame is done.
+        return Size(0, ROW_HEIGHT * len(self._rows))
+
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, ROW_HEIGHT * len(self._rows))
+        self.virtual_size = self._rows_size()
         self.scroll_to_cursor()
 
     def notify_style_update(self) -> None:

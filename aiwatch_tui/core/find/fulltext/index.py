@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiwatch_tui.core.files import make_private_dirs
 from aiwatch_tui.core.find.fulltext.passages import Loader, unpack_chunk
@@ -38,11 +38,13 @@ from aiwatch_tui.core.find.fulltext.schema import (
     SCHEMA_VERSION,
 )
 from aiwatch_tui.core.find.fulltext.snippets import make_snippet
-from aiwatch_tui.core.find.fulltext.updating import Updater, UpdateStats
 from aiwatch_tui.core.library.loading import LIBRARY, SourceReader
 from aiwatch_tui.core.library.sources import Source
 from aiwatch_tui.core.model import DocumentInfo
 from aiwatch_tui.core.text.sanitize import one_line
+
+if TYPE_CHECKING:
+    from aiwatch_tui.core.find.fulltext.updating import UpdateStats
 
 # Up to this many documents' metadata are looked up by key rather than read with all the rest.
 FEW_KEYS = 500
@@ -354,6 +356,11 @@ class FullTextIndex:
         cancelled: Callable[[], bool] | None = None,
     ) -> UpdateStats:
         """Bring the index in line with `sources`; sources not listed are removed."""
+        # Imported here: the reader's relaunch reads the list's first screen from the index
+        # before its first frame, and only updates it after (the updater and the article
+        # parsing it brings are about a third of the index's import time).
+        from aiwatch_tui.core.find.fulltext.updating import Updater
+
         wanted = list(sources)
         try:
             return Updater(self._connection(), self.reader, loader, progress, cancelled).run(wanted)

@@ -109,6 +109,9 @@ def _check_shown_map(text: str, blocks: Blocks, inlines: Inlines) -> None:
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(fragments)
 @example(["0", "   ", "\r0"])  # a hard break before a lone carriage return
+@example(
+    ["<script>x</script>", "# ", "<table><tr><td>", "</td></tr></table>"]
+)  # text, then a table
 def test_every_offset_points_at_what_it_claims(parts: list[str]) -> None:
     text = "".join(parts)
     parsed = parse_markdown(text)

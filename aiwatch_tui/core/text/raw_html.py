@@ -239,14 +239,15 @@ class _BlockWriter:
             name = _tag_name(match)
             closing = bool(match.group(1))
             if name in _BREAKING:
+                # The text before the tag is written first: blocks go in source order (a
+                # table written before the paragraph ahead of it made them overlap).
+                self.flush(segment, tag_start)
                 if name == "table" and not closing:
                     table_end = self._simple_table(tag_start, end)
                     if table_end >= 0:
-                        self.flush(segment, tag_start)
                         segment = _Segment(B_PARAGRAPH)
                         position = table_end
                         continue
-                self.flush(segment, tag_start)
                 segment = self._after_block_tag(name, closing, tag_start, tag_end)
                 continue
             if name == "br":

@@ -106,8 +106,9 @@ def charset_of(content_type: str) -> str | None:
         return None
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header as seconds from now (delta-seconds or an HTTP date)."""
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A Retry-After header as seconds from `now` (a POSIX time; the clock when None):
+    delta-seconds or an HTTP date."""
     if not value:
         return None
     value = value.strip()
@@ -117,11 +118,12 @@ def retry_after_seconds(value: str | None) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    from datetime import UTC, datetime
+    from datetime import UTC
+    from time import time
 
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, when.timestamp() - (time() if now is None else now))
 
 
 # ------------------------------------------------------------------ content decoding

@@ -352,7 +352,7 @@ def _store_one(conn: sqlite3.Connection, article: NewArticle, new_hash: str) -> 
             new_hash,
             article.body_hash,
             article.text,
-            len(article.text.encode("utf-8", "surrogatepass")),
+            _size(article.text),
             time.time_ns(),
             article_id,
         ),
@@ -371,7 +371,7 @@ def _find_article(
             (article.feed_id, article.guid),
         ).fetchone()
         if row is not None:
-            return int(row[0]), str(row[1]), str(row[2]), bool(row[3])
+            return _found(row)
     for url_key in (article.key, *article.url_keys):
         row = conn.execute(
             f"SELECT {columns} FROM articles a WHERE a.key = ? UNION ALL"
@@ -380,13 +380,23 @@ def _find_article(
             (url_key, url_key),
         ).fetchone()
         if row is not None:
-            return int(row[0]), str(row[1]), str(row[2]), bool(row[3])
+            return _found(row)
     if not article.body_hash:
         return None
     row = conn.execute(
         f"SELECT {columns} FROM articles a WHERE a.body_hash = ? LIMIT 1", (article.body_hash,)
     ).fetchone()
-    return None if row is None else (int(row[0]), str(row[1]), str(row[2]), bool(row[3]))
+    return None if row is None else _found(row)
+
+
+def _found(row: tuple[Any, ...]) -> tuple[int, str, str, bool]:
+    """A row of _find_article's columns, typed."""
+    return int(row[0]), str(row[1]), str(row[2]), bool(row[3])
+
+
+def _size(text: str) -> int:
+    """An article's size as lists show it: its bytes in UTF-8 (lone surrogates kept)."""
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _insert_article(conn: sqlite3.Connection, article: NewArticle, new_hash: str) -> None:
@@ -411,7 +421,7 @@ def _insert_article(conn: sqlite3.Connection, article: NewArticle, new_hash: str
             new_hash,
             article.body_hash,
             article.text,
-            len(article.text.encode("utf-8", "surrogatepass")),
+            _size(article.text),
             time.time_ns(),
         ),
     )
